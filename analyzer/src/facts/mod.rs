@@ -1,0 +1,3 @@
+//! Typed facts: what the bundle says, decoded once and shared by every rule.
+
+pub mod host;

@@ -1,0 +1,2 @@
+//! Log scanning: one pass over every log line, many rules at once (a `RegexSet`), keeping
+//! counts and a few example lines per rule, never the log itself.

@@ -1,0 +1,435 @@
+//! The analysis model: what `kbundle analyze --json` writes and what the HTML and terminal
+//! renderers are fed, so that no output can say something another does not.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The value of `format` in an analysis.
+pub const ANALYSIS_FORMAT_V1: &str = "kbundle-analysis/v1";
+
+/// The whole analysis of one or more bundles.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Analysis {
+    /// Always [`ANALYSIS_FORMAT_V1`].
+    pub format: String,
+    /// The analyzer that wrote it.
+    pub tool: crate::manifest::Tool,
+    /// The bundles read, in the order given.
+    pub bundles: Vec<BundleSummary>,
+    /// Counts of findings per severity.
+    pub summary: SeverityCounts,
+    /// Findings, most severe first.
+    pub findings: Vec<Finding>,
+    /// What happened when, oldest first.
+    pub timeline: Vec<TimelineEntry>,
+    /// Every collector that did not end `ok`.
+    pub collection: Vec<CollectionRow>,
+}
+
+/// One bundle that went into the analysis.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct BundleSummary {
+    /// The path as given on the command line.
+    pub path: String,
+    /// Who wrote it.
+    pub flavor: Flavor,
+    /// When it was collected, RFC 3339 UTC, when known.
+    pub created: Option<String>,
+    /// The API server's version, when known.
+    pub cluster_version: Option<String>,
+    /// The nodes it describes, from objects or from host collectors.
+    pub nodes: Vec<String>,
+}
+
+/// The producer of a bundle.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Flavor {
+    /// `kbundle-collect`.
+    Kbundle,
+    /// Replicated troubleshoot's `support-bundle`.
+    Troubleshoot,
+    /// `kubectl cluster-info dump`.
+    ClusterInfoDump,
+}
+
+/// How many findings of each severity.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SeverityCounts {
+    /// Findings that say the cluster is broken now.
+    pub critical: usize,
+    /// Findings worth a look.
+    pub warning: usize,
+    /// Context, not problems.
+    pub info: usize,
+}
+
+/// How bad a finding is. Ordered: `Info < Warning < Critical`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Context, not a problem.
+    Info,
+    /// Worth a look; may explain symptoms.
+    Warning,
+    /// Something is broken now.
+    Critical,
+}
+
+impl Severity {
+    /// The word used in JSON and on screen.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+macro_rules! categories {
+    ($($variant:ident = $name:literal : $meaning:literal,)*) => {
+        /// The fixed list of finding categories that tickets and dashboards rely on.
+        #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Category {
+            $(
+                #[doc = $meaning]
+                #[serde(rename = $name)]
+                $variant,
+            )*
+        }
+
+        impl Category {
+            /// Every category, in the order of the spec.
+            pub const ALL: &'static [Category] = &[$(Category::$variant,)*];
+
+            /// The category's name in JSON.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Category::$variant => $name,)* }
+            }
+
+            /// One line saying what the category means.
+            pub fn meaning(self) -> &'static str {
+                match self { $(Category::$variant => $meaning,)* }
+            }
+
+            /// Looks a category up by its JSON name.
+            pub fn from_name(name: &str) -> Option<Category> {
+                match name { $($name => Some(Category::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+categories! {
+    NodeNotReady = "node-not-ready": "a node's Ready condition is False or Unknown",
+    NodePressure = "node-pressure": "MemoryPressure, DiskPressure or PIDPressure is True",
+    NodeNetworkUnavailable = "node-network-unavailable": "NetworkUnavailable is True",
+    NodeCordoned = "node-cordoned": "a node is unschedulable",
+    VersionSkew = "version-skew": "kubelet / control-plane versions outside the supported skew, or nodes disagree",
+    CrashLoop = "crash-loop": "a container in CrashLoopBackOff, or restarting repeatedly",
+    ImagePull = "image-pull": "ErrImagePull / ImagePullBackOff / InvalidImageName",
+    OomKilled = "oom-killed": "a container was terminated with reason OOMKilled",
+    PodPending = "pod-pending": "a pod cannot be scheduled (FailedScheduling, Pending for long)",
+    PodEvicted = "pod-evicted": "pods evicted (by the kubelet's eviction manager or taint manager)",
+    PodStuckTerminating = "pod-stuck-terminating": "a pod with a deletionTimestamp long past its grace period",
+    ProbeFailure = "probe-failure": "liveness/readiness/startup probes failing (Unhealthy events, kubelet probe errors)",
+    WorkloadUnavailable = "workload-unavailable": "a Deployment/StatefulSet/DaemonSet/Job below its desired, available or completed count",
+    VolumeMount = "volume-mount": "FailedMount / FailedAttachVolume / multi-attach errors",
+    SandboxFailure = "sandbox-failure": "FailedCreatePodSandBox, CNI \"failed to set up network\"",
+    StaticPodMissing = "static-pod-missing": "a manifest in /etc/kubernetes/manifests without a matching running pod",
+    ControlPlaneUnhealthy = "control-plane-unhealthy": "apiserver, etcd, scheduler or controller-manager not ready or restarting",
+    EtcdProblem = "etcd-problem": "etcd slow applies, leader changes, \"database space exceeded\", heartbeat failures",
+    CertExpiry = "cert-expiry": "a certificate expired or expiring within 30 days; x509 expiry errors in logs",
+    KubeletDown = "kubelet-down": "the kubelet service is not active, or fails to start",
+    KubeletError = "kubelet-error": "the kubelet journal shows PLEG unhealthy, \"node not found\", cgroup-driver mismatch, ...",
+    RuntimeDown = "runtime-down": "the container runtime (containerd/crio) is not running or not answering",
+    KernelOom = "kernel-oom": "the kernel OOM killer ran",
+    KernelHang = "kernel-hang": "soft lockup, hung task, RCU stall, kernel panic",
+    DiskIoError = "disk-io-error": "block I/O errors, filesystem errors, read-only remounts",
+    ConntrackFull = "conntrack-full": "nf_conntrack table full, dropping packets",
+    UnexpectedReboot = "unexpected-reboot": "a reboot without a clean shutdown, or a reboot inside the incident window",
+    DiskFull = "disk-full": "a filesystem at or above 85 % (warning) / 95 % (critical) of its blocks",
+    InodeExhaustion = "inode-exhaustion": "a filesystem at or above 85 % / 95 % of its inodes",
+    TimeSync = "time-sync": "clock not synchronized, or node clocks disagree",
+    InterfaceDown = "interface-down": "a network interface that should be up is down or has no carrier",
+    MtuMismatch = "mtu-mismatch": "interfaces that should agree on MTU do not (storage 9000 vs 1500 elsewhere, nodes differ)",
+    NoDefaultRoute = "no-default-route": "a node without a default route",
+    DnsFailure = "dns-failure": "cluster DNS failing (CoreDNS errors, timeouts to upstreams, NXDOMAIN storms)",
+    CniFailure = "cni-failure": "the network plugin unhealthy (calico/flannel/cilium errors, BGP down)",
+    MultipathFaulty = "multipath-faulty": "multipath devices with failed or faulty paths, or fewer paths than their peers",
+    IscsiSession = "iscsi-session": "iSCSI targets configured without a session, or session errors",
+    WarningEvents = "warning-events": "Warning events that no other category explains",
+    CollectionGap = "collection-gap": "data the analysis needed is missing: a collector failed, timed out, or was forbidden",
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a finding is about.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SubjectKind {
+    /// The cluster as a whole.
+    Cluster,
+    /// A node.
+    Node,
+    /// A namespace.
+    Namespace,
+    /// A pod.
+    Pod,
+    /// One container of a pod.
+    Container,
+    /// A Deployment, StatefulSet, DaemonSet, Job, ... (`workload_kind` says which).
+    Workload,
+    /// A persistent volume or claim.
+    Volume,
+    /// A network interface on a node.
+    Interface,
+    /// A mounted filesystem on a node.
+    Filesystem,
+    /// A certificate.
+    Certificate,
+}
+
+/// The object a finding is about.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Subject {
+    /// What kind of thing.
+    pub kind: SubjectKind,
+    /// Its name.
+    pub name: String,
+    /// Its namespace, for namespaced objects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// The node it is on or of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+    /// The container, for container findings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+    /// Deployment, StatefulSet, ..., for workload findings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload_kind: Option<String>,
+}
+
+impl Subject {
+    /// A subject with only a kind and a name.
+    pub fn new(kind: SubjectKind, name: impl Into<String>) -> Self {
+        Subject {
+            kind,
+            name: name.into(),
+            namespace: None,
+            node: None,
+            container: None,
+            workload_kind: None,
+        }
+    }
+
+    /// The whole cluster.
+    pub fn cluster() -> Self {
+        Subject::new(SubjectKind::Cluster, "cluster")
+    }
+
+    /// A node.
+    pub fn node(name: impl Into<String>) -> Self {
+        Subject::new(SubjectKind::Node, name)
+    }
+
+    /// A pod in a namespace.
+    pub fn pod(namespace: impl Into<String>, name: impl Into<String>) -> Self {
+        Subject::new(SubjectKind::Pod, name).in_namespace(namespace)
+    }
+
+    /// Sets the namespace.
+    pub fn in_namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = Some(namespace.into());
+        self
+    }
+
+    /// Sets the node.
+    pub fn on_node(mut self, node: impl Into<String>) -> Self {
+        self.node = Some(node.into());
+        self
+    }
+
+    /// Sets the container.
+    pub fn with_container(mut self, container: impl Into<String>) -> Self {
+        self.container = Some(container.into());
+        self
+    }
+
+    /// Sets the workload kind.
+    pub fn with_workload_kind(mut self, kind: impl Into<String>) -> Self {
+        self.workload_kind = Some(kind.into());
+        self
+    }
+}
+
+impl fmt::Display for Subject {
+    /// `Pod kube-system/etcd-m1`, `Node w1`, `Interface w1/eth0`-style labels.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match (&self.kind, &self.workload_kind) {
+            (SubjectKind::Workload, Some(w)) => w.as_str(),
+            (k, _) => subject_kind_name(*k),
+        };
+        write!(f, "{kind} ")?;
+        if let Some(ns) = &self.namespace {
+            write!(f, "{ns}/")?;
+        }
+        write!(f, "{}", self.name)?;
+        if let Some(c) = &self.container {
+            write!(f, " container {c}")?;
+        }
+        if !matches!(self.kind, SubjectKind::Node) {
+            if let Some(n) = &self.node {
+                write!(f, " on {n}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn subject_kind_name(kind: SubjectKind) -> &'static str {
+    match kind {
+        SubjectKind::Cluster => "Cluster",
+        SubjectKind::Node => "Node",
+        SubjectKind::Namespace => "Namespace",
+        SubjectKind::Pod => "Pod",
+        SubjectKind::Container => "Container",
+        SubjectKind::Workload => "Workload",
+        SubjectKind::Volume => "Volume",
+        SubjectKind::Interface => "Interface",
+        SubjectKind::Filesystem => "Filesystem",
+        SubjectKind::Certificate => "Certificate",
+    }
+}
+
+/// Where in the bundle a finding was seen: the proof an engineer opens.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Evidence {
+    /// Path inside the bundle (below its top directory); for several bundles, prefixed by
+    /// nothing: the bundle is named in `bundles`.
+    pub file: String,
+    /// 1-based line number, for text files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// The line, or a short description of the object field that shows the problem.
+    pub text: String,
+}
+
+/// One problem, said once, with its proof.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Finding {
+    /// The rule that raised it, e.g. `kernel.oom-kill`.
+    pub rule: String,
+    /// Its category from the fixed list.
+    pub category: Category,
+    /// How bad.
+    pub severity: Severity,
+    /// One line for the list view.
+    pub title: String,
+    /// What exactly was seen.
+    pub message: String,
+    /// What it is about.
+    pub subject: Subject,
+    /// How many times it was seen (lines, events, restarts, ...).
+    pub count: u64,
+    /// First time seen, RFC 3339 UTC, when known.
+    pub first_seen: Option<String>,
+    /// Last time seen, RFC 3339 UTC, when known.
+    pub last_seen: Option<String>,
+    /// At least one piece of evidence.
+    pub evidence: Vec<Evidence>,
+    /// What to do about it.
+    pub remediation: String,
+}
+
+/// Where a timeline entry came from.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum TimelineSource {
+    /// A Kubernetes event.
+    Event,
+    /// A kubelet journal line.
+    Kubelet,
+    /// A kernel line (kern.log, dmesg).
+    Kernel,
+    /// A syslog / messages line.
+    Syslog,
+    /// A reboot from `last`.
+    Reboot,
+    /// A pod or container state change from the objects.
+    PodStatus,
+    /// A container log line.
+    ContainerLog,
+}
+
+/// One moment on the incident's time axis.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TimelineEntry {
+    /// RFC 3339 UTC.
+    pub time: String,
+    /// Where it came from.
+    pub source: TimelineSource,
+    /// What it is about.
+    pub subject: Subject,
+    /// What happened.
+    pub text: String,
+    /// The file inside the bundle.
+    pub file: String,
+    /// 1-based line, for text files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// How bad.
+    pub severity: Severity,
+}
+
+/// A collector that did not end `ok`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CollectionRow {
+    /// Collector name from the manifest, or the file that could not be read.
+    pub collector: String,
+    /// The node, for node collectors.
+    pub node: Option<String>,
+    /// `error`, `timeout`, `forbidden`, `skipped`, `truncated`, or `unreadable` for a file
+    /// the analyzer could not parse.
+    pub status: String,
+    /// Why.
+    pub error: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn categories_round_trip_through_json() {
+        assert_eq!(Category::ALL.len(), 39);
+        for c in Category::ALL {
+            let json = serde_json::to_string(c).unwrap();
+            assert_eq!(json, format!("\"{}\"", c.as_str()));
+            assert_eq!(Category::from_name(c.as_str()), Some(*c));
+        }
+    }
+
+    #[test]
+    fn severities_order_and_subjects_print() {
+        assert!(Severity::Critical > Severity::Warning);
+        let s = Subject::pod("kube-system", "etcd-m1")
+            .on_node("m1")
+            .with_container("etcd");
+        assert_eq!(
+            s.to_string(),
+            "Pod kube-system/etcd-m1 container etcd on m1"
+        );
+    }
+}

@@ -1,0 +1,184 @@
+//! Paths inside a bundle, validated once so that neither side can be tricked into writing or
+//! reading outside the bundle.
+
+use std::fmt;
+
+/// A relative, `/`-separated path inside a bundle (below its top directory), checked so that
+/// joining it under any root stays under that root: no absolute path, no `..`, no `.`, no
+/// empty component, no NUL or backslash, at most 4096 bytes.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BundlePath(String);
+
+/// Why a path was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PathError {
+    #[error("empty path")]
+    Empty,
+    #[error("absolute path {0:?}")]
+    Absolute(String),
+    #[error("path {0:?} has a '..' component")]
+    ParentComponent(String),
+    #[error("path {0:?} has an empty or '.' component")]
+    EmptyComponent(String),
+    #[error("path {0:?} holds a NUL, backslash or control character")]
+    BadCharacter(String),
+    #[error("path is longer than 4096 bytes")]
+    TooLong,
+}
+
+impl BundlePath {
+    /// Checks `raw` and keeps it. A trailing `/` (how archives mark directories) is dropped.
+    pub fn new(raw: &str) -> Result<Self, PathError> {
+        let trimmed = raw.strip_suffix('/').unwrap_or(raw);
+        if trimmed.is_empty() {
+            return Err(PathError::Empty);
+        }
+        if trimmed.len() > 4096 {
+            return Err(PathError::TooLong);
+        }
+        if trimmed.starts_with('/') || has_windows_drive(trimmed) {
+            return Err(PathError::Absolute(trimmed.to_string()));
+        }
+        if trimmed
+            .chars()
+            .any(|c| c == '\0' || c == '\\' || c.is_control())
+        {
+            return Err(PathError::BadCharacter(trimmed.to_string()));
+        }
+        for component in trimmed.split('/') {
+            match component {
+                ".." => return Err(PathError::ParentComponent(trimmed.to_string())),
+                "" | "." => return Err(PathError::EmptyComponent(trimmed.to_string())),
+                _ => {}
+            }
+        }
+        Ok(BundlePath(trimmed.to_string()))
+    }
+
+    /// Builds a path from components that each come from untrusted data (pod, node or
+    /// container names), making every component safe with [`safe_component`].
+    pub fn from_components<I, S>(parts: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let joined: Vec<String> = parts
+            .into_iter()
+            .map(|p| safe_component(p.as_ref()))
+            .collect();
+        BundlePath(joined.join("/"))
+    }
+
+    /// The path as written in archives and JSON.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The `/`-separated components.
+    pub fn components(&self) -> impl Iterator<Item = &str> {
+        self.0.split('/')
+    }
+
+    /// The last component.
+    pub fn file_name(&self) -> &str {
+        self.0.rsplit('/').next().unwrap_or(&self.0)
+    }
+
+    /// This path under `dir` (itself a bundle path).
+    pub fn join(&self, child: &BundlePath) -> BundlePath {
+        BundlePath(format!("{}/{}", self.0, child.0))
+    }
+}
+
+fn has_windows_drive(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 2 && b[1] == b':' && b[0].is_ascii_alphabetic()
+}
+
+/// Turns one untrusted name into a single safe path component: `/`, `\`, NUL and control
+/// characters become `_`, `.` and `..` become `_` and `__`, empty becomes `_`, and the result
+/// is cut to 200 bytes on a character boundary.
+pub fn safe_component(name: &str) -> String {
+    let mut out: String = name
+        .chars()
+        .map(|c| {
+            if c == '/' || c == '\\' || c == '\0' || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    if out.is_empty() || out == "." || out == ".." {
+        out = "_".repeat(out.len().max(1));
+    }
+    if out.len() > 200 {
+        let mut cut = 200;
+        while !out.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.truncate(cut);
+    }
+    out
+}
+
+impl fmt::Display for BundlePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for BundlePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
+impl AsRef<str> for BundlePath {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_ordinary_paths() {
+        let p = BundlePath::new("cluster-resources/pods/default.json").unwrap();
+        assert_eq!(p.file_name(), "default.json");
+        assert_eq!(p.components().count(), 3);
+        assert_eq!(BundlePath::new("a/b/").unwrap().as_str(), "a/b");
+    }
+
+    #[test]
+    fn refuses_escapes() {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../../x",
+            "a//b",
+            "./a",
+            "a/./b",
+            "C:/x",
+            "a\\..\\b",
+            "a\0b",
+            "a\nb",
+        ] {
+            assert!(BundlePath::new(bad).is_err(), "{bad:?} must be refused");
+        }
+    }
+
+    #[test]
+    fn safe_components_cannot_escape() {
+        assert_eq!(safe_component(".."), "__");
+        assert_eq!(safe_component("."), "_");
+        assert_eq!(safe_component(""), "_");
+        assert_eq!(safe_component("a/b\\c\0"), "a_b_c_");
+        let p = BundlePath::from_components(["pods", "..", "../etc"]);
+        assert!(BundlePath::new(p.as_str()).is_ok());
+        assert_eq!(safe_component(&"é".repeat(150)).len(), 200);
+    }
+}
