@@ -7,5 +7,7 @@
 //! the analysis model) → [`render`] (model → JSON, Markdown, terminal).
 
 pub mod facts;
+pub mod findings;
 pub mod logscan;
 pub mod read;
+pub mod rules;
