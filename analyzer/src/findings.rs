@@ -70,15 +70,16 @@ impl Findings {
         if subjects.is_empty() {
             return;
         }
-        self.by_problem
-            .retain(|_, f| !(f.rule == suppressed && subjects.contains(&subject_identity(&f.subject))));
+        self.by_problem.retain(|_, f| {
+            !(f.rule == suppressed && subjects.contains(&subject_identity(&f.subject)))
+        });
     }
 
     /// Whether any finding of `category` exists about this subject identity.
     pub fn has(&self, category: Category, subject: &Subject) -> bool {
-        self.by_problem
-            .values()
-            .any(|f| f.category == category && subject_identity(&f.subject) == subject_identity(subject))
+        self.by_problem.values().any(|f| {
+            f.category == category && subject_identity(&f.subject) == subject_identity(subject)
+        })
     }
 
     /// The findings, most severe first, then by category and subject.
@@ -229,7 +230,11 @@ impl Draft {
         if self.finding.message.is_empty() {
             self.finding.message = self.finding.title.clone();
         }
-        debug_assert!(!self.finding.evidence.is_empty(), "{} gave no evidence", self.finding.rule);
+        debug_assert!(
+            !self.finding.evidence.is_empty(),
+            "{} gave no evidence",
+            self.finding.rule
+        );
         self.finding
     }
 }
@@ -258,7 +263,12 @@ mod tests {
     fn the_same_problem_twice_is_one_finding() {
         let mut set = Findings::new();
         let pod = Subject::pod("ns", "p");
-        set.add(Draft::new(&A, pod.clone()).count(7).evidence("a", Some(1), "x").build());
+        set.add(
+            Draft::new(&A, pod.clone())
+                .count(7)
+                .evidence("a", Some(1), "x")
+                .build(),
+        );
         set.add(
             Draft::new(&B, pod.clone().on_node("w1"))
                 .count(2)
@@ -281,12 +291,26 @@ mod tests {
             category: Category::WarningEvents,
             ..A
         };
-        set.add(Draft::new(&B, Subject::node("w1")).evidence("f", None, "t").build());
-        set.add(Draft::new(&general, Subject::node("w1")).evidence("f", None, "t").build());
-        set.add(Draft::new(&general, Subject::node("w2")).evidence("f", None, "t").build());
+        set.add(
+            Draft::new(&B, Subject::node("w1"))
+                .evidence("f", None, "t")
+                .build(),
+        );
+        set.add(
+            Draft::new(&general, Subject::node("w1"))
+                .evidence("f", None, "t")
+                .build(),
+        );
+        set.add(
+            Draft::new(&general, Subject::node("w2"))
+                .evidence("f", None, "t")
+                .build(),
+        );
         set.suppress("test.b", "test.a");
         let all = set.into_sorted();
         assert_eq!(all.len(), 2);
-        assert!(all.iter().all(|f| f.rule == "test.b" || f.subject.name == "w2"));
+        assert!(all
+            .iter()
+            .all(|f| f.rule == "test.b" || f.subject.name == "w2"));
     }
 }

@@ -61,8 +61,14 @@ pub struct EventGroups {
 fn normal_worth_keeping(reason: &str) -> bool {
     matches!(
         reason,
-        "NodeNotReady" | "Rebooted" | "NodeHasDiskPressure" | "NodeHasInsufficientMemory"
-            | "NodeHasInsufficientPID" | "Killing" | "Preempted" | "TaintManagerEviction"
+        "NodeNotReady"
+            | "Rebooted"
+            | "NodeHasDiskPressure"
+            | "NodeHasInsufficientMemory"
+            | "NodeHasInsufficientPID"
+            | "Killing"
+            | "Preempted"
+            | "TaintManagerEviction"
     )
 }
 
@@ -76,7 +82,9 @@ impl EventGroups {
         let (first, last) = (event.first_time(), event.last_time());
         let mut object = event.involved_object;
         // Events of a container and of its pod are one story.
-        if object.field_path.starts_with("spec.containers") || object.field_path.starts_with("spec.initContainers") {
+        if object.field_path.starts_with("spec.containers")
+            || object.field_path.starts_with("spec.initContainers")
+        {
             // keep the field path: it names the container
         } else {
             object.field_path.clear();
@@ -186,8 +194,16 @@ mod tests {
         for e in events {
             groups.add(e.object, &file, e.line);
         }
-        assert!(groups.len() < total, "{} groups from {total} events", groups.len());
-        assert!(groups.iter().any(|g| g.reason == "FailedMount" && g.count >= 2));
-        assert!(groups.iter().all(|g| g.is_warning() || normal_worth_keeping(&g.reason)));
+        assert!(
+            groups.len() < total,
+            "{} groups from {total} events",
+            groups.len()
+        );
+        assert!(groups
+            .iter()
+            .any(|g| g.reason == "FailedMount" && g.count >= 2));
+        assert!(groups
+            .iter()
+            .all(|g| g.is_warning() || normal_worth_keeping(&g.reason)));
     }
 }

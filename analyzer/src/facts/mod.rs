@@ -53,6 +53,8 @@ pub struct BundleInfo {
     pub cluster_version: Option<String>,
     /// The manifest, for kbundle bundles.
     pub manifest: Option<Manifest>,
+    /// The nodes this bundle describes (objects or host collectors).
+    pub nodes: Vec<String>,
 }
 
 /// Something the collector could not collect, or the analyzer could not read.

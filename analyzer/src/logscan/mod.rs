@@ -4,3 +4,14 @@
 /// Placeholder until the scanner lands.
 #[derive(Debug, Clone)]
 pub struct FileScan {}
+
+/// Placeholder until the scanner lands.
+#[derive(Debug)]
+pub struct LogScanner {}
+
+impl LogScanner {
+    /// Placeholder until the scanner lands.
+    pub fn builtin() -> anyhow::Result<Self> {
+        Ok(LogScanner {})
+    }
+}

@@ -33,7 +33,10 @@ pub fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
             };
             let left = not_after.duration_since(now);
             let (severity, when) = if left <= SignedDuration::ZERO {
-                (Severity::Critical, format!("expired {} ago", humanize(-left)))
+                (
+                    Severity::Critical,
+                    format!("expired {} ago", humanize(-left)),
+                )
             } else if left <= EXPIRY_WARNING {
                 (Severity::Warning, format!("expires in {}", humanize(left)))
             } else {
@@ -72,7 +75,10 @@ mod tests {
         let mut host = HostFacts::default();
         for (path, not_after) in [
             ("/etc/kubernetes/pki/apiserver.crt", "2026-11-25T08:14:00Z"),
-            ("/etc/kubernetes/pki/front-proxy-client.crt", "2026-12-10T00:00:00Z"),
+            (
+                "/etc/kubernetes/pki/front-proxy-client.crt",
+                "2026-12-10T00:00:00Z",
+            ),
             ("/etc/kubernetes/pki/ca.crt", "2035-11-25T08:14:00Z"),
         ] {
             host.certificates.push(Sourced {
@@ -89,7 +95,11 @@ mod tests {
         let all = crate::rules::evaluate(&facts).into_sorted();
         assert_eq!(all.len(), 2);
         assert_eq!(all[0].severity, Severity::Critical);
-        assert!(all[0].title.contains("expired 2d 1h ago"), "{}", all[0].title);
+        assert!(
+            all[0].title.contains("expired 2d 1h ago"),
+            "{}",
+            all[0].title
+        );
         assert_eq!(rule_ids(&facts).len(), 2);
     }
 }

@@ -26,7 +26,10 @@ pub const RULES: &[&Rule] = &[&GAP];
 pub fn check(facts: &Facts, _ctx: &Context, out: &mut Findings) {
     let mut by_node: BTreeMap<Option<&str>, Vec<&CollectionIssue>> = BTreeMap::new();
     for issue in facts.collection.iter().filter(|i| i.is_gap()) {
-        by_node.entry(issue.node.as_deref()).or_default().push(issue);
+        by_node
+            .entry(issue.node.as_deref())
+            .or_default()
+            .push(issue);
     }
     for (node, issues) in by_node {
         let subject = match node {
@@ -42,14 +45,25 @@ pub fn check(facts: &Facts, _ctx: &Context, out: &mut Findings) {
             })
             .collect();
         let mut draft = Draft::new(&GAP, subject)
-            .title(format!("{} collector(s) gave no data{where_}", issues.len()))
-            .message(format!("Not collected or not readable{where_}: {}.", list.join("; ")))
+            .title(format!(
+                "{} collector(s) gave no data{where_}",
+                issues.len()
+            ))
+            .message(format!(
+                "Not collected or not readable{where_}: {}.",
+                list.join("; ")
+            ))
             .count(issues.len() as u64);
         for i in issues {
             draft = draft.evidence(
                 &i.file,
                 None,
-                format!("{} status={} error={}", i.collector, i.status, i.error.as_deref().unwrap_or("")),
+                format!(
+                    "{} status={} error={}",
+                    i.collector,
+                    i.status,
+                    i.error.as_deref().unwrap_or("")
+                ),
             );
         }
         out.add(draft.build());
@@ -81,7 +95,10 @@ mod tests {
             issue("run/iscsiadm-node", Some("w1"), "skipped"),
             issue("run/journalctl-kubelet", Some("w1"), "truncated"),
         ];
-        assert_eq!(rule_ids(&facts), ["collection.gap Cluster cluster", "collection.gap Node w3"]);
+        assert_eq!(
+            rule_ids(&facts),
+            ["collection.gap Cluster cluster", "collection.gap Node w3"]
+        );
         let all = crate::rules::evaluate(&facts).into_sorted();
         assert!(all.iter().any(|f| f.count == 2));
     }

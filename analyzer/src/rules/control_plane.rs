@@ -46,9 +46,10 @@ pub fn component_of(pod: &Pod) -> Option<&'static str> {
         return None;
     }
     let by_label = pod.metadata.labels.get("component");
-    COMPONENTS.iter().copied().find(|c| {
-        by_label == Some(*c) || pod.metadata.name.starts_with(&format!("{c}-"))
-    })
+    COMPONENTS
+        .iter()
+        .copied()
+        .find(|c| by_label == Some(*c) || pod.metadata.name.starts_with(&format!("{c}-")))
 }
 
 /// Runs the control-plane rules.
@@ -67,7 +68,11 @@ fn check_static_pods(facts: &Facts, out: &mut Findings) {
             if m.name.is_empty() {
                 continue;
             }
-            let namespace = if m.namespace.is_empty() { "default" } else { &m.namespace };
+            let namespace = if m.namespace.is_empty() {
+                "default"
+            } else {
+                &m.namespace
+            };
             let mirror = format!("{}-{node}", m.name);
             let found = facts.pods.iter().any(|p| {
                 p.object.metadata.namespace == namespace && p.object.metadata.name == mirror
@@ -91,7 +96,9 @@ fn check_static_pods(facts: &Facts, out: &mut Findings) {
 fn check_components(facts: &Facts, ctx: &Context, out: &mut Findings) {
     for pod in &facts.pods {
         let p = &pod.object;
-        let Some(component) = component_of(p) else { continue };
+        let Some(component) = component_of(p) else {
+            continue;
+        };
         if p.metadata.deletion_timestamp.is_some() {
             continue;
         }
@@ -123,9 +130,22 @@ fn check_components(facts: &Facts, ctx: &Context, out: &mut Findings) {
             Draft::new(&UNHEALTHY, subject)
                 .severity(severity)
                 .title(format!("{component} on {} is unhealthy", p.spec.node_name))
-                .message(format!("{component} pod {}: {}.", p.metadata.name, problems.join(", ")))
+                .message(format!(
+                    "{component} pod {}: {}.",
+                    p.metadata.name,
+                    problems.join(", ")
+                ))
                 .count(p.restarts().max(1) as u64)
-                .evidence(&pod.file, pod.line, format!("status: {} restarts={} ready={}", p.display_status(), p.restarts(), p.is_ready()))
+                .evidence(
+                    &pod.file,
+                    pod.line,
+                    format!(
+                        "status: {} restarts={} ready={}",
+                        p.display_status(),
+                        p.restarts(),
+                        p.is_ready()
+                    ),
+                )
                 .build(),
         );
     }

@@ -33,39 +33,99 @@ macro_rules! event_rule {
     };
 }
 
-event_rule!(BACKOFF, "event.crash-loop", CrashLoop, Warning,
-    "Read the container's previous log for why it exits.");
-event_rule!(IMAGE_PULL, "event.image-pull", ImagePull, Critical,
-    "Check the image name, registry reachability and TLS from the node, and pull secrets.");
-event_rule!(SCHEDULING, "event.failed-scheduling", PodPending, Warning,
-    "Read the scheduler's reason: capacity, taints, affinity or requests.");
+event_rule!(
+    BACKOFF,
+    "event.crash-loop",
+    CrashLoop,
+    Warning,
+    "Read the container's previous log for why it exits."
+);
+event_rule!(
+    IMAGE_PULL,
+    "event.image-pull",
+    ImagePull,
+    Critical,
+    "Check the image name, registry reachability and TLS from the node, and pull secrets."
+);
+event_rule!(
+    SCHEDULING,
+    "event.failed-scheduling",
+    PodPending,
+    Warning,
+    "Read the scheduler's reason: capacity, taints, affinity or requests."
+);
 event_rule!(PROBE, "event.probe-failure", ProbeFailure, Warning,
     "Check what the probe calls and its timeouts; a failing liveness probe restarts the container, a failing readiness probe takes it out of its Service.");
 event_rule!(MOUNT, "event.volume-mount", VolumeMount, Warning,
     "Check the volume's backend (CSI driver pods, storage reachability), that the referenced Secret/ConfigMap/path exists, and for Multi-Attach the node still holding the volume.");
 event_rule!(SANDBOX, "event.sandbox-failure", SandboxFailure, Warning,
     "The runtime or CNI plugin could not create the pod's sandbox: check the CNI pods on the node and the runtime's journal.");
-event_rule!(CNI, "event.network-not-ready", CniFailure, Warning,
-    "The node's network plugin is not configured: check the CNI daemonset pod on that node.");
-event_rule!(EVICTION, "event.evicted", PodEvicted, Warning,
-    "Find the node pressure that caused the eviction.");
-event_rule!(SYSTEM_OOM, "event.system-oom", KernelOom, Warning,
-    "Find what filled the node's memory; set requests and limits.");
-event_rule!(REBOOT, "event.rebooted", UnexpectedReboot, Warning,
-    "Find why the node rebooted (kernel log, hypervisor, power).");
+event_rule!(
+    CNI,
+    "event.network-not-ready",
+    CniFailure,
+    Warning,
+    "The node's network plugin is not configured: check the CNI daemonset pod on that node."
+);
+event_rule!(
+    EVICTION,
+    "event.evicted",
+    PodEvicted,
+    Warning,
+    "Find the node pressure that caused the eviction."
+);
+event_rule!(
+    SYSTEM_OOM,
+    "event.system-oom",
+    KernelOom,
+    Warning,
+    "Find what filled the node's memory; set requests and limits."
+);
+event_rule!(
+    REBOOT,
+    "event.rebooted",
+    UnexpectedReboot,
+    Warning,
+    "Find why the node rebooted (kernel log, hypervisor, power)."
+);
 event_rule!(WORKLOAD, "event.workload-failure", WorkloadUnavailable, Warning,
     "The controller cannot create or complete its pods: read the event's message (quota, admission, backoff limit).");
-event_rule!(OTHER, "event.warning", WarningEvents, Warning,
-    "Read the events' message; they are not explained by any other finding.");
+event_rule!(
+    OTHER,
+    "event.warning",
+    WarningEvents,
+    Warning,
+    "Read the events' message; they are not explained by any other finding."
+);
 
 /// The rules of this file.
 pub const RULES: &[&Rule] = &[
-    &BACKOFF, &IMAGE_PULL, &SCHEDULING, &PROBE, &MOUNT, &SANDBOX, &CNI, &EVICTION, &SYSTEM_OOM,
-    &REBOOT, &WORKLOAD, &OTHER,
+    &BACKOFF,
+    &IMAGE_PULL,
+    &SCHEDULING,
+    &PROBE,
+    &MOUNT,
+    &SANDBOX,
+    &CNI,
+    &EVICTION,
+    &SYSTEM_OOM,
+    &REBOOT,
+    &WORKLOAD,
+    &OTHER,
 ];
 
-const fn map(reason: &'static str, message_contains: Option<&'static str>, rule: &'static Rule, min_count: u64) -> ReasonMapping {
-    ReasonMapping { reason, message_contains, rule, min_count }
+const fn map(
+    reason: &'static str,
+    message_contains: Option<&'static str>,
+    rule: &'static Rule,
+    min_count: u64,
+) -> ReasonMapping {
+    ReasonMapping {
+        reason,
+        message_contains,
+        rule,
+        min_count,
+    }
 }
 
 /// First match wins, so message-specific rows come before the plain ones.
@@ -112,7 +172,9 @@ pub fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
             continue;
         }
         let mapping = MAPPINGS.iter().find(|m| {
-            m.reason == g.reason && m.message_contains.is_none_or(|needle| g.message.contains(needle))
+            m.reason == g.reason
+                && m.message_contains
+                    .is_none_or(|needle| g.message.contains(needle))
         });
         let (rule, min_count) = match mapping {
             Some(m) => (m.rule, m.min_count),
@@ -139,7 +201,10 @@ pub fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
                 .evidence(
                     &g.file,
                     g.line,
-                    format!("{} {} {}/{}: {}", g.kind, g.reason, g.object.kind, g.object.name, g.message),
+                    format!(
+                        "{} {} {}/{}: {}",
+                        g.kind, g.reason, g.object.kind, g.object.name, g.message
+                    ),
                 )
                 .build(),
         );
@@ -161,7 +226,10 @@ fn subject_of(facts: &Facts, g: &EventGroup) -> Subject {
             s
         }
         "Node" => Subject::node(&o.name),
-        "ReplicaSet" => match facts.replica_set_owner.get(&(o.namespace.clone(), o.name.clone())) {
+        "ReplicaSet" => match facts
+            .replica_set_owner
+            .get(&(o.namespace.clone(), o.name.clone()))
+        {
             Some(dep) => super::workloads::workload_subject("Deployment", &o.namespace, dep),
             None => super::workloads::workload_subject("ReplicaSet", &o.namespace, &o.name),
         },
@@ -170,7 +238,11 @@ fn subject_of(facts: &Facts, g: &EventGroup) -> Subject {
         }
         "PersistentVolumeClaim" | "PersistentVolume" => {
             let s = Subject::new(kbundle_format::analysis::SubjectKind::Volume, &o.name);
-            if o.namespace.is_empty() { s } else { s.in_namespace(&o.namespace) }
+            if o.namespace.is_empty() {
+                s
+            } else {
+                s.in_namespace(&o.namespace)
+            }
         }
         "Namespace" => Subject::new(kbundle_format::analysis::SubjectKind::Namespace, &o.name),
         _ if o.namespace.is_empty() => Subject::cluster(),
@@ -214,26 +286,72 @@ mod tests {
         let json = format!(
             "[{}]",
             [
-                ev("BackOff", "Pod", "web", 400, "Back-off restarting failed container app"),
-                ev("BackOff", "Pod", "img", 12, "Back-off pulling image \\\"x\\\""),
-                ev("FailedMount", "Pod", "db", 3, "MountVolume.SetUp failed for volume \\\"data\\\""),
-                ev("Unhealthy", "Pod", "api", 9, "Readiness probe failed: connection refused"),
-                ev("FailedComputeMetricsReplicas", "HorizontalPodAutoscaler", "web", 7, "invalid metrics"),
+                ev(
+                    "BackOff",
+                    "Pod",
+                    "web",
+                    400,
+                    "Back-off restarting failed container app"
+                ),
+                ev(
+                    "BackOff",
+                    "Pod",
+                    "img",
+                    12,
+                    "Back-off pulling image \\\"x\\\""
+                ),
+                ev(
+                    "FailedMount",
+                    "Pod",
+                    "db",
+                    3,
+                    "MountVolume.SetUp failed for volume \\\"data\\\""
+                ),
+                ev(
+                    "Unhealthy",
+                    "Pod",
+                    "api",
+                    9,
+                    "Readiness probe failed: connection refused"
+                ),
+                ev(
+                    "FailedComputeMetricsReplicas",
+                    "HorizontalPodAutoscaler",
+                    "web",
+                    7,
+                    "invalid metrics"
+                ),
             ]
             .join(",")
         );
         let got = findings(&json);
         assert_eq!(got.len(), 5, "{got:?}");
-        assert!(got.contains(&("event.crash-loop Pod ns/web container app".into(), Severity::Warning, 400)));
-        assert!(got.iter().any(|(s, sev, _)| s.starts_with("event.image-pull Pod ns/img") && *sev == Severity::Critical));
-        assert!(got.iter().any(|(s, _, _)| s.starts_with("event.volume-mount Pod ns/db")));
-        assert!(got.iter().any(|(s, _, _)| s.starts_with("event.probe-failure Pod ns/api")));
-        assert!(got.iter().any(|(s, _, _)| s == "event.warning HorizontalPodAutoscaler ns/web"));
+        assert!(got.contains(&(
+            "event.crash-loop Pod ns/web container app".into(),
+            Severity::Warning,
+            400
+        )));
+        assert!(got
+            .iter()
+            .any(|(s, sev, _)| s.starts_with("event.image-pull Pod ns/img")
+                && *sev == Severity::Critical));
+        assert!(got
+            .iter()
+            .any(|(s, _, _)| s.starts_with("event.volume-mount Pod ns/db")));
+        assert!(got
+            .iter()
+            .any(|(s, _, _)| s.starts_with("event.probe-failure Pod ns/api")));
+        assert!(got
+            .iter()
+            .any(|(s, _, _)| s == "event.warning HorizontalPodAutoscaler ns/web"));
     }
 
     #[test]
     fn a_probe_that_failed_once_is_not_a_problem() {
-        let got = findings(&format!("[{}]", ev("Unhealthy", "Pod", "api", 1, "Readiness probe failed")));
+        let got = findings(&format!(
+            "[{}]",
+            ev("Unhealthy", "Pod", "api", 1, "Readiness probe failed")
+        ));
         assert_eq!(got[0].1, Severity::Info);
     }
 }

@@ -19,3 +19,11 @@ pub fn crash_causes(facts: &Facts, namespace: &str, pod: &str, container: &str) 
     let _ = (facts, namespace, pod, container);
     Vec::new()
 }
+
+/// Adds the log lines rules matched to the timeline.
+pub fn timeline(
+    facts: &Facts,
+    add: &mut dyn FnMut(jiff::Timestamp, kbundle_format::analysis::TimelineEntry),
+) {
+    let _ = (facts, add);
+}

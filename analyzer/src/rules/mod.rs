@@ -9,6 +9,7 @@ pub mod certificates;
 pub mod collection;
 pub mod control_plane;
 pub mod events;
+pub mod host;
 pub mod logs;
 pub mod nodes;
 pub mod pods;
@@ -154,6 +155,7 @@ pub(crate) mod testing {
             created: Some("2026-11-27T10:00:00Z".parse().unwrap()),
             cluster_version: Some("v1.29.4".into()),
             manifest: None,
+            nodes: Vec::new(),
         });
         f.kinds_present.insert("pods".into());
         f.kinds_present.insert("nodes".into());

@@ -2,9 +2,9 @@
 
 use super::{humanize, Context, Rule};
 use crate::facts::objects::meta::Condition;
+use crate::facts::objects::node::Node;
 use crate::facts::{Facts, Sourced};
 use crate::findings::{Draft, Findings};
-use crate::facts::objects::node::Node;
 use kbundle_format::analysis::{Category, Severity, Subject};
 
 /// A node whose Ready condition is False or Unknown.
@@ -59,7 +59,13 @@ most three minor versions older than the API server (two before v1.28) and never
 };
 
 /// The rules of this file.
-pub const RULES: &[&Rule] = &[&NOT_READY, &PRESSURE, &NETWORK_UNAVAILABLE, &CORDONED, &VERSION_SKEW];
+pub const RULES: &[&Rule] = &[
+    &NOT_READY,
+    &PRESSURE,
+    &NETWORK_UNAVAILABLE,
+    &CORDONED,
+    &VERSION_SKEW,
+];
 
 /// Runs the node rules.
 pub fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
@@ -108,7 +114,11 @@ fn check_conditions(node: &Sourced<Node>, ctx: &Context, out: &mut Findings) {
                 .message(format!(
                     "Ready is {}{since}: {}",
                     c.status,
-                    if c.message.is_empty() { &c.reason } else { &c.message }
+                    if c.message.is_empty() {
+                        &c.reason
+                    } else {
+                        &c.message
+                    }
                 )),
             ("MemoryPressure" | "DiskPressure" | "PIDPressure", "True") => {
                 Draft::new(&PRESSURE, Subject::node(name))
@@ -166,9 +176,15 @@ fn check_version_skew(facts: &Facts, out: &mut Findings) {
             let name = &node.object.metadata.name;
             out.add(
                 Draft::new(&VERSION_SKEW, Subject::node(name))
-                    .title(format!("Kubelet on {name} is {kubelet}, outside the supported skew"))
+                    .title(format!(
+                        "Kubelet on {name} is {kubelet}, outside the supported skew"
+                    ))
                     .message(format!("The kubelet on {name} runs {kubelet}, {problem}."))
-                    .evidence(&node.file, node.line, format!("status.nodeInfo.kubeletVersion: {kubelet}"))
+                    .evidence(
+                        &node.file,
+                        node.line,
+                        format!("status.nodeInfo.kubeletVersion: {kubelet}"),
+                    )
                     .build(),
             );
         }
@@ -194,13 +210,28 @@ mod tests {
     fn must_match() {
         let mut facts = facts_at_ten();
         let nodes = [
-            node("down", r#"{"type": "Ready", "status": "Unknown", "reason": "NodeStatusUnknown",
-                 "message": "Kubelet stopped posting node status.", "lastTransitionTime": "2026-11-27T08:00:00Z"}"#, ""),
-            node("full", r#"{"type": "Ready", "status": "True"}, {"type": "DiskPressure", "status": "True"}"#, ""),
-            node("nonet", r#"{"type": "Ready", "status": "True"}, {"type": "NetworkUnavailable", "status": "True"}"#, ""),
+            node(
+                "down",
+                r#"{"type": "Ready", "status": "Unknown", "reason": "NodeStatusUnknown",
+                 "message": "Kubelet stopped posting node status.", "lastTransitionTime": "2026-11-27T08:00:00Z"}"#,
+                "",
+            ),
+            node(
+                "full",
+                r#"{"type": "Ready", "status": "True"}, {"type": "DiskPressure", "status": "True"}"#,
+                "",
+            ),
+            node(
+                "nonet",
+                r#"{"type": "Ready", "status": "True"}, {"type": "NetworkUnavailable", "status": "True"}"#,
+                "",
+            ),
             node("cordoned", READY, r#""unschedulable": true"#),
         ];
-        facts.nodes = sourced("cluster-resources/nodes.json", &format!("[{}]", nodes.join(",")));
+        facts.nodes = sourced(
+            "cluster-resources/nodes.json",
+            &format!("[{}]", nodes.join(",")),
+        );
         assert_eq!(
             rule_ids(&facts),
             [
@@ -232,7 +263,10 @@ mod tests {
         facts.nodes = sourced("nodes.json", json);
         assert_eq!(
             rule_ids(&facts),
-            ["cluster.version-skew Node new", "cluster.version-skew Node old"]
+            [
+                "cluster.version-skew Node new",
+                "cluster.version-skew Node old"
+            ]
         );
     }
 }

@@ -14,7 +14,8 @@ pub const CRASH_LOOP: Rule = Rule {
     id: "pod.crash-loop",
     category: Category::CrashLoop,
     severity: Severity::Critical,
-    looks_at: "pods: containerStatuses[].state.waiting.reason, restartCount, lastState.terminated; \
+    looks_at:
+        "pods: containerStatuses[].state.waiting.reason, restartCount, lastState.terminated; \
 the container's previous log for the cause",
     remediation: "Read the previous log (`kubectl logs <pod> -c <container> --previous`) for why \
 it exits; check its configuration, dependencies it cannot reach, and probes that kill it.",
@@ -160,14 +161,30 @@ fn non_empty(s: &str) -> &str {
     }
 }
 
-fn check_container(facts: &Facts, pod: &Sourced<Pod>, c: &ContainerStatus, ctx: &Context, out: &mut Findings) {
+fn check_container(
+    facts: &Facts,
+    pod: &Sourced<Pod>,
+    c: &ContainerStatus,
+    ctx: &Context,
+    out: &mut Findings,
+) {
     let p = &pod.object;
     let subject = container_subject(p, &c.name);
-    let waiting = c.state.waiting.as_ref().map(|w| w.reason.as_str()).unwrap_or("");
+    let waiting = c
+        .state
+        .waiting
+        .as_ref()
+        .map(|w| w.reason.as_str())
+        .unwrap_or("");
     let last = c.last_state.terminated.as_ref();
 
     if IMAGE_PULL_REASONS.contains(&waiting) {
-        let w = c.state.waiting.as_ref().map(|w| w.message.as_str()).unwrap_or("");
+        let w = c
+            .state
+            .waiting
+            .as_ref()
+            .map(|w| w.message.as_str())
+            .unwrap_or("");
         out.add(
             Draft::new(&IMAGE_PULL, subject.clone())
                 .title(format!("{} cannot pull its image", subject))
@@ -175,7 +192,10 @@ fn check_container(facts: &Facts, pod: &Sourced<Pod>, c: &ContainerStatus, ctx: 
                 .evidence(
                     &pod.file,
                     pod.line,
-                    format!("containerStatuses[{}].state.waiting.reason={waiting} message={w:?}", c.name),
+                    format!(
+                        "containerStatuses[{}].state.waiting.reason={waiting} message={w:?}",
+                        c.name
+                    ),
                 )
                 .build(),
         );
@@ -183,7 +203,10 @@ fn check_container(facts: &Facts, pod: &Sourced<Pod>, c: &ContainerStatus, ctx: 
 
     let last_reason = last.map(|t| t.reason.as_str()).unwrap_or("");
     let recent_restart = last.is_some_and(|t| ctx.within(t.finished_at, INCIDENT_WINDOW));
-    let storm = c.restart_count >= RESTART_STORM && last_reason != "Unknown" && last.is_some() && recent_restart;
+    let storm = c.restart_count >= RESTART_STORM
+        && last_reason != "Unknown"
+        && last.is_some()
+        && recent_restart;
     if CANNOT_START.contains(&waiting) || storm {
         let severity = if CANNOT_START.contains(&waiting) || !c.ready {
             Severity::Critical
@@ -191,13 +214,20 @@ fn check_container(facts: &Facts, pod: &Sourced<Pod>, c: &ContainerStatus, ctx: 
             Severity::Warning
         };
         let now = if waiting.is_empty() {
-            if c.ready { "running and ready now".to_string() } else { "not ready now".to_string() }
+            if c.ready {
+                "running and ready now".to_string()
+            } else {
+                "not ready now".to_string()
+            }
         } else {
             format!("now {waiting}")
         };
         let mut message = format!("Container {} restarted {} times", c.name, c.restart_count);
         if let Some(t) = last {
-            message.push_str(&format!("; the last run ended with {}", non_empty(&t.reason)));
+            message.push_str(&format!(
+                "; the last run ended with {}",
+                non_empty(&t.reason)
+            ));
             if let Some(code) = t.exit_code {
                 message.push_str(&format!(" (exit code {code})"));
             }
@@ -206,13 +236,21 @@ fn check_container(facts: &Facts, pod: &Sourced<Pod>, c: &ContainerStatus, ctx: 
             }
         }
         message.push_str(&format!(", {now}."));
-        let causes = crate::rules::logs::crash_causes(facts, &p.metadata.namespace, &p.metadata.name, &c.name);
+        let causes = crate::rules::logs::crash_causes(
+            facts,
+            &p.metadata.namespace,
+            &p.metadata.name,
+            &c.name,
+        );
         if let Some(first) = causes.first() {
             message.push_str(&format!(" Its log says: {}", first.text));
         }
         let mut draft = Draft::new(&CRASH_LOOP, subject.clone())
             .severity(severity)
-            .title(format!("{subject} is crash-looping ({} restarts)", c.restart_count))
+            .title(format!(
+                "{subject} is crash-looping ({} restarts)",
+                c.restart_count
+            ))
             .message(message)
             .count(c.restart_count.max(1) as u64)
             .seen_at(last.and_then(|t| t.finished_at))
@@ -224,7 +262,8 @@ fn check_container(facts: &Facts, pod: &Sourced<Pod>, c: &ContainerStatus, ctx: 
                     c.name,
                     c.restart_count,
                     non_empty(waiting),
-                    last.map(|t| terminated_text("lastState", t)).unwrap_or_default()
+                    last.map(|t| terminated_text("lastState", t))
+                        .unwrap_or_default()
                 ),
             );
         for cause in causes {
@@ -242,7 +281,9 @@ fn check_container(facts: &Facts, pod: &Sourced<Pod>, c: &ContainerStatus, ctx: 
                     .message(format!(
                         "Container {} was killed for exceeding its memory limit{}.",
                         c.name,
-                        t.finished_at.map(|at| format!(" at {}", rfc3339(at))).unwrap_or_default()
+                        t.finished_at
+                            .map(|at| format!(" at {}", rfc3339(at)))
+                            .unwrap_or_default()
                     ))
                     .seen_at(t.finished_at)
                     .evidence(&pod.file, pod.line, terminated_text(prefix, t))
@@ -272,7 +313,10 @@ fn check_scheduling(pod: &Sourced<Pod>, ctx: &Context, out: &mut Findings) {
                 .evidence(
                     &pod.file,
                     pod.line,
-                    format!("PodScheduled=False reason={} message={:?}", c.reason, c.message),
+                    format!(
+                        "PodScheduled=False reason={} message={:?}",
+                        c.reason, c.message
+                    ),
                 )
                 .build(),
         );
@@ -294,15 +338,25 @@ pub fn check_stuck_pending(facts: &Facts, ctx: &Context, out: &mut Findings) {
             continue;
         };
         let subject = pod_subject(p);
-        let explained = Category::ALL
-            .iter()
-            .any(|c| out.has(*c, &subject) || p.all_container_statuses().any(|s| out.has(*c, &container_subject(p, &s.name))));
+        let explained = Category::ALL.iter().any(|c| {
+            out.has(*c, &subject)
+                || p.all_container_statuses()
+                    .any(|s| out.has(*c, &container_subject(p, &s.name)))
+        });
         if age > STUCK_PENDING && !explained {
             out.add(
                 Draft::new(&PENDING, subject)
                     .title(format!("Pod {} is stuck Pending", p.key()))
-                    .message(format!("Pending for {} with status {}.", humanize(age), p.display_status()))
-                    .evidence(&pod.file, pod.line, format!("status.phase=Pending ({})", p.display_status()))
+                    .message(format!(
+                        "Pending for {} with status {}.",
+                        humanize(age),
+                        p.display_status()
+                    ))
+                    .evidence(
+                        &pod.file,
+                        pod.line,
+                        format!("status.phase=Pending ({})", p.display_status()),
+                    )
                     .build(),
             );
         }
@@ -328,7 +382,11 @@ fn check_terminating(pod: &Sourced<Pod>, ctx: &Context, out: &mut Findings) {
                     grace.as_secs()
                 ))
                 .seen_at(Some(deleted))
-                .evidence(&pod.file, pod.line, format!("metadata.deletionTimestamp={}", rfc3339(deleted)))
+                .evidence(
+                    &pod.file,
+                    pod.line,
+                    format!("metadata.deletionTimestamp={}", rfc3339(deleted)),
+                )
                 .build(),
         );
     }
@@ -340,17 +398,33 @@ fn report_evictions(node: &str, pods: &[&Sourced<Pod>], out: &mut Findings) {
     } else {
         Subject::node(node)
     };
-    let where_ = if node.is_empty() { String::new() } else { format!(" from {node}") };
-    let reason = pods.first().map(|p| p.object.status.message.clone()).unwrap_or_default();
+    let where_ = if node.is_empty() {
+        String::new()
+    } else {
+        format!(" from {node}")
+    };
+    let reason = pods
+        .first()
+        .map(|p| p.object.status.message.clone())
+        .unwrap_or_default();
     let mut draft = Draft::new(&EVICTED, subject)
         .title(format!("{} pods were evicted{where_}", pods.len()))
-        .message(format!("{} pods were evicted{where_}: {reason}", pods.len()))
+        .message(format!(
+            "{} pods were evicted{where_}: {reason}",
+            pods.len()
+        ))
         .count(pods.len() as u64);
     for pod in pods {
         let p = &pod.object;
-        draft = draft
-            .seen_at(p.status.start_time)
-            .evidence(&pod.file, pod.line, format!("{}: status.reason=Evicted message={:?}", p.key(), p.status.message));
+        draft = draft.seen_at(p.status.start_time).evidence(
+            &pod.file,
+            pod.line,
+            format!(
+                "{}: status.reason=Evicted message={:?}",
+                p.key(),
+                p.status.message
+            ),
+        );
     }
     out.add(draft.build());
 }
@@ -368,29 +442,60 @@ mod tests {
 
     fn analyze(pods: &[String]) -> Vec<String> {
         let mut facts = facts_at_ten();
-        facts.pods = sourced("cluster-resources/pods/ns.json", &format!("[{}]", pods.join(",")));
+        facts.pods = sourced(
+            "cluster-resources/pods/ns.json",
+            &format!("[{}]", pods.join(",")),
+        );
         rule_ids(&facts)
     }
 
     #[test]
     fn must_match() {
         let ids = analyze(&[
-            pod("crash", r#"{"phase": "Running", "containerStatuses": [{"name": "app", "restartCount": 12,
+            pod(
+                "crash",
+                r#"{"phase": "Running", "containerStatuses": [{"name": "app", "restartCount": 12,
                 "state": {"waiting": {"reason": "CrashLoopBackOff"}},
-                "lastState": {"terminated": {"reason": "Error", "exitCode": 1, "finishedAt": "2026-11-27T09:55:00Z"}}}]}"#, ""),
+                "lastState": {"terminated": {"reason": "Error", "exitCode": 1, "finishedAt": "2026-11-27T09:55:00Z"}}}]}"#,
+                "",
+            ),
             // The troubleshoot bundle's case: running now, but 189 restarts with reason Error.
-            pod("storm", r#"{"phase": "Running", "containerStatuses": [{"name": "app", "restartCount": 189, "ready": true,
+            pod(
+                "storm",
+                r#"{"phase": "Running", "containerStatuses": [{"name": "app", "restartCount": 189, "ready": true,
                 "state": {"running": {}},
-                "lastState": {"terminated": {"reason": "Error", "exitCode": 1, "finishedAt": "2026-11-27T03:00:00Z"}}}]}"#, ""),
-            pod("pull", r#"{"phase": "Pending", "containerStatuses": [{"name": "app", "image": "noimage.com/x",
-                "state": {"waiting": {"reason": "ImagePullBackOff", "message": "Back-off pulling image"}}}]}"#, ""),
-            pod("oom", r#"{"phase": "Running", "containerStatuses": [{"name": "app", "restartCount": 1, "ready": true,
+                "lastState": {"terminated": {"reason": "Error", "exitCode": 1, "finishedAt": "2026-11-27T03:00:00Z"}}}]}"#,
+                "",
+            ),
+            pod(
+                "pull",
+                r#"{"phase": "Pending", "containerStatuses": [{"name": "app", "image": "noimage.com/x",
+                "state": {"waiting": {"reason": "ImagePullBackOff", "message": "Back-off pulling image"}}}]}"#,
+                "",
+            ),
+            pod(
+                "oom",
+                r#"{"phase": "Running", "containerStatuses": [{"name": "app", "restartCount": 1, "ready": true,
                 "state": {"running": {}},
-                "lastState": {"terminated": {"reason": "OOMKilled", "exitCode": 137, "finishedAt": "2026-11-27T09:12:00Z"}}}]}"#, ""),
-            pod("unschedulable", r#"{"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False",
-                "reason": "Unschedulable", "message": "0/4 nodes are available: 4 Insufficient memory."}]}"#, ""),
-            pod("evicted", r#"{"phase": "Failed", "reason": "Evicted", "message": "The node was low on resource: memory."}"#, ""),
-            pod("stuck", r#"{"phase": "Running"}"#, r#", "deletionTimestamp": "2026-11-27T09:00:00Z", "deletionGracePeriodSeconds": 30"#),
+                "lastState": {"terminated": {"reason": "OOMKilled", "exitCode": 137, "finishedAt": "2026-11-27T09:12:00Z"}}}]}"#,
+                "",
+            ),
+            pod(
+                "unschedulable",
+                r#"{"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False",
+                "reason": "Unschedulable", "message": "0/4 nodes are available: 4 Insufficient memory."}]}"#,
+                "",
+            ),
+            pod(
+                "evicted",
+                r#"{"phase": "Failed", "reason": "Evicted", "message": "The node was low on resource: memory."}"#,
+                "",
+            ),
+            pod(
+                "stuck",
+                r#"{"phase": "Running"}"#,
+                r#", "deletionTimestamp": "2026-11-27T09:00:00Z", "deletionGracePeriodSeconds": 30"#,
+            ),
         ]);
         assert_eq!(
             ids,
@@ -410,22 +515,42 @@ mod tests {
     fn must_not_match() {
         let ids = analyze(&[
             // Restarts because the node restarted (reason Unknown) are not a crash loop.
-            pod("node-restart", r#"{"phase": "Running", "containerStatuses": [{"name": "app", "restartCount": 96, "ready": true,
+            pod(
+                "node-restart",
+                r#"{"phase": "Running", "containerStatuses": [{"name": "app", "restartCount": 96, "ready": true,
                 "state": {"running": {}},
-                "lastState": {"terminated": {"reason": "Unknown", "exitCode": 255, "finishedAt": "2026-11-27T09:00:00Z"}}}]}"#, ""),
+                "lastState": {"terminated": {"reason": "Unknown", "exitCode": 255, "finishedAt": "2026-11-27T09:00:00Z"}}}]}"#,
+                "",
+            ),
             // One restart weeks ago.
-            pod("old-restart", r#"{"phase": "Running", "containerStatuses": [{"name": "app", "restartCount": 1, "ready": true,
+            pod(
+                "old-restart",
+                r#"{"phase": "Running", "containerStatuses": [{"name": "app", "restartCount": 1, "ready": true,
                 "state": {"running": {}},
-                "lastState": {"terminated": {"reason": "Error", "exitCode": 1, "finishedAt": "2026-11-06T09:00:00Z"}}}]}"#, ""),
+                "lastState": {"terminated": {"reason": "Error", "exitCode": 1, "finishedAt": "2026-11-06T09:00:00Z"}}}]}"#,
+                "",
+            ),
             // Many restarts, all long ago.
-            pod("old-storm", r#"{"phase": "Running", "containerStatuses": [{"name": "app", "restartCount": 40, "ready": true,
+            pod(
+                "old-storm",
+                r#"{"phase": "Running", "containerStatuses": [{"name": "app", "restartCount": 40, "ready": true,
                 "state": {"running": {}},
-                "lastState": {"terminated": {"reason": "Error", "exitCode": 1, "finishedAt": "2026-10-01T09:00:00Z"}}}]}"#, ""),
+                "lastState": {"terminated": {"reason": "Error", "exitCode": 1, "finishedAt": "2026-10-01T09:00:00Z"}}}]}"#,
+                "",
+            ),
             // A completed Job pod.
-            pod("job-done", r#"{"phase": "Succeeded", "containerStatuses": [{"name": "app", "restartCount": 0,
-                "state": {"terminated": {"reason": "Completed", "exitCode": 0, "finishedAt": "2026-11-27T09:00:00Z"}}}]}"#, ""),
+            pod(
+                "job-done",
+                r#"{"phase": "Succeeded", "containerStatuses": [{"name": "app", "restartCount": 0,
+                "state": {"terminated": {"reason": "Completed", "exitCode": 0, "finishedAt": "2026-11-27T09:00:00Z"}}}]}"#,
+                "",
+            ),
             // Terminating within its grace period.
-            pod("leaving", r#"{"phase": "Running"}"#, r#", "deletionTimestamp": "2026-11-27T09:59:50Z", "deletionGracePeriodSeconds": 30"#),
+            pod(
+                "leaving",
+                r#"{"phase": "Running"}"#,
+                r#", "deletionTimestamp": "2026-11-27T09:59:50Z", "deletionGracePeriodSeconds": 30"#,
+            ),
         ]);
         assert!(ids.is_empty(), "{ids:?}");
     }

@@ -34,13 +34,20 @@ pub fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
         if let Some((have, want, what)) = shortfall(w, ctx) {
             let kind = w.object.kind.as_str();
             let meta = &w.object.object.metadata;
-            let severity = if have == 0 { Severity::Critical } else { Severity::Warning };
+            let severity = if have == 0 {
+                Severity::Critical
+            } else {
+                Severity::Warning
+            };
             let subject = workload_subject(kind, &meta.namespace, &meta.name);
             out.add(
                 Draft::new(&UNAVAILABLE, subject.clone())
                     .severity(severity)
                     .title(format!("{subject}: {have}/{want} {what}"))
-                    .message(format!("{kind} {}/{} has {have} of {want} {what}.", meta.namespace, meta.name))
+                    .message(format!(
+                        "{kind} {}/{} has {have} of {want} {what}.",
+                        meta.namespace, meta.name
+                    ))
                     .evidence(&w.file, w.line, evidence_text(&w.object))
                     .build(),
             );
@@ -55,11 +62,19 @@ fn shortfall(w: &Sourced<Workload>, ctx: &Context) -> Option<(i64, i64, &'static
     match w.object.kind {
         WorkloadKind::Deployment => {
             let want = o.spec.replicas.unwrap_or(1);
-            (want > 0 && s.available_replicas < want).then_some((s.available_replicas, want, "replicas available"))
+            (want > 0 && s.available_replicas < want).then_some((
+                s.available_replicas,
+                want,
+                "replicas available",
+            ))
         }
         WorkloadKind::StatefulSet => {
             let want = o.spec.replicas.unwrap_or(1);
-            (want > 0 && s.ready_replicas < want).then_some((s.ready_replicas, want, "replicas ready"))
+            (want > 0 && s.ready_replicas < want).then_some((
+                s.ready_replicas,
+                want,
+                "replicas ready",
+            ))
         }
         WorkloadKind::DaemonSet => {
             let want = s.desired_number_scheduled;
@@ -120,7 +135,10 @@ mod tests {
     fn add(facts: &mut crate::facts::Facts, kind: WorkloadKind, json: &str) {
         for s in sourced::<WorkloadObject>("w.json", json) {
             facts.workloads.push(Sourced {
-                object: Workload { kind, object: s.object },
+                object: Workload {
+                    kind,
+                    object: s.object,
+                },
                 file: s.file,
                 line: s.line,
             });
@@ -130,26 +148,42 @@ mod tests {
     #[test]
     fn must_match_and_must_not_match() {
         let mut facts = facts_at_ten();
-        add(&mut facts, WorkloadKind::Deployment, r#"[
+        add(
+            &mut facts,
+            WorkloadKind::Deployment,
+            r#"[
             {"metadata": {"name": "short", "namespace": "a"}, "spec": {"replicas": 3}, "status": {"availableReplicas": 1}},
             {"metadata": {"name": "fine", "namespace": "a"}, "spec": {"replicas": 3}, "status": {"availableReplicas": 3}},
             {"metadata": {"name": "scaled-down", "namespace": "a"}, "spec": {"replicas": 0}, "status": {}}
-        ]"#);
-        add(&mut facts, WorkloadKind::StatefulSet, r#"[
+        ]"#,
+        );
+        add(
+            &mut facts,
+            WorkloadKind::StatefulSet,
+            r#"[
             {"metadata": {"name": "db", "namespace": "a"}, "spec": {"replicas": 3}, "status": {"readyReplicas": 2}}
-        ]"#);
-        add(&mut facts, WorkloadKind::DaemonSet, r#"[
+        ]"#,
+        );
+        add(
+            &mut facts,
+            WorkloadKind::DaemonSet,
+            r#"[
             {"metadata": {"name": "agent", "namespace": "a"}, "status": {"desiredNumberScheduled": 4, "numberReady": 3, "numberUnavailable": 1}},
             {"metadata": {"name": "ok", "namespace": "a"}, "status": {"desiredNumberScheduled": 4, "numberReady": 4}}
-        ]"#);
-        add(&mut facts, WorkloadKind::Job, r#"[
+        ]"#,
+        );
+        add(
+            &mut facts,
+            WorkloadKind::Job,
+            r#"[
             {"metadata": {"name": "failed", "namespace": "a"}, "status": {"failed": 6, "conditions": [
               {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded", "lastTransitionTime": "2026-11-27T09:00:00Z"}]}},
             {"metadata": {"name": "done", "namespace": "a"}, "spec": {"completions": 1}, "status": {"succeeded": 1, "conditions": [
               {"type": "Complete", "status": "True"}]}},
             {"metadata": {"name": "failed-long-ago", "namespace": "a"}, "status": {"failed": 6, "conditions": [
               {"type": "Failed", "status": "True", "lastTransitionTime": "2026-09-01T09:00:00Z"}]}}
-        ]"#);
+        ]"#,
+        );
         assert_eq!(
             rule_ids(&facts),
             [

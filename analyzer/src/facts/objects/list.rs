@@ -90,7 +90,11 @@ impl From<serde_json::Error> for DecodeError {
 }
 
 /// Decodes a List (or array, or single object) of `T` from a member's body.
-pub fn decode_list<T>(body: &mut dyn Read, size: u64, yaml: bool) -> Result<Vec<Located<T>>, DecodeError>
+pub fn decode_list<T>(
+    body: &mut dyn Read,
+    size: u64,
+    yaml: bool,
+) -> Result<Vec<Located<T>>, DecodeError>
 where
     T: DeserializeOwned + HasMeta,
 {
@@ -117,7 +121,12 @@ where
     } else {
         decode_json(buf)?
     };
-    let lines = locate_names(buf, objects.iter().map(|o| o.meta().name.as_str()), yaml);
+    let lines = locate_field(
+        buf,
+        "name",
+        objects.iter().map(|o| o.meta().name.as_str()),
+        yaml,
+    );
     Ok(objects
         .into_iter()
         .zip(lines)
@@ -128,8 +137,7 @@ where
 fn first_significant_byte(buf: &[u8]) -> Option<u8> {
     buf.iter()
         .copied()
-        .skip_while(|b| b.is_ascii_whitespace() || *b == 0xEF || *b == 0xBB || *b == 0xBF)
-        .next()
+        .find(|b| !(b.is_ascii_whitespace() || *b == 0xEF || *b == 0xBB || *b == 0xBF))
 }
 
 fn decode_json<T: DeserializeOwned>(buf: &[u8]) -> Result<Vec<T>, DecodeError> {
@@ -153,7 +161,9 @@ fn strip_bom(buf: &[u8]) -> &[u8] {
     buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(buf)
 }
 
-fn decode_streamed<T: DeserializeOwned>(mut reader: impl io::BufRead) -> Result<Vec<T>, DecodeError> {
+fn decode_streamed<T: DeserializeOwned>(
+    mut reader: impl io::BufRead,
+) -> Result<Vec<T>, DecodeError> {
     let first = loop {
         let chunk = reader.fill_buf()?;
         match chunk.iter().position(|b| !b.is_ascii_whitespace()) {
@@ -196,24 +206,29 @@ fn decode_yaml<T: DeserializeOwned>(buf: &[u8]) -> Result<Vec<T>, DecodeError> {
     }
 }
 
-/// For each name, in order, the 1-based line where `"name": "<name>"` (JSON) or
-/// `name: <name>` (YAML) next occurs; objects come in file order, so one forward pass finds
-/// them all.
-fn locate_names<'a>(buf: &[u8], names: impl Iterator<Item = &'a str>, yaml: bool) -> Vec<Option<u64>> {
+/// For each value, in order, the 1-based line where `"<field>": "<value>"` (JSON) or
+/// `<field>: <value>` (YAML) next occurs; objects come in file order, so one forward pass
+/// finds them all.
+pub fn locate_field<'a>(
+    buf: &[u8],
+    field: &str,
+    values: impl Iterator<Item = &'a str>,
+    yaml: bool,
+) -> Vec<Option<u64>> {
     let mut out = Vec::new();
     let mut pos = 0usize;
     let mut line = 1u64;
-    for name in names {
+    for name in values {
         if name.is_empty() {
             out.push(None);
             continue;
         }
         let found = if yaml {
-            find_from(buf, pos, format!("name: {name}\n").as_bytes())
-                .or_else(|| find_from(buf, pos, format!("name: \"{name}\"").as_bytes()))
+            find_from(buf, pos, format!("{field}: {name}\n").as_bytes())
+                .or_else(|| find_from(buf, pos, format!("{field}: \"{name}\"").as_bytes()))
         } else {
-            find_from(buf, pos, format!("\"name\": \"{name}\"").as_bytes())
-                .or_else(|| find_from(buf, pos, format!("\"name\":\"{name}\"").as_bytes()))
+            find_from(buf, pos, format!("\"{field}\": \"{name}\"").as_bytes())
+                .or_else(|| find_from(buf, pos, format!("\"{field}\":\"{name}\"").as_bytes()))
         };
         match found {
             Some(at) => {
@@ -237,7 +252,10 @@ mod tests {
     use super::super::pod::Pod;
     use super::*;
 
-    const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus/k8s-objects");
+    const CORPUS: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/corpus/k8s-objects"
+    );
 
     #[test]
     fn every_corpus_object_file_decodes() {
@@ -274,7 +292,9 @@ mod tests {
         assert_eq!(decode_slice::<Pod>(single, false).unwrap().len(), 1);
         let null_items = br#"{"kind": "PodList", "items": null}"#;
         assert!(decode_slice::<Pod>(null_items, false).unwrap().is_empty());
-        let streamed = decode_streamed::<Pod>(&b"  {\"items\": [{\"metadata\": {\"name\": \"x\"}}]}"[..]).unwrap();
+        let streamed =
+            decode_streamed::<Pod>(&b"  {\"items\": [{\"metadata\": {\"name\": \"x\"}}]}"[..])
+                .unwrap();
         assert_eq!(streamed.len(), 1);
         assert!(decode_slice::<Pod>(b"garbage", false).is_err());
         assert!(decode_slice::<Pod>(b"{\"items\": [", false).is_err());
