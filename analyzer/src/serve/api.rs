@@ -6,6 +6,7 @@ use super::faults::FaultPlan;
 use super::listing::{self, group_version, IncludeObject, ListQuery};
 use super::logs::{pod_log, LogQuery};
 use super::paging::Continue;
+use super::reviews;
 use super::routes::{self, ResourcePath, Route};
 use super::selectors::{parse_field_selector, parse_label_selector};
 use super::status::ApiError;
@@ -183,8 +184,8 @@ fn resource(state: &Arc<State>, req: &Request, path: &ResourcePath, wanted: Want
     let bundle = &state.bundle;
     if req.method != "GET" && req.method != "HEAD" {
         if req.method == "POST" && path.group == "authorization.k8s.io" && path.name.is_none() {
-            if let Some(reply) = self_review(&path.resource, &req.body) {
-                return reply;
+            if let Some(review) = reviews::answer(&path.resource, &req.body) {
+                return Reply::json(201, &review);
             }
         }
         return Reply::error(ApiError::read_only(&req.method.to_lowercase()));
@@ -414,41 +415,6 @@ fn list(
     }
 }
 
-/// SelfSubjectAccessReview (allowed for reading verbs, refused for writes: the bundle is
-/// read-only) and SelfSubjectRulesReview (read everything).
-fn self_review(resource: &str, body: &[u8]) -> Option<Reply> {
-    let mut review: Value = serde_json::from_slice(body).unwrap_or_else(|_| json!({}));
-    match resource {
-        "selfsubjectaccessreviews" => {
-            let verb = review
-                .pointer("/spec/resourceAttributes/verb")
-                .or_else(|| review.pointer("/spec/nonResourceAttributes/verb"))
-                .and_then(Value::as_str)
-                .unwrap_or("get");
-            let allowed = matches!(verb, "get" | "list" | "watch");
-            review["kind"] = "SelfSubjectAccessReview".into();
-            review["apiVersion"] = "authorization.k8s.io/v1".into();
-            review["status"] = if allowed {
-                json!({"allowed": true, "reason": "kbundle serve: reading the bundle is allowed"})
-            } else {
-                json!({"allowed": false, "reason": "kbundle serve: the bundle is read-only"})
-            };
-            Some(Reply::json(201, &review))
-        }
-        "selfsubjectrulesreviews" => {
-            review["kind"] = "SelfSubjectRulesReview".into();
-            review["apiVersion"] = "authorization.k8s.io/v1".into();
-            review["status"] = json!({
-                "resourceRules": [{"verbs": ["get", "list", "watch"], "apiGroups": ["*"], "resources": ["*"]}],
-                "nonResourceRules": [{"verbs": ["get"], "nonResourceURLs": ["*"]}],
-                "incomplete": false,
-            });
-            Some(Reply::json(201, &review))
-        }
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -472,19 +438,5 @@ mod tests {
             negotiate("application/json;as=Table;v=v9;g=meta.k8s.io"),
             Wanted::Json
         );
-    }
-
-    #[test]
-    fn reviews() {
-        let r = self_review(
-            "selfsubjectaccessreviews",
-            br#"{"spec":{"resourceAttributes":{"verb":"delete","resource":"pods"}}}"#,
-        )
-        .unwrap();
-        let Body::Bytes(b) = r.body else { panic!() };
-        let v: Value = serde_json::from_slice(&b).unwrap();
-        assert_eq!(v["status"]["allowed"], false);
-        assert_eq!(v["spec"]["resourceAttributes"]["resource"], "pods");
-        assert!(self_review("tokenreviews", b"{}").is_none());
     }
 }

@@ -71,10 +71,17 @@ impl Catalog {
         }
         if catalog.groups.is_empty() {
             for k in KIND_DIRS {
+                let (short, all) = builtin_names(k.group, k.resource);
+                let short: Vec<String> = short.iter().map(|s| s.to_string()).collect();
+                let categories = if all {
+                    vec!["all".to_string()]
+                } else {
+                    Vec::new()
+                };
                 catalog.add(
                     k.group,
                     k.version,
-                    synthesized(k.resource, k.kind, k.namespaced, &[], &[]),
+                    synthesized(k.resource, k.kind, k.namespaced, &short, &categories),
                 );
             }
             if let Some(pods) = catalog.find_mut("", "v1", "pods") {
@@ -300,6 +307,39 @@ impl Catalog {
     }
 }
 
+/// The short names of builtin resources, and whether they are in the `all` category, for
+/// bundles without discovery (kubectl resolves `deploy`, `ds`, `sts` through them).
+fn builtin_names(group: &str, resource: &str) -> (&'static [&'static str], bool) {
+    match (group, resource) {
+        ("", "pods") => (&["po"], true),
+        ("", "services") => (&["svc"], true),
+        ("", "nodes") => (&["no"], false),
+        ("", "namespaces") => (&["ns"], false),
+        ("", "configmaps") => (&["cm"], false),
+        ("", "endpoints") => (&["ep"], false),
+        ("", "events") => (&["ev"], false),
+        ("", "persistentvolumeclaims") => (&["pvc"], false),
+        ("", "persistentvolumes") => (&["pv"], false),
+        ("", "serviceaccounts") => (&["sa"], false),
+        ("", "resourcequotas") => (&["quota"], false),
+        ("", "limitranges") => (&["limits"], false),
+        ("apps", "deployments") => (&["deploy"], true),
+        ("apps", "replicasets") => (&["rs"], true),
+        ("apps", "statefulsets") => (&["sts"], true),
+        ("apps", "daemonsets") => (&["ds"], true),
+        ("batch", "jobs") => (&[], true),
+        ("batch", "cronjobs") => (&["cj"], true),
+        ("networking.k8s.io", "ingresses") => (&["ing"], false),
+        ("networking.k8s.io", "networkpolicies") => (&["netpol"], false),
+        ("policy", "poddisruptionbudgets") => (&["pdb"], false),
+        ("storage.k8s.io", "storageclasses") => (&["sc"], false),
+        ("apiextensions.k8s.io", "customresourcedefinitions") => (&["crd", "crds"], false),
+        ("scheduling.k8s.io", "priorityclasses") => (&["pc"], false),
+        ("certificates.k8s.io", "certificatesigningrequests") => (&["csr"], false),
+        _ => (&[], false),
+    }
+}
+
 fn synthesized(
     name: &str,
     kind: &str,
@@ -371,7 +411,10 @@ mod tests {
         )]);
         let c = Catalog::build(&index, &[]);
         assert!(c.find("", "v1", "pods").is_some());
-        assert!(c.find("apps", "v1", "daemonsets").unwrap().namespaced);
+        let ds = c.find("apps", "v1", "daemonsets").unwrap();
+        assert!(ds.namespaced);
+        assert_eq!(ds.short_names, vec!["ds"]);
+        assert_eq!(ds.categories, vec!["all"]);
         let w = c.find("y.io", "v1", "widgets").unwrap();
         assert!(!w.namespaced);
         assert_eq!(w.kind, "Widget");

@@ -31,6 +31,7 @@ pub mod kubeconfig;
 pub mod listing;
 pub mod logs;
 pub mod paging;
+pub mod reviews;
 pub mod routes;
 pub mod selectors;
 pub mod spill;
