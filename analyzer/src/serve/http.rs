@@ -174,6 +174,8 @@ fn into_response(reply: Reply) -> hyper::Response<ResponseBody> {
                 let _ = produce(&mut whole);
                 whole.truncate(whole.len() / 2);
                 let _ = tx.blocking_send(Ok(Bytes::from(whole)));
+                // Let the head and the first half reach the client before the cut.
+                std::thread::sleep(std::time::Duration::from_millis(200));
                 let _ = tx.blocking_send(Err(io::Error::new(
                     io::ErrorKind::ConnectionAborted,
                     "injected fault: body cut short",

@@ -142,8 +142,9 @@ impl Kubectl {
 }
 
 /// The kubectl binaries to test with: the oldest and newest `kubectl.1.NN` beside the
-/// `kubectl` on PATH (or `kubectl` itself when there are none). Empty, with a printed notice,
-/// when kubectl is not installed; a failure when KBUNDLE_REQUIRE_KUBECTL=1.
+/// `kubectl` on PATH (every one of them with KBUNDLE_ALL_KUBECTLS=1; `kubectl` itself when
+/// there are none). Empty, with a printed notice, when kubectl is not installed; a failure
+/// when KBUNDLE_REQUIRE_KUBECTL=1.
 pub fn kubectls() -> Vec<PathBuf> {
     let found = find_kubectls();
     if found.is_empty() {
@@ -178,6 +179,9 @@ fn find_kubectls() -> Vec<PathBuf> {
         })
         .collect();
     versioned.sort();
+    if std::env::var("KBUNDLE_ALL_KUBECTLS").as_deref() == Ok("1") && !versioned.is_empty() {
+        return versioned.into_iter().map(|(_, p)| p).collect();
+    }
     match (versioned.first(), versioned.last()) {
         (Some(oldest), Some(newest)) if oldest.0 != newest.0 => {
             vec![oldest.1.clone(), newest.1.clone()]
