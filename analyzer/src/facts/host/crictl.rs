@@ -87,20 +87,20 @@ fn is_log_line(line: &str) -> bool {
 fn cells(line: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
     let mut start: Option<usize> = None;
-    let bytes = line.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let gap = bytes[i] == b' ' && bytes.get(i + 1).is_none_or(|b| *b == b' ');
-        let blank = bytes[i] == b'\t' || gap;
-        match (start, blank) {
-            (None, false) if bytes[i] != b' ' => start = Some(i),
-            (Some(s), true) => {
+    let mut chars = line.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let next_blank = chars
+            .peek()
+            .is_none_or(|&(_, next)| next == ' ' || next == '\t');
+        let blank = c == '\t' || (c == ' ' && next_blank);
+        match start {
+            None if c != ' ' && c != '\t' => start = Some(i),
+            Some(s) if blank => {
                 out.push((s, &line[s..i]));
                 start = None;
             }
             _ => {}
         }
-        i += 1;
     }
     if let Some(s) = start {
         out.push((s, line[s..].trim_end()));

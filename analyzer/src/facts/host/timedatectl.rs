@@ -93,6 +93,7 @@ pub fn parse(text: &str) -> Result<ClockStatus, ParseError> {
                 status.ntp_service = Some(if flag { "active" } else { "inactive" }.to_string());
             }
             "Local time" => status.local_time = Some(value.to_string()),
+            "Universal time" if value == "n/a" => {}
             "Universal time" => {
                 status.universal_time = Some(
                     universal_time(value)
@@ -271,5 +272,8 @@ Leap status     : Not synchronised
         let err = parse("System clock synchronized: maybe\n").unwrap_err();
         assert!(err.expected.contains("yes"), "{err}");
         assert_eq!(parse("").unwrap().synchronized(), None);
+        let container = parse("Universal time: n/a\nNTP service: n/a\n").unwrap();
+        assert_eq!(container.universal_time, None);
+        assert_eq!(container.synchronized(), None);
     }
 }
