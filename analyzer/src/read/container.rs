@@ -72,7 +72,10 @@ mod tests {
 
     #[test]
     fn tells_containers_by_their_magic() {
-        assert_eq!(sniffed(&[0x1f, 0x8b, 8, 0]), Sniffed::Archive(Container::TarGz));
+        assert_eq!(
+            sniffed(&[0x1f, 0x8b, 8, 0]),
+            Sniffed::Archive(Container::TarGz)
+        );
         assert_eq!(sniffed(b"PK\x03\x04rest"), Sniffed::Archive(Container::Zip));
         let mut tar = [0u8; BLOCK];
         tar[..4].copy_from_slice(b"a.md");

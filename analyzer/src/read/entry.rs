@@ -117,7 +117,9 @@ mod tests {
             inside("manifest.json")
         );
         assert_eq!(
-            names.place(b"__MACOSX/kbundle-c1-x/._manifest.json", false).unwrap(),
+            names
+                .place(b"__MACOSX/kbundle-c1-x/._manifest.json", false)
+                .unwrap(),
             EntryName::Outside("__MACOSX/kbundle-c1-x/._manifest.json".to_string())
         );
         assert_eq!(
@@ -140,11 +142,17 @@ mod tests {
 
     #[test]
     fn entries_at_the_root_are_kept() {
-        for first in [&b"manifest.json"[..], b"cluster-resources/nodes.json", b"./"] {
+        for first in [
+            &b"manifest.json"[..],
+            b"cluster-resources/nodes.json",
+            b"./",
+        ] {
             let mut names = EntryNames::new(Path::new("b.tar"));
             names.place(first, false).unwrap();
             assert_eq!(
-                names.place(b"./host-collectors/w1/run/df-h.txt", false).unwrap(),
+                names
+                    .place(b"./host-collectors/w1/run/df-h.txt", false)
+                    .unwrap(),
                 inside("host-collectors/w1/run/df-h.txt"),
                 "after {:?}",
                 String::from_utf8_lossy(first)

@@ -59,9 +59,7 @@ impl InflatedStream {
     fn finish(&mut self) -> io::Result<usize> {
         self.chunks = None;
         match self.worker.take().map(JoinHandle::join) {
-            Some(Err(_)) => {
-                self.fail(io::Error::other("the inflate thread stopped unexpectedly"))
-            }
+            Some(Err(_)) => self.fail(io::Error::other("the inflate thread stopped unexpectedly")),
             _ => Ok(0),
         }
     }
