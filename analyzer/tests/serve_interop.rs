@@ -6,6 +6,7 @@
 mod serve_common;
 
 use kbundle::serve::tables::age::human_duration;
+use kbundle::serve::Bundle;
 use serde_json::Value;
 use serve_common::*;
 use std::collections::BTreeMap;
@@ -95,7 +96,7 @@ fn pod_row(pod: &Value, now: i64) -> Vec<String> {
 #[test]
 fn tables_match_the_objects() {
     let (files, now) = archive_json();
-    let server = serve(load_tar_gz(&interop_path()));
+    let server = serve(Bundle::load(&interop_path()).unwrap());
     let mut pods: Vec<Value> = files
         .iter()
         .filter(|(p, _)| p.starts_with("cluster-resources/pods/") && !p.contains("/logs/"))
@@ -153,7 +154,7 @@ fn tables_match_the_objects() {
 
 #[test]
 fn seed_commands_and_the_issue_list() {
-    let server = serve(load_tar_gz(&interop_path()));
+    let server = serve(Bundle::load(&interop_path()).unwrap());
     let pod = "nginx-deployment-7986654d4-ztx2g";
     for bin in kubectls() {
         let k = Kubectl::new(&bin, &server);

@@ -225,7 +225,7 @@ impl Catalog {
         }
         self.groups.sort_by_key(|g| {
             let r = rank.get(&g.name).map_or(usize::MAX, |(i, _)| *i);
-            (g.name != "", r)
+            (!g.name.is_empty(), r)
         });
         for g in &mut self.groups {
             if let Some((_, preferred)) = rank.get(&g.name) {

@@ -121,10 +121,25 @@ pub fn shell(args: ShellArgs) -> Result<()> {
     std::process::exit(code);
 }
 
+/// Waits for Ctrl-C (or SIGTERM on Unix), so the temporary kubeconfig is removed either way.
 fn wait_for_ctrl_c() -> Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    rt.block_on(tokio::signal::ctrl_c())?;
+    rt.block_on(async {
+        #[cfg(unix)]
+        {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+            tokio::select! {
+                r = tokio::signal::ctrl_c() => r,
+                _ = term.recv() => Ok(()),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            tokio::signal::ctrl_c().await
+        }
+    })?;
     Ok(())
 }

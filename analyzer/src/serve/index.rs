@@ -44,6 +44,13 @@ impl Interner {
     pub fn get(&self, sym: Sym) -> &str {
         self.strings.get(sym as usize).map_or("", |s| s)
     }
+
+    /// Drops the lookup table once no string will be added: queries compare text, and the
+    /// table is a third of the index's memory on a big bundle.
+    fn seal(&mut self) {
+        self.ids = HashMap::new();
+        self.strings.shrink_to_fit();
+    }
 }
 
 /// One object of the bundle.
@@ -237,7 +244,7 @@ impl IndexBuilder {
     /// Sorts, drops duplicate objects (the last copy wins) and seals the spill file.
     pub fn finish(self) -> io::Result<Index> {
         let IndexBuilder {
-            strings,
+            mut strings,
             mut resources,
             logs,
             spill,
@@ -266,6 +273,7 @@ impl IndexBuilder {
             data.entries.shrink_to_fit();
             total += data.entries.len() as u64;
         }
+        strings.seal();
         let collected_at = self
             .manifest_created
             .or_else(|| {

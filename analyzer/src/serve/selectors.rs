@@ -82,7 +82,8 @@ fn parse_label_requirement(part: &str) -> Result<(String, LabelOp), String> {
             return Ok((key.to_string(), op));
         }
     }
-    let ops: [(&str, fn(&str) -> Option<LabelOp>); 5] = [
+    type MakeOp = fn(&str) -> Option<LabelOp>;
+    let ops: [(&str, MakeOp); 5] = [
         ("!=", |v| Some(LabelOp::NotEq(v.to_string()))),
         ("==", |v| Some(LabelOp::Eq(v.to_string()))),
         ("=", |v| Some(LabelOp::Eq(v.to_string()))),

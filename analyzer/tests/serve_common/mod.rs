@@ -9,7 +9,6 @@ use kbundle::read::{Member, MemberSink};
 use kbundle::serve::index::IndexBuilder;
 use kbundle::serve::{Bundle, ServeOptions, Server};
 use kbundle_format::BundlePath;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
@@ -18,37 +17,6 @@ use std::sync::Arc;
 pub fn interop_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../shared/interop/troubleshoot-k3s-support-bundle.tar.gz")
-}
-
-/// Loads a .tar.gz bundle by streaming its regular files into the index, like the bundle
-/// reader does (links skipped, top directory stripped).
-pub fn load_tar_gz(path: &Path) -> Bundle {
-    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
-    let mut builder = IndexBuilder::new().unwrap();
-    for entry in archive.entries().unwrap() {
-        let mut entry = entry.unwrap();
-        if !entry.header().entry_type().is_file() {
-            continue;
-        }
-        let name = entry.path().unwrap().to_string_lossy().into_owned();
-        let Some((_, below_top)) = name.split_once('/') else {
-            continue;
-        };
-        let path = BundlePath::new(below_top).unwrap();
-        let size = entry.header().size().unwrap_or(0);
-        let modified = entry.header().mtime().ok().map(|m| m as i64);
-        let mut body: &mut dyn Read = &mut entry;
-        builder
-            .member(Member {
-                path: &path,
-                size,
-                modified,
-                body: &mut body,
-            })
-            .unwrap();
-    }
-    Bundle::from_index(builder.finish().unwrap())
 }
 
 /// Writes files into a bundle built in memory (path, content, mtime).
