@@ -1,6 +1,7 @@
 //! Answers one request: content negotiation, discovery, get, list, watch, logs, the refusal
 //! of writes, and the injected faults. Knows nothing of HTTP plumbing; [`super::http`] does.
 
+use super::catalog::ApiResource;
 use super::discovery::{self, Aggregated};
 use super::faults::FaultPlan;
 use super::listing::{self, group_version, IncludeObject, ListQuery};
@@ -239,18 +240,8 @@ fn resource(state: &Arc<State>, req: &Request, path: &ResourcePath, wanted: Want
         })
         .map(|v| v.columns.as_slice());
     let printer = Printer::for_resource(&path.group, &path.resource, crd_columns);
-    let api_version = group_version(&path.group, &path.version);
     let Some(name) = &path.name else {
-        return list(
-            state,
-            req,
-            path,
-            wanted,
-            printer,
-            api_version,
-            &api.kind,
-            api.namespaced,
-        );
+        return list(state, req, path, wanted, printer, api);
     };
     if api.namespaced && path.namespace.is_none() {
         return Reply::error(ApiError::no_route());
@@ -314,17 +305,16 @@ fn resource(state: &Arc<State>, req: &Request, path: &ResourcePath, wanted: Want
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn list(
     state: &Arc<State>,
     req: &Request,
     path: &ResourcePath,
     wanted: Wanted,
     printer: Printer,
-    api_version: String,
-    kind: &str,
-    namespaced: bool,
+    api: &ApiResource,
 ) -> Reply {
+    let api_version = group_version(&path.group, &path.version);
+    let namespaced = api.namespaced;
     let index = &state.bundle.index;
     let data = index.resource(&path.group, &path.resource);
     let fields = data.map_or(
@@ -368,7 +358,7 @@ fn list(
     let truncate = state.faults.truncates(&path.resource);
     let group = path.group.clone();
     let resource = path.resource.clone();
-    let kind = kind.to_string();
+    let kind = api.kind.clone();
     let state = Arc::clone(state);
     let producer: Producer = Box::new(move |out: &mut dyn Write| {
         let index = &state.bundle.index;

@@ -1,8 +1,8 @@
 //! `kbundle serve`: a read-only Kubernetes API over a bundle, so the real kubectl (and the
 //! collector's tests) can browse it offline on 127.0.0.1.
 //!
-//! The flow: [`index`] streams the bundle once into a spill file and an index of byte ranges
-//! (with [`items`] and [`head`]); [`crd`] and [`catalog`] describe what is served;
+//! The flow: [`loader`] streams the bundle once into a spill file and an [`index`] of byte
+//! ranges (with [`items`] and [`head`]); [`crd`] and [`catalog`] describe what is served;
 //! [`http`] accepts connections and [`api`] answers each request through [`discovery`],
 //! [`listing`] (with [`selectors`], [`paging`], [`tables`]) and [`logs`]; [`faults`] breaks
 //! things on purpose for tests; [`command`] and [`kubeconfig`] are the CLI side.
@@ -29,6 +29,7 @@ pub mod index;
 pub mod items;
 pub mod kubeconfig;
 pub mod listing;
+pub mod loader;
 pub mod logs;
 pub mod paging;
 pub mod reviews;

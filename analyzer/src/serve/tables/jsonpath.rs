@@ -71,7 +71,11 @@ fn eval<'a>(v: &'a Value, steps: &[Step]) -> Vec<&'a Value> {
                         next.extend(a.iter().filter(|e| {
                             e.get(k.as_str()).is_some_and(|x| match x {
                                 Value::String(s) => s == want,
-                                other => *other == serde_json::from_str::<Value>(want).unwrap_or(Value::Null),
+                                other => {
+                                    *other
+                                        == serde_json::from_str::<Value>(want)
+                                            .unwrap_or(Value::Null)
+                                }
                             })
                         }));
                     }
