@@ -1,0 +1,604 @@
+//! The scan itself: big blocks, a literal search over the whole block to jump to candidate
+//! lines (as ripgrep does), the rule `RegexSet` on those lines only, and per rule a count,
+//! the first and last hit and a few samples. Memory stays flat whatever the file size.
+
+use super::catalog::{Catalog, CatalogError, RuleId};
+use super::cause::CauseMatcher;
+use super::time::{parse_line_time, LineTime};
+use super::{LogFileRef, LogKind};
+use aho_corasick::{AhoCorasick, Input, MatchKind};
+use jiff::{SignedDuration, Timestamp};
+use memchr::{memchr, memrchr};
+use regex::bytes::RegexSet;
+use std::io::{self, Read};
+
+/// Bytes read per step. Lines longer than this are cut into pieces (each piece is searched,
+/// a rule counts at most once per line).
+const BLOCK: usize = 256 * 1024;
+/// Longest evidence text kept, in bytes.
+const TEXT_CAP: usize = 512;
+/// Bytes of the last hit's line kept to read its captures at the end.
+const LAST_LINE_CAP: usize = 8 * 1024;
+/// Distinct samples kept per rule.
+const SAMPLES: usize = 3;
+/// After this many hits, stop looking for new distinct samples.
+const SAMPLE_SEARCH_LIMIT: u64 = 10_000;
+/// Lines tried at each end of a file for its time range.
+const TIME_PROBE_LINES: usize = 32;
+/// Error lines kept as the cause of a container's end.
+const CAUSE_LINES: usize = 3;
+
+/// One line of a log, as evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HitLine {
+    /// 1-based line number in the file.
+    pub line: u64,
+    /// The line, lossily decoded, tabs turned to spaces, other control characters dropped,
+    /// cut to at most 512 bytes.
+    pub text: String,
+    /// The line's own time stamp, when it has one.
+    pub time: Option<LineTime>,
+}
+
+/// What one rule found in one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleHits {
+    /// The rule, in the scanner's catalog.
+    pub rule: RuleId,
+    /// Matching lines.
+    pub count: u64,
+    /// The first matching line.
+    pub first: HitLine,
+    /// The last matching line.
+    pub last: HitLine,
+    /// Up to three lines that differ in more than their digits, the first hit among them.
+    pub samples: Vec<HitLine>,
+    /// The named captures of the last hit, in pattern order, unset ones left out.
+    pub captures: Vec<(String, String)>,
+    /// For rules with `min_span`: the longest run of hits without a silence over the rule's
+    /// `max_gap`, first to last hit; `None` when the rule has no `min_span` or the hits carry
+    /// no times.
+    pub longest_run: Option<SignedDuration>,
+}
+
+/// Everything the scan of one file produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileScan {
+    /// The file scanned.
+    pub file: LogFileRef,
+    /// Its kind (as in `file`).
+    pub kind: LogKind,
+    /// Lines read.
+    pub lines: u64,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Time of the first stamped line among the first few.
+    pub first_time: Option<LineTime>,
+    /// Time of the last stamped line among the last few.
+    pub last_time: Option<LineTime>,
+    /// One entry per rule that matched, in catalog order.
+    pub hits: Vec<RuleHits>,
+    /// Container logs only: the last (up to three) error-level lines, oldest first, looked
+    /// for in the last 256–512 KiB of the file: why the container ended, when it crashed.
+    pub cause_lines: Vec<HitLine>,
+}
+
+impl FileScan {
+    /// The hits that are findings by their rule's thresholds (`min_count`, `min_span`).
+    pub fn conclusive<'a>(&'a self, catalog: &'a Catalog) -> impl Iterator<Item = &'a RuleHits> {
+        self.hits
+            .iter()
+            .filter(move |h| catalog.rule(h.rule).is_met(h))
+    }
+}
+
+/// The compiled rules of one log kind.
+#[derive(Debug, Clone)]
+struct KindRules {
+    /// Set index → rule.
+    rules: Vec<RuleId>,
+    /// Every literal of every rule: a line holding none cannot match any rule.
+    prefilter: Option<AhoCorasick>,
+    /// The rules' patterns, in `rules` order.
+    set: RegexSet,
+}
+
+/// The catalog compiled for scanning: build once, share between threads, scan many files.
+#[derive(Debug, Clone)]
+pub struct LogScanner {
+    catalog: Catalog,
+    kinds: Vec<KindRules>,
+    cause: CauseMatcher,
+}
+
+impl LogScanner {
+    /// Compiles the catalog: per log kind, one literal prefilter and one `RegexSet`.
+    pub fn new(catalog: &Catalog) -> Result<LogScanner, CatalogError> {
+        let mut kinds = Vec::with_capacity(LogKind::ALL.len());
+        for kind in LogKind::ALL {
+            let rules: Vec<RuleId> = catalog
+                .rules()
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.looks_at.contains(&kind))
+                .map(|(i, _)| RuleId(i))
+                .collect();
+            let err = |problem: String| CatalogError {
+                file: "*".to_string(),
+                rule: None,
+                problem: format!("{}: {problem}", kind.as_str()),
+            };
+            let patterns = rules.iter().map(|&id| catalog.rule(id).pattern.as_str());
+            let set = RegexSet::new(patterns).map_err(|e| err(e.to_string()))?;
+            let literals: Vec<&[u8]> = rules
+                .iter()
+                .flat_map(|&id| catalog.rule(id).literals.iter().map(Vec::as_slice))
+                .collect();
+            let prefilter = if literals.is_empty() {
+                None
+            } else {
+                Some(
+                    AhoCorasick::builder()
+                        .match_kind(MatchKind::Standard)
+                        .build(literals)
+                        .map_err(|e| err(e.to_string()))?,
+                )
+            };
+            kinds.push(KindRules {
+                rules,
+                prefilter,
+                set,
+            });
+        }
+        Ok(LogScanner {
+            catalog: catalog.clone(),
+            kinds,
+            cause: CauseMatcher::new(),
+        })
+    }
+
+    /// The catalog the scanner was built from: [`RuleHits::rule`] indexes it.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// Reads `reader` to its end and returns what the rules for `file`'s kind (and pod) found.
+    /// Only I/O errors of `reader` are errors; any bytes (invalid UTF-8, CRLF, NUL, endless
+    /// lines) are scanned.
+    pub fn scan(&self, file: &LogFileRef, reader: impl Read) -> io::Result<FileScan> {
+        let kind = &self.kinds[file.kind.index()];
+        let mask: Vec<bool> = kind
+            .rules
+            .iter()
+            .map(|&id| self.catalog.rule(id).applies_to(file))
+            .collect();
+        self.scan_masked(file, kind, mask, reader)
+    }
+
+    fn scan_masked(
+        &self,
+        file: &LogFileRef,
+        kind: &KindRules,
+        mask: Vec<bool>,
+        mut reader: impl Read,
+    ) -> io::Result<FileScan> {
+        let prefilter = kind.prefilter.as_ref().filter(|_| mask.contains(&true));
+        let mut tally = Tally::new(&self.catalog, kind, mask);
+        let mut buf: Vec<u8> = Vec::with_capacity(BLOCK * 2);
+        // The chunk before the current one, kept for the tail work at the end.
+        let mut prev = Chunk::default();
+        let mut next_line: u64 = 1;
+        let mut bytes: u64 = 0;
+        let mut first_time = None;
+        let mut ends_with_newline = true;
+        loop {
+            let want = BLOCK.saturating_sub(buf.len()).max(1);
+            let got = (&mut reader).take(want as u64).read_to_end(&mut buf)?;
+            let eof = got < want;
+            bytes += got as u64;
+            let cut = if eof {
+                buf.len()
+            } else {
+                memrchr(b'\n', &buf).map_or(buf.len(), |i| i + 1)
+            };
+            let data = &buf[..cut];
+            if bytes > 0 && first_time.is_none() && next_line == 1 {
+                first_time = first_stamp(data);
+            }
+            let newlines = match prefilter {
+                Some(pf) => tally.search(pf, data, next_line),
+                None => count_newlines(data),
+            };
+            if !data.is_empty() {
+                ends_with_newline = data.last() == Some(&b'\n');
+            }
+            let chunk_first = next_line;
+            next_line += newlines;
+            if eof {
+                let current = ChunkRef {
+                    data,
+                    first_line: chunk_first,
+                };
+                let tail = [prev.as_ref(), current];
+                let last_time = last_stamp(&tail);
+                let cause_lines = if file.kind == LogKind::ContainerLog {
+                    self.cause_lines(&tail)
+                } else {
+                    Vec::new()
+                };
+                let lines = if bytes == 0 {
+                    0
+                } else if ends_with_newline {
+                    next_line - 1
+                } else {
+                    next_line
+                };
+                return Ok(FileScan {
+                    file: file.clone(),
+                    kind: file.kind,
+                    lines,
+                    bytes,
+                    first_time,
+                    last_time,
+                    hits: tally.finish(),
+                    cause_lines,
+                });
+            }
+            // Keep this chunk as `prev`, reuse the old `prev` buffer for the carried-over
+            // partial line and the next block.
+            let mut spare = std::mem::take(&mut prev.data);
+            spare.clear();
+            spare.extend_from_slice(&buf[cut..]);
+            buf.truncate(cut);
+            prev = Chunk {
+                data: buf,
+                first_line: chunk_first,
+            };
+            buf = spare;
+        }
+    }
+
+    fn cause_lines(&self, tail: &[ChunkRef<'_>; 2]) -> Vec<HitLine> {
+        let mut found = Vec::new();
+        for_lines_backward(tail, |number, line| {
+            if self.cause.is_cause(line) {
+                found.push(hit_line(number, line, parse_line_time(line)));
+            }
+            found.len() < CAUSE_LINES
+        });
+        found.reverse();
+        found
+    }
+}
+
+#[derive(Default)]
+struct Chunk {
+    data: Vec<u8>,
+    first_line: u64,
+}
+
+impl Chunk {
+    fn as_ref(&self) -> ChunkRef<'_> {
+        ChunkRef {
+            data: &self.data,
+            first_line: self.first_line,
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct ChunkRef<'a> {
+    data: &'a [u8],
+    first_line: u64,
+}
+
+/// Calls `f(line number, line)` for the lines of `tail`, last first, until it returns false.
+fn for_lines_backward(tail: &[ChunkRef<'_>; 2], mut f: impl FnMut(u64, &[u8]) -> bool) {
+    for chunk in tail.iter().rev() {
+        let data = chunk.data;
+        if data.is_empty() {
+            continue;
+        }
+        let mut end = data.len();
+        if data.last() == Some(&b'\n') {
+            end -= 1;
+        }
+        let mut number = chunk.first_line + count_newlines(&data[..end]);
+        loop {
+            let start = memrchr(b'\n', &data[..end]).map_or(0, |i| i + 1);
+            if !f(number, strip_cr(&data[start..end])) {
+                return;
+            }
+            if start == 0 {
+                break;
+            }
+            end = start - 1;
+            number -= 1;
+        }
+    }
+}
+
+fn first_stamp(data: &[u8]) -> Option<LineTime> {
+    data.split(|&b| b == b'\n')
+        .take(TIME_PROBE_LINES)
+        .find_map(|line| parse_line_time(strip_cr(line)))
+}
+
+fn last_stamp(tail: &[ChunkRef<'_>; 2]) -> Option<LineTime> {
+    let mut found = None;
+    let mut tried = 0;
+    for_lines_backward(tail, |_, line| {
+        found = parse_line_time(line);
+        tried += 1;
+        found.is_none() && tried < TIME_PROBE_LINES
+    });
+    found
+}
+
+/// Per-rule counters of one scan.
+struct Tally<'c> {
+    catalog: &'c Catalog,
+    kind: &'c KindRules,
+    mask: Vec<bool>,
+    rules: Vec<Option<Acc>>,
+}
+
+/// What is kept of one rule's hits while scanning.
+struct Acc {
+    count: u64,
+    first: HitLine,
+    samples: Vec<HitLine>,
+    last_line: u64,
+    last_bytes: Vec<u8>,
+    run: Option<Run>,
+}
+
+/// The longest run of hits with no silence over `gap`.
+struct Run {
+    gap: SignedDuration,
+    start: Option<Timestamp>,
+    latest: Option<Timestamp>,
+    best: Option<SignedDuration>,
+}
+
+/// Yearless stamps in one file are compared with each other only: any fixed year works.
+fn run_reference() -> Timestamp {
+    Timestamp::from_second(978_220_800).unwrap_or(Timestamp::UNIX_EPOCH) // 2000-12-31
+}
+
+impl Run {
+    fn see(&mut self, time: Option<LineTime>) {
+        let Some(ts) = time.map(|t| t.resolve(run_reference())) else {
+            return;
+        };
+        match (self.start, self.latest) {
+            (Some(start), Some(latest)) if (ts - latest).abs() <= self.gap => {
+                let latest = latest.max(ts);
+                self.latest = Some(latest);
+                let len = latest - start;
+                if self.best.is_none_or(|b| len > b) {
+                    self.best = Some(len);
+                }
+            }
+            _ => {
+                self.start = Some(ts);
+                self.latest = Some(ts);
+                if self.best.is_none() {
+                    self.best = Some(SignedDuration::ZERO);
+                }
+            }
+        }
+    }
+}
+
+impl<'c> Tally<'c> {
+    fn new(catalog: &'c Catalog, kind: &'c KindRules, mask: Vec<bool>) -> Self {
+        let rules = (0..kind.rules.len()).map(|_| None).collect();
+        Tally {
+            catalog,
+            kind,
+            mask,
+            rules,
+        }
+    }
+
+    /// Finds the candidate lines of `data` (complete lines, the first numbered `first_line`)
+    /// and checks them; returns the number of line breaks in `data`.
+    fn search(&mut self, prefilter: &AhoCorasick, data: &[u8], first_line: u64) -> u64 {
+        let mut pos = 0;
+        let mut counted = 0;
+        let mut line = first_line;
+        while pos < data.len() {
+            let Some(m) = prefilter.find(Input::new(data).span(pos..data.len())) else {
+                break;
+            };
+            let at = m.start();
+            let start = memrchr(b'\n', &data[pos..at]).map_or(pos, |i| pos + i + 1);
+            let end = memchr(b'\n', &data[at..]).map_or(data.len(), |i| at + i);
+            line += count_newlines(&data[counted..start]);
+            counted = start;
+            self.check(strip_cr(&data[start..end]), line);
+            pos = end + 1;
+        }
+        line += count_newlines(&data[counted.min(data.len())..]);
+        line - first_line
+    }
+
+    fn check(&mut self, text: &[u8], number: u64) {
+        let matches = self.kind.set.matches(text);
+        if !matches.matched_any() {
+            return;
+        }
+        for index in matches.iter() {
+            if self.mask[index] {
+                self.record(index, text, number);
+            }
+        }
+    }
+
+    fn record(&mut self, index: usize, text: &[u8], number: u64) {
+        let rule = self.catalog.rule(self.kind.rules[index]);
+        let slot = &mut self.rules[index];
+        let Some(acc) = slot else {
+            let time = parse_line_time(text);
+            let first = hit_line(number, text, time);
+            let mut run = rule.min_span.map(|_| Run {
+                gap: rule.max_gap,
+                start: None,
+                latest: None,
+                best: None,
+            });
+            if let Some(run) = run.as_mut() {
+                run.see(time);
+            }
+            *slot = Some(Acc {
+                count: 1,
+                samples: vec![first.clone()],
+                first,
+                last_line: number,
+                last_bytes: capped(text, LAST_LINE_CAP).to_vec(),
+                run,
+            });
+            return;
+        };
+        // A line cut into pieces (longer than a block) counts once.
+        if acc.last_line == number {
+            return;
+        }
+        acc.count += 1;
+        acc.last_line = number;
+        acc.last_bytes.clear();
+        acc.last_bytes
+            .extend_from_slice(capped(text, LAST_LINE_CAP));
+        if let Some(run) = acc.run.as_mut() {
+            run.see(parse_line_time(text));
+        }
+        if acc.samples.len() < SAMPLES
+            && acc.count <= SAMPLE_SEARCH_LIMIT
+            && !acc
+                .samples
+                .iter()
+                .any(|s| same_but_digits(s.text.as_bytes(), capped(text, TEXT_CAP)))
+        {
+            acc.samples
+                .push(hit_line(number, text, parse_line_time(text)));
+        }
+    }
+
+    fn finish(self) -> Vec<RuleHits> {
+        let mut out = Vec::new();
+        for (index, acc) in self.rules.into_iter().enumerate() {
+            let Some(acc) = acc else { continue };
+            let id = self.kind.rules[index];
+            let rule = self.catalog.rule(id);
+            let captures = rule
+                .pattern
+                .captures(&acc.last_bytes)
+                .map(|caps| {
+                    rule.pattern
+                        .capture_names()
+                        .flatten()
+                        .filter_map(|name| {
+                            caps.name(name)
+                                .map(|m| (name.to_string(), clean_text(m.as_bytes(), TEXT_CAP)))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let last = hit_line(
+                acc.last_line,
+                &acc.last_bytes,
+                parse_line_time(&acc.last_bytes),
+            );
+            out.push(RuleHits {
+                rule: id,
+                count: acc.count,
+                first: acc.first,
+                last,
+                samples: acc.samples,
+                captures,
+                longest_run: acc.run.and_then(|r| r.best),
+            });
+        }
+        out.sort_by_key(|h| h.rule);
+        out
+    }
+}
+
+fn hit_line(line: u64, text: &[u8], time: Option<LineTime>) -> HitLine {
+    HitLine {
+        line,
+        text: clean_text(text, TEXT_CAP),
+        time,
+    }
+}
+
+fn capped(text: &[u8], cap: usize) -> &[u8] {
+    &text[..text.len().min(cap)]
+}
+
+/// Lossy UTF-8, tabs as spaces, other control characters dropped, at most `cap` bytes (cut
+/// on a character boundary, ending in `…` when cut).
+fn clean_text(bytes: &[u8], cap: usize) -> String {
+    let raw = String::from_utf8_lossy(capped(bytes, cap + 4));
+    let mut out = String::with_capacity(raw.len().min(cap));
+    let mut cut = false;
+    for c in raw.chars() {
+        let c = if c == '\t' { ' ' } else { c };
+        if c.is_control() {
+            continue;
+        }
+        if out.len() + c.len_utf8() > cap {
+            cut = true;
+            break;
+        }
+        out.push(c);
+    }
+    if cut || bytes.len() > cap + 4 {
+        while out.len() + '…'.len_utf8() > cap {
+            out.pop();
+        }
+        out.push('…');
+    }
+    out
+}
+
+/// True when two lines are equal once ASCII digits are ignored (same message, other time,
+/// pid or count): such lines make poor separate samples.
+fn same_but_digits(a: &[u8], b: &[u8]) -> bool {
+    let mut a = a.iter().filter(|c| !c.is_ascii_digit());
+    let mut b = b.iter().filter(|c| !c.is_ascii_digit());
+    loop {
+        match (a.next(), b.next()) {
+            (None, None) => return true,
+            (Some(x), Some(y)) if x == y => {}
+            // Tabs became spaces in stored texts; compare them alike.
+            (Some(b' '), Some(b'\t')) | (Some(b'\t'), Some(b' ')) => {}
+            _ => return false,
+        }
+    }
+}
+
+fn strip_cr(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// Line breaks in `data`; written so the compiler vectorises it.
+fn count_newlines(data: &[u8]) -> u64 {
+    let mut total = 0u64;
+    for block in data.chunks(255 * 32) {
+        let mut lanes = [0u8; 32];
+        let mut rows = block.chunks_exact(32);
+        for row in rows.by_ref() {
+            for (lane, &b) in lanes.iter_mut().zip(row) {
+                *lane += u8::from(b == b'\n');
+            }
+        }
+        total += lanes.iter().map(|&n| u64::from(n)).sum::<u64>();
+        total += rows.remainder().iter().filter(|&&b| b == b'\n').count() as u64;
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests;
