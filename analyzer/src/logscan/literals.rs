@@ -97,7 +97,7 @@ fn usable(hir: &Hir) -> Option<Vec<Vec<u8>>> {
 
 /// Drops duplicates and any literal that contains another one: finding the shorter one
 /// already finds every line the longer one would.
-fn minimize(set: &mut Vec<Vec<u8>>) {
+pub(crate) fn minimize(set: &mut Vec<Vec<u8>>) {
     set.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
     set.dedup();
     let mut kept: Vec<Vec<u8>> = Vec::with_capacity(set.len());
@@ -109,11 +109,12 @@ fn minimize(set: &mut Vec<Vec<u8>>) {
     *set = kept;
 }
 
-/// Longer literals hit fewer lines; fewer literals keep the prefilter small. Past 8 bytes
-/// length matters less than the count, but still breaks ties.
+/// Longer literals hit fewer lines (`failed to ` is everywhere, `failed to set up network for
+/// sandbox` is not); fewer literals keep the prefilter small. Past 12 bytes length matters
+/// less than the count, but still breaks ties.
 fn score(set: &[Vec<u8>]) -> (usize, std::cmp::Reverse<usize>, usize) {
     let shortest = set.iter().map(Vec::len).min().unwrap_or(0);
-    (shortest.min(8), std::cmp::Reverse(set.len()), shortest)
+    (shortest.min(12), std::cmp::Reverse(set.len()), shortest)
 }
 
 #[cfg(test)]
@@ -148,7 +149,12 @@ mod tests {
         );
         assert_eq!(
             lits(r"(?P<dev>\w+): [Ll]ink is [Dd]own"),
-            vec!["ink is Down", "ink is down"]
+            vec![
+                ": Link is Down",
+                ": Link is down",
+                ": link is Down",
+                ": link is down"
+            ]
         );
     }
 

@@ -9,6 +9,7 @@
 mod catalog;
 mod cause;
 mod literals;
+mod prefilter;
 mod scanner;
 mod template;
 pub mod time;

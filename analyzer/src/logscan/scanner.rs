@@ -4,9 +4,9 @@
 
 use super::catalog::{Catalog, CatalogError, RuleId};
 use super::cause::CauseMatcher;
+use super::prefilter::Prefilter;
 use super::time::{parse_line_time, LineTime};
 use super::{LogFileRef, LogKind};
-use aho_corasick::{AhoCorasick, Input, MatchKind};
 use jiff::{SignedDuration, Timestamp};
 use memchr::{memchr, memrchr};
 use regex::bytes::RegexSet;
@@ -98,7 +98,7 @@ struct KindRules {
     /// Set index → rule.
     rules: Vec<RuleId>,
     /// Every literal of every rule: a line holding none cannot match any rule.
-    prefilter: Option<AhoCorasick>,
+    prefilter: Option<Prefilter>,
     /// The rules' patterns, in `rules` order.
     set: RegexSet,
 }
@@ -130,20 +130,11 @@ impl LogScanner {
             };
             let patterns = rules.iter().map(|&id| catalog.rule(id).pattern.as_str());
             let set = RegexSet::new(patterns).map_err(|e| err(e.to_string()))?;
-            let literals: Vec<&[u8]> = rules
+            let literals = rules
                 .iter()
-                .flat_map(|&id| catalog.rule(id).literals.iter().map(Vec::as_slice))
+                .flat_map(|&id| catalog.rule(id).literals.iter().cloned())
                 .collect();
-            let prefilter = if literals.is_empty() {
-                None
-            } else {
-                Some(
-                    AhoCorasick::builder()
-                        .match_kind(MatchKind::Standard)
-                        .build(literals)
-                        .map_err(|e| err(e.to_string()))?,
-                )
-            };
+            let prefilter = Prefilter::new(literals).map_err(err)?;
             kinds.push(KindRules {
                 rules,
                 prefilter,
@@ -404,15 +395,15 @@ impl<'c> Tally<'c> {
 
     /// Finds the candidate lines of `data` (complete lines, the first numbered `first_line`)
     /// and checks them; returns the number of line breaks in `data`.
-    fn search(&mut self, prefilter: &AhoCorasick, data: &[u8], first_line: u64) -> u64 {
+    fn search(&mut self, prefilter: &Prefilter, data: &[u8], first_line: u64) -> u64 {
         let mut pos = 0;
         let mut counted = 0;
         let mut line = first_line;
+        let mut cursor = prefilter.cursor();
         while pos < data.len() {
-            let Some(m) = prefilter.find(Input::new(data).span(pos..data.len())) else {
+            let Some(at) = prefilter.next_hit(data, pos, &mut cursor) else {
                 break;
             };
-            let at = m.start();
             let start = memrchr(b'\n', &data[pos..at]).map_or(pos, |i| pos + i + 1);
             let end = memchr(b'\n', &data[at..]).map_or(data.len(), |i| at + i);
             line += count_newlines(&data[counted..start]);
@@ -583,21 +574,22 @@ fn strip_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 
-/// Line breaks in `data`; written so the compiler vectorises it.
+/// Line breaks in `data`. Written so the compiler turns it into SIMD compares: byte
+/// counters per lane, emptied before they can overflow (255 rows of 64 bytes).
 fn count_newlines(data: &[u8]) -> u64 {
+    const ROW: usize = 64;
     let mut total = 0u64;
-    for block in data.chunks(255 * 32) {
-        let mut lanes = [0u8; 32];
-        let mut rows = block.chunks_exact(32);
-        for row in rows.by_ref() {
-            for (lane, &b) in lanes.iter_mut().zip(row) {
+    let mut blocks = data.chunks_exact(ROW * 255);
+    for block in blocks.by_ref() {
+        let mut lanes = [0u8; ROW];
+        for row in block.chunks_exact(ROW) {
+            for (lane, &b) in lanes.iter_mut().zip(row.iter()) {
                 *lane += u8::from(b == b'\n');
             }
         }
         total += lanes.iter().map(|&n| u64::from(n)).sum::<u64>();
-        total += rows.remainder().iter().filter(|&&b| b == b'\n').count() as u64;
     }
-    total
+    total + blocks.remainder().iter().filter(|&&b| b == b'\n').count() as u64
 }
 
 #[cfg(test)]
