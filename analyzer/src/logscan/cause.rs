@@ -28,11 +28,10 @@ const CAUSE_PATTERN: &str = r#"(?x)
     )"#;
 
 impl CauseMatcher {
-    pub(crate) fn new() -> CauseMatcher {
-        CauseMatcher {
-            // A constant pattern, covered by the tests below.
-            re: Regex::new(CAUSE_PATTERN).expect("the cause pattern compiles"),
-        }
+    pub(crate) fn new() -> Result<CauseMatcher, regex::Error> {
+        Ok(CauseMatcher {
+            re: Regex::new(CAUSE_PATTERN)?,
+        })
     }
 
     /// True for a line (without its terminator) that reports an error, fatal or panic.
@@ -47,7 +46,7 @@ mod tests {
 
     #[test]
     fn error_levels_of_common_formats() {
-        let m = CauseMatcher::new();
+        let m = CauseMatcher::new().unwrap();
         for line in [
             r#"Error: unable to load configmap based request-header-client-ca-file: Get "https://10.43.0.1:443/api": dial tcp 10.43.0.1:443: i/o timeout"#,
             r#"time="2022-12-21T09:43:10Z" level=fatal msg="Error starting daemon: x""#,
@@ -66,7 +65,7 @@ mod tests {
 
     #[test]
     fn ordinary_lines_are_not_causes() {
-        let m = CauseMatcher::new();
+        let m = CauseMatcher::new().unwrap();
         for line in [
             "      --logtostderr                      log to standard error instead of files (default true)",
             r#"time="2022-12-21T09:42:40Z" level=info msg="Configuration loaded from flags.""#,

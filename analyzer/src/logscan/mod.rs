@@ -20,11 +20,9 @@ pub use time::{parse_line_time, LineTime};
 
 use kbundle_format::layout::{self, Member};
 use kbundle_format::BundlePath;
-use serde::{Deserialize, Serialize};
 
 /// What produced a log, which decides the rules that read it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum LogKind {
     /// `journalctl -u kubelet` (`run/journalctl-kubelet.txt`).
     KubeletJournal,
@@ -143,7 +141,7 @@ impl LogFileRef {
 fn command_kind(id: &str) -> Option<LogKind> {
     match id {
         "journalctl-kubelet" => Some(LogKind::KubeletJournal),
-        "journalctl-containerd" | "journalctl-crio" => Some(LogKind::RuntimeJournal),
+        "journalctl-containerd" => Some(LogKind::RuntimeJournal),
         "dmesg" => Some(LogKind::Kernel),
         _ if id.starts_with("systemctl-status-") => Some(LogKind::ServiceStatus),
         _ => None,

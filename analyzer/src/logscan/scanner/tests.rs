@@ -1,3 +1,4 @@
+use super::tally::TEXT_CAP;
 use super::*;
 use crate::logscan::PodRef;
 use kbundle_format::BundlePath;
@@ -379,4 +380,10 @@ fn every_builtin_example_goes_through_the_engine() {
             );
         }
     }
+}
+
+#[test]
+fn one_scanner_serves_many_threads() {
+    fn shared<T: Send + Sync>(_: &T) {}
+    shared(&scanner());
 }
