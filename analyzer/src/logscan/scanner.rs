@@ -146,6 +146,11 @@ impl LogScanner {
         })
     }
 
+    /// The scanner of the catalog compiled into the binary ([`Catalog::builtin`]).
+    pub fn builtin() -> Result<LogScanner, CatalogError> {
+        LogScanner::new(&Catalog::builtin()?)
+    }
+
     /// The catalog the scanner was built from: [`RuleHits::rule`] indexes it.
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
