@@ -8,6 +8,7 @@ use super::prefilter::Prefilter;
 use super::time::{parse_line_time, LineTime};
 use super::{LogFileRef, LogKind};
 use jiff::SignedDuration;
+use kbundle_format::analysis::Evidence;
 use memchr::memrchr;
 use regex::bytes::RegexSet;
 use std::io::{self, Read};
@@ -74,6 +75,29 @@ pub struct FileScan {
     /// Container logs only: the last (up to three) error-level lines, oldest first, looked
     /// for in the last 256–512 KiB of the file: why the container ended, when it crashed.
     pub cause_lines: Vec<HitLine>,
+}
+
+impl HitLine {
+    /// The line as a finding's evidence in `file`.
+    pub fn evidence(&self, file: &LogFileRef) -> Evidence {
+        Evidence {
+            file: file.path.to_string(),
+            line: Some(self.line),
+            text: self.text.clone(),
+        }
+    }
+}
+
+impl RuleHits {
+    /// Evidence for a finding: the distinct samples (the first hit among them), then the last
+    /// hit when it is not one of them.
+    pub fn evidence(&self, file: &LogFileRef) -> Vec<Evidence> {
+        let mut out: Vec<Evidence> = self.samples.iter().map(|h| h.evidence(file)).collect();
+        if !self.samples.iter().any(|h| h.line == self.last.line) {
+            out.push(self.last.evidence(file));
+        }
+        out
+    }
 }
 
 impl FileScan {

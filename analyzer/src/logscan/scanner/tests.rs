@@ -129,6 +129,17 @@ fn counts_lines_hits_and_keeps_first_last_and_captures() {
     assert_eq!(rule.message_for(oom, &s.file), "2 kills, last python3 (77)");
     assert_eq!(rule.title_for(oom, &s.file), "OOM on w1");
     assert_eq!(hits_of(&s, &sc, "kernel.link-down").unwrap().first.line, 3);
+    let evidence = oom.evidence(&s.file);
+    let lines: Vec<Option<u64>> = evidence.iter().map(|e| e.line).collect();
+    assert_eq!(
+        lines,
+        [Some(2), Some(4)],
+        "samples and the last hit, once each"
+    );
+    assert_eq!(
+        evidence[0].file,
+        "host-collectors/w1/files/var/log/kern.log"
+    );
     assert_eq!(
         s.first_time,
         Some(LineTime::Absolute("2026-11-27T09:00:00Z".parse().unwrap()))
