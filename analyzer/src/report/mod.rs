@@ -3,6 +3,7 @@
 //! one thing every renderer is fed.
 
 use crate::facts::Facts;
+use crate::logscan::Catalog;
 use kbundle_format::analysis::{
     Analysis, BundleSummary, CollectionRow, Finding, Severity, SeverityCounts, ANALYSIS_FORMAT_V1,
 };
@@ -15,16 +16,17 @@ pub struct Report {
     pub analysis: Analysis,
 }
 
-/// Builds the report of the facts.
-pub fn build(facts: &Facts) -> Report {
+/// Builds the report of the facts; `catalog` is the log-rule catalog the logs were scanned
+/// with.
+pub fn build(facts: &Facts, catalog: &Catalog) -> Report {
     Report {
-        analysis: analyze(facts),
+        analysis: analyze(facts, catalog),
     }
 }
 
 /// Runs the rules over the facts and assembles the analysis.
-pub fn analyze(facts: &Facts) -> Analysis {
-    let findings = crate::rules::evaluate(facts).into_sorted();
+pub fn analyze(facts: &Facts, catalog: &Catalog) -> Analysis {
+    let findings = crate::rules::evaluate(facts, catalog).into_sorted();
     Analysis {
         format: ANALYSIS_FORMAT_V1.to_string(),
         tool: Tool {
@@ -33,7 +35,7 @@ pub fn analyze(facts: &Facts) -> Analysis {
         },
         bundles: bundles(facts),
         summary: count(&findings),
-        timeline: crate::timeline::build(facts),
+        timeline: crate::timeline::build(facts, catalog),
         collection: collection(facts),
         findings,
     }
