@@ -1,1 +1,5 @@
-//! `kbundle-collect`: gathers a node's and a cluster's state into one redacted bundle.
+//! `kbundle-collect`: gathers a node's state into one redacted support bundle.
+pub mod archive;
+pub mod interrupt;
+pub mod progress;
+pub mod redact;
