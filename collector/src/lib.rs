@@ -2,4 +2,5 @@
 pub mod archive;
 pub mod interrupt;
 pub mod progress;
+pub mod pseudonymize;
 pub mod redact;
