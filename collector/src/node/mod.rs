@@ -1,0 +1,4 @@
+//! The node collector.
+pub mod certificates;
+pub mod host;
+pub mod identity;
