@@ -2,3 +2,5 @@
 pub mod certificates;
 pub mod host;
 pub mod identity;
+pub mod commands;
+pub mod files;
