@@ -8,7 +8,7 @@
 
 use super::host::HostRoot;
 use super::identity::unit_exists;
-use crate::bundle::{Bundle, Scrubbed, Scrubber};
+use crate::bundle::{Scrubbed, Scrubber};
 use crate::interrupt::Interrupt;
 use kbundle_format::commands::{NodeCommand, OutputKind};
 use std::ffi::OsString;
@@ -308,15 +308,6 @@ fn set_nonblocking(fd: i32) -> io::Result<()> {
     Ok(())
 }
 
-/// The bundle handle a command writes into, for callers that hold it.
-pub fn scrubbers<'b>(
-    bundle: &'b Bundle,
-    stdout: kbundle_format::BundlePath,
-    stderr: kbundle_format::BundlePath,
-    cap: u64,
-) -> io::Result<(Scrubber<'b>, Scrubber<'b>)> {
-    Ok((bundle.scrubber(stdout, cap)?, bundle.scrubber(stderr, cap)?))
-}
 
 #[cfg(test)]
 mod tests {

@@ -15,9 +15,7 @@ use address::Key;
 use regex::bytes::{Regex, RegexBuilder};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr};
-use std::path::Path;
 use std::sync::Mutex;
 
 /// Replaces addresses and known host names, the same way in every file of a run.
@@ -220,21 +218,6 @@ impl Pseudonymizer {
     /// A copy of the map so far.
     pub fn map(&self) -> PseudonymMap {
         self.lock().clone()
-    }
-
-    /// Writes the map as JSON to `path` with mode 0600, refusing to replace an existing file.
-    pub fn write_map(&self, path: &Path) -> io::Result<()> {
-        use std::io::Write;
-        use std::os::unix::fs::OpenOptionsExt;
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(path)?;
-        let json = serde_json::to_vec_pretty(&self.map()).map_err(io::Error::other)?;
-        file.write_all(&json)?;
-        file.write_all(b"\n")?;
-        file.sync_all()
     }
 }
 
