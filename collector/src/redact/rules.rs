@@ -125,7 +125,7 @@ pub const BUILTIN: &[RuleSpec] = &[
     rule(
         "authorization-header",
         "`Authorization:` / `Proxy-Authorization:` header values (Basic, Digest, raw tokens)",
-        r#"(?i)\b(?:proxy-)?authorization["']?\s*[:=]\s*["']?(?:(?:basic|digest|token|negotiate)\s+)?(?P<secret>[^\s"',]{6,})"#,
+        r#"(?i)\b(?:proxy-)?authorization["']?\s*[:=]\s*["']?(?:(?:basic|bearer|digest|token|negotiate)\s+)?(?P<secret>[^\s"',]{6,})"#,
         &["Authorization: Basic SECRET=dXNlcjpwYXNzd29yZA=="],
         &["authorization mode: Node,RBAC", "--authorization-mode=Node,RBAC"],
     ),
@@ -157,12 +157,12 @@ pub const BUILTIN: &[RuleSpec] = &[
     rule(
         "connection-string-password",
         "`Password=` / `Pwd=` in ADO.NET, ODBC and JDBC connection strings",
-        r#"(?i)\b(?:password|pwd)\s*=\s*(?P<secret>[^;\s&"'<>]+)"#,
+        r#"(?i)(?:^|[;\s?&"'])(?:password|pwd)\s*=\s*(?P<secret>[^;\s&"'<>]+)"#,
         &[
             "Server=db;Database=app;User Id=sa;Password=SECRET=S3cr3tPass!;",
             "jdbc:mysql://db/app?user=root&password=SECRET=t0psecret",
         ],
-        &["password= ", "Server=db;Database=app;"],
+        &["password= ", "Server=db;Database=app;", "--password-file=/etc/pw"],
     ),
     rule(
         "url-query-secret",
@@ -268,6 +268,20 @@ pub const BUILTIN: &[RuleSpec] = &[
         r"(?i)^\s*(?:requirepass|masterauth)\s+(?P<secret>\S+)",
         &["requirepass SECRET=foobared"],
         &["# requirepass is commented"],
+    ),
+    keyed(
+        "env-json",
+        "Kubernetes env entries in JSON on one line (`{\"name\":\"DB_PASSWORD\",\"value\":\"...\"}`)",
+        r#""name"\s*:\s*"(?P<key>[^"]{1,200})"\s*,\s*"value"\s*:\s*"(?P<secret>(?:[^"\\]|\\.)*)""#,
+        &[r#"{"name":"DB_PASSWORD","value":"SECRET=hunter2"}"#],
+        &[r#"{"name":"LOG_LEVEL","value":"debug"}"#],
+    ),
+    keyed(
+        "env-yaml-flow",
+        "Kubernetes env entries in YAML flow style (`{name: API_TOKEN, value: ...}`)",
+        r#"\bname:\s*["']?(?P<key>[\w.-]+)["']?\s*,\s*value:\s*(?P<secret>[^,}\s]+)"#,
+        &["env: [{name: API_TOKEN, value: SECRET=abc123}]"],
+        &["env: [{name: MODE, value: fast}]"],
     ),
     keyed(
         "xml-secret",
