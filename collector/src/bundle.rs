@@ -358,8 +358,13 @@ mod tests {
     use std::io::Read;
 
     fn bundle(dir: &std::path::Path) -> Bundle {
-        let w = BundleWriter::create(&dir.join("b.tar.gz"), Format::TarGz, "b", jiff::Timestamp::now())
-            .unwrap();
+        let w = BundleWriter::create(
+            &dir.join("b.tar.gz"),
+            Format::TarGz,
+            "b",
+            jiff::Timestamp::now(),
+        )
+        .unwrap();
         Bundle::new(w, Redactor::builtin(), None)
     }
 
@@ -373,14 +378,22 @@ mod tests {
     fn pieces_make_lines_and_secrets_are_counted_per_file() {
         let dir = tempfile::tempdir().unwrap();
         let b = bundle(dir.path());
-        let mut s = b.scrubber(BundlePath::new("x.txt").unwrap(), u64::MAX).unwrap();
+        let mut s = b
+            .scrubber(BundlePath::new("x.txt").unwrap(), u64::MAX)
+            .unwrap();
         for piece in ["pass", "word: hun", "ter2\nok\nto", "ken: abc"] {
             s.write(piece.as_bytes()).unwrap();
         }
         let done = s.finish().unwrap();
-        assert_eq!(text(&done), "password: \"***REDACTED***\"\nok\ntoken: \"***REDACTED***\"");
+        assert_eq!(
+            text(&done),
+            "password: \"***REDACTED***\"\nok\ntoken: \"***REDACTED***\""
+        );
         let tally = lock(&b.redactions).clone();
-        assert_eq!(tally.get(&("x.txt".to_string(), "yaml-secret-field".to_string())), Some(&2));
+        assert_eq!(
+            tally.get(&("x.txt".to_string(), "yaml-secret-field".to_string())),
+            Some(&2)
+        );
     }
 
     #[test]
@@ -390,7 +403,9 @@ mod tests {
         let mut body = vec![b'a'; MAX_LINE + 10];
         body[MAX_LINE - 100] = b' ';
         body.extend_from_slice(b"\nshort\n");
-        let done = b.scrub(BundlePath::new("y").unwrap(), &mut &body[..], u64::MAX).unwrap();
+        let done = b
+            .scrub(BundlePath::new("y").unwrap(), &mut &body[..], u64::MAX)
+            .unwrap();
         assert_eq!(text(&done).into_bytes(), body);
     }
 }

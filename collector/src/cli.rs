@@ -103,12 +103,12 @@ fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> 
 impl Options {
     /// Checks the arguments; the error is one line naming the flag.
     pub fn from_args(args: Args) -> Result<Self, String> {
-        let format = args.format.unwrap_or_else(|| {
-            match args.output.as_deref().and_then(|p| p.to_str()) {
-                Some(p) if p.ends_with(".zip") => Format::Zip,
-                _ => Format::TarGz,
-            }
-        });
+        let format =
+            args.format
+                .unwrap_or_else(|| match args.output.as_deref().and_then(|p| p.to_str()) {
+                    Some(p) if p.ends_with(".zip") => Format::Zip,
+                    _ => Format::TarGz,
+                });
         let since_secs = parse_duration(&args.since).map_err(|e| format!("--since: {e}"))?;
         let timeout =
             parse_duration(&args.command_timeout).map_err(|e| format!("--command-timeout: {e}"))?;
@@ -155,7 +155,8 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
         "w" => 604_800,
         _ => return Err(format!("{text:?}: unknown unit (use s, m, h, d or w)")),
     };
-    n.checked_mul(mult).ok_or_else(|| format!("{text:?} is too long"))
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("{text:?} is too long"))
 }
 
 /// A size like `20M`, `512K`, `1G`, `20MiB` or a bare number of bytes.
@@ -173,7 +174,8 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         "g" | "gb" | "gib" => 1 << 30,
         _ => return Err(format!("{text:?}: unknown unit (use K, M or G)")),
     };
-    n.checked_mul(mult).ok_or_else(|| format!("{text:?} is too big"))
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("{text:?} is too big"))
 }
 
 /// A span in systemd's syntax (journalctl --since=-<span>), in the largest exact unit.

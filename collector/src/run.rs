@@ -98,7 +98,11 @@ pub enum Failure {
 }
 
 /// Collects into a bundle and returns what was written.
-pub fn collect(options: &Options, interrupt: &Interrupt, progress: &Progress) -> Result<Written, Failure> {
+pub fn collect(
+    options: &Options,
+    interrupt: &Interrupt,
+    progress: &Progress,
+) -> Result<Written, Failure> {
     let mut extra = Vec::new();
     for file in &options.redact_rules {
         extra.extend(custom::load(file).map_err(|e| Failure::Usage(e.to_string()))?);
@@ -116,7 +120,11 @@ pub fn collect(options: &Options, interrupt: &Interrupt, progress: &Progress) ->
         if let Some((short, _)) = hostname.split_once('.') {
             names.push(short.to_string());
         }
-        Some(Pseudonymizer::new(random_key().map_err(|e| Failure::NoBundle(format!("no randomness for --pseudonymize: {e}")))?, &names))
+        Some(Pseudonymizer::new(
+            random_key()
+                .map_err(|e| Failure::NoBundle(format!("no randomness for --pseudonymize: {e}")))?,
+            &names,
+        ))
     } else {
         None
     };
@@ -139,8 +147,12 @@ pub fn collect(options: &Options, interrupt: &Interrupt, progress: &Progress) ->
         return Err(Failure::Usage(format!("{} already exists", m.display())));
     }
     let top = top_dir(&target);
-    let writer = BundleWriter::create(&target, options.format, &top, created_at)
-        .map_err(|e| Failure::NoBundle(format!("cannot create a bundle beside {}: {e}", target.display())))?;
+    let writer = BundleWriter::create(&target, options.format, &top, created_at).map_err(|e| {
+        Failure::NoBundle(format!(
+            "cannot create a bundle beside {}: {e}",
+            target.display()
+        ))
+    })?;
     let bundle = Bundle::new(writer, redactor, pseudonyms);
     bundle
         .add_version_yaml(&created)
@@ -148,7 +160,10 @@ pub fn collect(options: &Options, interrupt: &Interrupt, progress: &Progress) ->
 
     if collect_node {
         if !options.quiet {
-            progress.note(&format!("node {} (name from {})", node_in_bundle, node.source));
+            progress.note(&format!(
+                "node {} (name from {})",
+                node_in_bundle, node.source
+            ));
         }
         NodeCollector {
             host: host.clone(),
@@ -193,7 +208,10 @@ pub fn collect(options: &Options, interrupt: &Interrupt, progress: &Progress) ->
         .map_err(|e| Failure::NoBundle(e.to_string()))?;
     if let (Some(map), Some(entries)) = (pseudonym_source.as_ref(), ps_map) {
         if let Err(e) = write_map(map, &entries) {
-            eprintln!("kbundle-collect: warning: cannot write the pseudonym map {}: {e}", map.display());
+            eprintln!(
+                "kbundle-collect: warning: cannot write the pseudonym map {}: {e}",
+                map.display()
+            );
         }
     }
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
@@ -264,20 +282,33 @@ fn summary(w: &Written, elapsed_ms: u64) {
     let failed: Vec<&CollectorRun> = w
         .runs
         .iter()
-        .filter(|r| matches!(r.status, CollectorStatus::Error | CollectorStatus::Timeout | CollectorStatus::Forbidden))
+        .filter(|r| {
+            matches!(
+                r.status,
+                CollectorStatus::Error | CollectorStatus::Timeout | CollectorStatus::Forbidden
+            )
+        })
         .collect();
     let not_found = w
         .runs
         .iter()
         .filter(|r| r.error.as_deref() == Some(kbundle_format::manifest::NOT_FOUND))
         .count();
-    let truncated = w.runs.iter().filter(|r| r.status == CollectorStatus::Truncated).count();
+    let truncated = w
+        .runs
+        .iter()
+        .filter(|r| r.status == CollectorStatus::Truncated)
+        .count();
     eprintln!(
         "kbundle-collect: wrote {} ({}) in {:.1} s{}",
         w.path.display(),
         human_size(w.size),
         elapsed_ms as f64 / 1000.0,
-        if w.interrupted { ", INTERRUPTED: partial bundle" } else { "" }
+        if w.interrupted {
+            ", INTERRUPTED: partial bundle"
+        } else {
+            ""
+        }
     );
     eprintln!(
         "kbundle-collect: {} collectors: {} failed, {} truncated, {} tools not installed",
@@ -312,4 +343,3 @@ fn human_size(bytes: u64) -> String {
         format!("{bytes} B")
     }
 }
-

@@ -9,7 +9,10 @@ use std::time::{Duration, Instant};
 
 /// A number no other process on the machine has as an argument (one per test).
 fn marker(test: u64) -> String {
-    format!("{}", 900_000_000u64 + u64::from(std::process::id()) * 10 + test)
+    format!(
+        "{}",
+        900_000_000u64 + u64::from(std::process::id()) * 10 + test
+    )
 }
 
 #[test]
@@ -30,9 +33,17 @@ fn hanging_flooding_failing_and_missing_commands_are_each_recorded() {
         "yes 'filler line for the size cap test ................................' | head -c 5000000; echo LAST-LINE",
     );
     // Fails with a message.
-    script(fake.path(), "free", "echo 'free: cannot read /proc/meminfo: boom' >&2; exit 3");
+    script(
+        fake.path(),
+        "free",
+        "echo 'free: cannot read /proc/meminfo: boom' >&2; exit 3",
+    );
     // Exits non-zero but prints data (like systemctl status on a stopped unit).
-    script(fake.path(), "timedatectl", "echo 'NTP service: inactive'; exit 3");
+    script(
+        fake.path(),
+        "timedatectl",
+        "echo 'NTP service: inactive'; exit 3",
+    );
     let target = out.path().join("fake.tar.gz");
     let started = Instant::now();
     let output = run(
@@ -54,7 +65,11 @@ fn hanging_flooding_failing_and_missing_commands_are_each_recorded() {
     assert!(output.status.success(), "{stderr}");
     // Bounded: one 1 s timeout plus a short linger, far from the hang.
     assert!(elapsed < Duration::from_secs(20), "took {elapsed:?}");
-    assert!(processes_with_arg(&mark).is_empty(), "survivors: {:?}", processes_with_arg(&mark));
+    assert!(
+        processes_with_arg(&mark).is_empty(),
+        "survivors: {:?}",
+        processes_with_arg(&mark)
+    );
 
     let bundle = Bundle::read(&target);
     bundle.check_manifest_files();
@@ -72,16 +87,33 @@ fn hanging_flooding_failing_and_missing_commands_are_each_recorded() {
     assert!(df.timed_out && df.exit_code.is_none(), "{df:?}");
     assert_eq!(df.error.as_deref(), Some("killed after 1 s"));
     assert!(df.duration_ms >= 1000 && df.duration_ms < 5000, "{df:?}");
-    assert_eq!(bundle.text("host-collectors/n1/run/df-h.txt"), "partial output\n");
+    assert_eq!(
+        bundle.text("host-collectors/n1/run/df-h.txt"),
+        "partial output\n"
+    );
     assert_eq!(row("run/df-h").status, CollectorStatus::Timeout);
-    assert!(stderr.contains("timeout run/df-h: killed after 1 s"), "{stderr}");
+    assert!(
+        stderr.contains("timeout run/df-h: killed after 1 s"),
+        "{stderr}"
+    );
 
     let up = bundle.info("n1", "uptime");
-    assert!(up.truncated && !up.timed_out && up.exit_code == Some(0), "{up:?}");
+    assert!(
+        up.truncated && !up.timed_out && up.exit_code == Some(0),
+        "{up:?}"
+    );
     let text = bundle.text("host-collectors/n1/run/uptime.txt");
-    assert!(text.len() <= 1 << 20 && text.len() > (1 << 20) - 200, "{}", text.len());
+    assert!(
+        text.len() <= 1 << 20 && text.len() > (1 << 20) - 200,
+        "{}",
+        text.len()
+    );
     assert!(text.ends_with("LAST-LINE\n"));
-    assert!(text.starts_with("filler line"), "whole lines only: {:?}", &text[..40]);
+    assert!(
+        text.starts_with("filler line"),
+        "whole lines only: {:?}",
+        &text[..40]
+    );
     assert_eq!(row("run/uptime").status, CollectorStatus::Truncated);
 
     let free = bundle.info("n1", "free");
@@ -92,7 +124,10 @@ fn hanging_flooding_failing_and_missing_commands_are_each_recorded() {
     );
     let free_row = row("run/free");
     assert_eq!(free_row.status, CollectorStatus::Error);
-    assert_eq!(free_row.error.as_deref(), Some("exit status 3: free: cannot read /proc/meminfo: boom"));
+    assert_eq!(
+        free_row.error.as_deref(),
+        Some("exit status 3: free: cannot read /proc/meminfo: boom")
+    );
 
     let ntp = bundle.info("n1", "timedatectl");
     assert_eq!(ntp.exit_code, Some(3));
@@ -101,8 +136,13 @@ fn hanging_flooding_failing_and_missing_commands_are_each_recorded() {
     for missing in ["ip-addr", "multipath-ll", "crictl-ps", "journalctl-kubelet"] {
         let info = bundle.info("n1", missing);
         assert_eq!(info.error.as_deref(), Some("not found"), "{missing}");
-        assert!(bundle.get(&format!("host-collectors/n1/run/{missing}.txt")).is_none());
-        assert_eq!(row(&format!("run/{missing}")).status, CollectorStatus::Skipped);
+        assert!(bundle
+            .get(&format!("host-collectors/n1/run/{missing}.txt"))
+            .is_none());
+        assert_eq!(
+            row(&format!("run/{missing}")).status,
+            CollectorStatus::Skipped
+        );
     }
 }
 
@@ -111,10 +151,23 @@ fn sigterm_mid_run_still_leaves_a_valid_interrupted_bundle() {
     let fake = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
     let mark = marker(2);
-    script(fake.path(), "df", &format!("echo before the hang\nsleep {mark} &\nsleep {mark}"));
+    script(
+        fake.path(),
+        "df",
+        &format!("echo before the hang\nsleep {mark} &\nsleep {mark}"),
+    );
     let target = out.path().join("interrupted.tar.gz");
     let mut child = common::collector()
-        .args(["--host-only", "--node-name", "n2", "--jobs", "1", "--command-timeout", "120", "-o"])
+        .args([
+            "--host-only",
+            "--node-name",
+            "n2",
+            "--jobs",
+            "1",
+            "--command-timeout",
+            "120",
+            "-o",
+        ])
         .arg(&target)
         .env("PATH", fake.path())
         .stdout(std::process::Stdio::piped())
@@ -136,21 +189,38 @@ fn sigterm_mid_run_still_leaves_a_valid_interrupted_bundle() {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(sent.elapsed() < Duration::from_secs(15), "did not stop after SIGTERM");
+        assert!(
+            sent.elapsed() < Duration::from_secs(15),
+            "did not stop after SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     let output = child.wait_with_output().unwrap();
-    assert!(status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(processes_with_arg(&mark).is_empty());
 
     let bundle = Bundle::read(&target);
     bundle.check_manifest_files();
     let manifest = bundle.manifest();
     assert!(manifest.interrupted);
-    let df = manifest.collectors.iter().find(|r| r.name == "run/df-h").unwrap();
+    let df = manifest
+        .collectors
+        .iter()
+        .find(|r| r.name == "run/df-h")
+        .unwrap();
     assert_eq!(df.status, CollectorStatus::Error);
-    assert!(df.error.as_deref().unwrap_or("").starts_with("interrupted"), "{df:?}");
-    assert_eq!(bundle.text("host-collectors/n2/run/df-h.txt"), "before the hang\n");
+    assert!(
+        df.error.as_deref().unwrap_or("").starts_with("interrupted"),
+        "{df:?}"
+    );
+    assert_eq!(
+        bundle.text("host-collectors/n2/run/df-h.txt"),
+        "before the hang\n"
+    );
     // Items after it did not run, and say so.
     let skipped: Vec<_> = manifest
         .collectors

@@ -11,13 +11,31 @@ fn a_host_only_bundle_has_every_command_id_with_its_info_file() {
     let out_dir = tempfile::tempdir().unwrap();
     let target = out_dir.path().join("real.tar.gz");
     let output = run(
-        &["--host-only", "--node-name", "test-node", "--command-timeout", "20", "-o", target.to_str().unwrap()],
+        &[
+            "--host-only",
+            "--node-name",
+            "test-node",
+            "--command-timeout",
+            "20",
+            "-o",
+            target.to_str().unwrap(),
+        ],
         None,
     );
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), target.to_str().unwrap());
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        target.to_str().unwrap()
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("wrote ") && stderr.contains("collectors:"), "{stderr}");
+    assert!(
+        stderr.contains("wrote ") && stderr.contains("collectors:"),
+        "{stderr}"
+    );
 
     let bundle = Bundle::read(&target);
     assert_eq!(bundle.top, "real");
@@ -42,7 +60,9 @@ fn a_host_only_bundle_has_every_command_id_with_its_info_file() {
         if installed {
             assert_ne!(info.error.as_deref(), Some(NOT_FOUND), "{}", cmd.id);
             assert!(!info.argv.is_empty(), "{}", cmd.id);
-            assert!(bundle.get(&format!("host-collectors/test-node/run/{}.txt", cmd.id)).is_some());
+            assert!(bundle
+                .get(&format!("host-collectors/test-node/run/{}.txt", cmd.id))
+                .is_some());
         } else {
             assert_eq!(info.error.as_deref(), Some(NOT_FOUND), "{}", cmd.id);
             assert_eq!(row.status, CollectorStatus::Skipped);
@@ -54,8 +74,12 @@ fn a_host_only_bundle_has_every_command_id_with_its_info_file() {
         let info = bundle.info("test-node", id);
         assert_eq!(info.exit_code, Some(0), "{id}: {info:?}");
     }
-    assert!(bundle.text("host-collectors/test-node/run/meminfo.txt").contains("MemTotal"));
-    assert!(bundle.get("host-collectors/test-node/files/etc/os-release").is_some());
+    assert!(bundle
+        .text("host-collectors/test-node/run/meminfo.txt")
+        .contains("MemTotal"));
+    assert!(bundle
+        .get("host-collectors/test-node/files/etc/os-release")
+        .is_some());
     // Every collector left a row: commands, files, certificates.
     let expected = NODE_COMMANDS.len() + kbundle_format::commands::NODE_FILES.len() + 1;
     assert_eq!(manifest.collectors.len(), expected);
@@ -65,18 +89,40 @@ fn a_host_only_bundle_has_every_command_id_with_its_info_file() {
 fn a_zip_bundle_holds_the_same_layout() {
     let out_dir = tempfile::tempdir().unwrap();
     let output = run(
-        &["--host-only", "--quiet", "--node-name", "z1", "--format", "zip", "-o", out_dir.path().to_str().unwrap()],
+        &[
+            "--host-only",
+            "--quiet",
+            "--node-name",
+            "z1",
+            "--format",
+            "zip",
+            "-o",
+            out_dir.path().to_str().unwrap(),
+        ],
         None,
     );
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    assert!(output.stderr.is_empty(), "--quiet: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.stderr.is_empty(),
+        "--quiet: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let target = common::find_file(out_dir.path(), ".zip");
     let name = target.file_name().unwrap().to_string_lossy().into_owned();
-    assert!(name.starts_with("kbundle-z1-") && name.ends_with("Z.zip"), "{name}");
+    assert!(
+        name.starts_with("kbundle-z1-") && name.ends_with("Z.zip"),
+        "{name}"
+    );
     let bundle = Bundle::read(&target);
     assert_eq!(format!("{}.zip", bundle.top), name);
     bundle.check_manifest_files();
-    assert!(bundle.get("host-collectors/z1/run/uptime-info.json").is_some());
+    assert!(bundle
+        .get("host-collectors/z1/run/uptime-info.json")
+        .is_some());
     // Nothing but the bundle was left in the output directory.
     assert_eq!(std::fs::read_dir(out_dir.path()).unwrap().count(), 1);
 }

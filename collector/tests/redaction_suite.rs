@@ -58,7 +58,9 @@ const PLANTED: &[(&str, &str, &str, &str)] = &[
 fn plant(root: &Path) {
     let mut files: std::collections::BTreeMap<&str, String> = Default::default();
     for (file, text, _, _) in PLANTED {
-        let body = files.entry(file).or_insert_with(|| "first healthy line\n".to_string());
+        let body = files
+            .entry(file)
+            .or_insert_with(|| "first healthy line\n".to_string());
         body.push_str(text);
         body.push_str("\nhealthy line after\n");
     }
@@ -87,14 +89,23 @@ fn collect(root: &Path, out: &Path, format: &str) -> Bundle {
         ],
         None,
     );
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     Bundle::read(&target)
 }
 
 #[test]
 fn no_planted_secret_reaches_the_bundle_and_each_is_counted() {
     let kinds: std::collections::BTreeSet<&str> = PLANTED.iter().map(|p| p.3).collect();
-    assert!(PLANTED.len() >= 30 && kinds.len() >= 30, "{} secrets, {} rules", PLANTED.len(), kinds.len());
+    assert!(
+        PLANTED.len() >= 30 && kinds.len() >= 30,
+        "{} secrets, {} rules",
+        PLANTED.len(),
+        kinds.len()
+    );
     let root = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
     plant(root.path());
@@ -123,8 +134,14 @@ fn no_planted_secret_reaches_the_bundle_and_each_is_counted() {
             );
         }
         // Healthy lines survive, and the report never holds a value.
-        assert!(bundle.text(&format!("host-collectors/{node}/files/var/log/syslog")).contains("healthy line after"));
-        assert!(bundle.text(&format!("host-collectors/{node}/files/etc/kubernetes/manifests/app.yaml")).contains("after: visible"));
+        assert!(bundle
+            .text(&format!("host-collectors/{node}/files/var/log/syslog"))
+            .contains("healthy line after"));
+        assert!(bundle
+            .text(&format!(
+                "host-collectors/{node}/files/etc/kubernetes/manifests/app.yaml"
+            ))
+            .contains("after: visible"));
         let report_text = bundle.text("redaction-report.json");
         assert!(!report_text.contains("REDACTED"));
     }
@@ -135,7 +152,11 @@ fn a_customer_rules_file_adds_a_rule_and_counts_it() {
     let root = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(root.path().join("var/log")).unwrap();
-    std::fs::write(root.path().join("var/log/syslog"), "order ref TCK-0123456789abcdef0123456789abcdef done\n").unwrap();
+    std::fs::write(
+        root.path().join("var/log/syslog"),
+        "order ref TCK-0123456789abcdef0123456789abcdef done\n",
+    )
+    .unwrap();
     let rules = out.path().join("rules.yaml");
     std::fs::write(
         &rules,
@@ -144,20 +165,52 @@ fn a_customer_rules_file_adds_a_rule_and_counts_it() {
     .unwrap();
     let target = out.path().join("custom.tar.gz");
     let output = run(
-        &["--host-only", "--node-name", "c1", "--host-root", root.path().to_str().unwrap(), "--redact-rules", rules.to_str().unwrap(), "-o", target.to_str().unwrap()],
+        &[
+            "--host-only",
+            "--node-name",
+            "c1",
+            "--host-root",
+            root.path().to_str().unwrap(),
+            "--redact-rules",
+            rules.to_str().unwrap(),
+            "-o",
+            target.to_str().unwrap(),
+        ],
         None,
     );
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let bundle = Bundle::read(&target);
     let syslog = bundle.text("host-collectors/c1/files/var/log/syslog");
     assert_eq!(syslog, "order ref ***REDACTED*** done\n");
-    assert!(bundle.text("redaction-report.json").contains("ticket-token"));
+    assert!(bundle
+        .text("redaction-report.json")
+        .contains("ticket-token"));
 
-    std::fs::write(&rules, "rules:\n  - name: broken\n    pattern: 'abc'\n    must_redact: ['xyz']\n").unwrap();
+    std::fs::write(
+        &rules,
+        "rules:\n  - name: broken\n    pattern: 'abc'\n    must_redact: ['xyz']\n",
+    )
+    .unwrap();
     let target = out.path().join("refused.tar.gz");
-    let output = run(&["--host-only", "--redact-rules", rules.to_str().unwrap(), "-o", target.to_str().unwrap()], None);
+    let output = run(
+        &[
+            "--host-only",
+            "--redact-rules",
+            rules.to_str().unwrap(),
+            "-o",
+            target.to_str().unwrap(),
+        ],
+        None,
+    );
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("rules.yaml") && stderr.contains("rule broken"), "{stderr}");
+    assert!(
+        stderr.contains("rules.yaml") && stderr.contains("rule broken"),
+        "{stderr}"
+    );
     assert!(!target.exists());
 }

@@ -40,7 +40,7 @@ impl Format {
 }
 
 enum Container {
-    TarGz(tar::Builder<flate2::write::GzEncoder<BufWriter<File>>>),
+    TarGz(Box<tar::Builder<flate2::write::GzEncoder<BufWriter<File>>>>),
     Zip(Box<zip::ZipWriter<BufWriter<File>>>),
 }
 
@@ -79,7 +79,7 @@ impl BundleWriter {
                 let gz = flate2::write::GzEncoder::new(out, flate2::Compression::default());
                 let mut builder = tar::Builder::new(gz);
                 builder.mode(tar::HeaderMode::Deterministic);
-                Container::TarGz(builder)
+                Container::TarGz(Box::new(builder))
             }
             Format::Zip => Container::Zip(Box::new(zip::ZipWriter::new(out))),
         };
@@ -293,12 +293,16 @@ mod tests {
     fn a_zip_round_trips() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("b.zip");
-        let mut w = BundleWriter::create(&target, Format::Zip, "b", jiff::Timestamp::now()).unwrap();
+        let mut w =
+            BundleWriter::create(&target, Format::Zip, "b", jiff::Timestamp::now()).unwrap();
         w.add_bytes(&p("x/y.json"), b"{}").unwrap();
         w.finish().unwrap();
         let mut zip = zip::ZipArchive::new(File::open(&target).unwrap()).unwrap();
         let mut s = String::new();
-        zip.by_name("b/x/y.json").unwrap().read_to_string(&mut s).unwrap();
+        zip.by_name("b/x/y.json")
+            .unwrap()
+            .read_to_string(&mut s)
+            .unwrap();
         assert_eq!(s, "{}");
     }
 
@@ -306,7 +310,8 @@ mod tests {
     fn a_short_source_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("b.zip");
-        let mut w = BundleWriter::create(&target, Format::Zip, "b", jiff::Timestamp::now()).unwrap();
+        let mut w =
+            BundleWriter::create(&target, Format::Zip, "b", jiff::Timestamp::now()).unwrap();
         assert!(w.add(&p("x"), 10, &mut &b"abc"[..]).is_err());
     }
 

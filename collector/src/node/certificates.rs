@@ -30,7 +30,9 @@ pub struct Scan {
 pub fn scan(host: &HostRoot, dirs: &[&str]) -> Scan {
     let mut out = Scan::default();
     for dir in dirs {
-        let Ok(local) = host.resolve(dir) else { continue };
+        let Ok(local) = host.resolve(dir) else {
+            continue;
+        };
         if !local.is_dir() {
             continue;
         }
@@ -53,7 +55,9 @@ fn walk(host: &HostRoot, dir: &str, depth: usize, out: &mut Scan) {
     names.sort();
     for name in names {
         let host_path = format!("{}/{name}", dir.trim_end_matches('/'));
-        let Ok(meta) = std::fs::symlink_metadata(local.join(&name)) else { continue };
+        let Ok(meta) = std::fs::symlink_metadata(local.join(&name)) else {
+            continue;
+        };
         if meta.is_dir() {
             if depth < MAX_DEPTH {
                 walk(host, &host_path, depth + 1, out);
@@ -90,13 +94,18 @@ fn read_certificates(host: &HostRoot, host_path: &str) -> Result<Vec<Certificate
         if pem.label != "CERTIFICATE" {
             continue;
         }
-        let cert = pem.parse_x509().map_err(|e| format!("bad certificate: {e}"))?;
+        let cert = pem
+            .parse_x509()
+            .map_err(|e| format!("bad certificate: {e}"))?;
         records.push(record(host_path, &cert));
     }
     Ok(records)
 }
 
-fn record(host_path: &str, cert: &x509_parser::certificate::X509Certificate<'_>) -> CertificateRecord {
+fn record(
+    host_path: &str,
+    cert: &x509_parser::certificate::X509Certificate<'_>,
+) -> CertificateRecord {
     let time = |t: &x509_parser::time::ASN1Time| {
         jiff::Timestamp::from_second(t.timestamp())
             .map(crate::bundle::rfc3339)
@@ -152,7 +161,9 @@ mod tests {
         let mut params =
             rcgen::CertificateParams::new(sans.iter().map(|s| s.to_string()).collect::<Vec<_>>())
                 .unwrap();
-        params.distinguished_name.push(rcgen::DnType::CommonName, cn);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, cn);
         let key = rcgen::KeyPair::generate().unwrap();
         let c = params.self_signed(&key).unwrap();
         (c.pem(), key.serialize_pem())
@@ -168,7 +179,11 @@ mod tests {
         std::fs::write(pki.join("../apiserver.crt"), &api).unwrap();
         std::fs::write(pki.join("../apiserver.key"), &api_key).unwrap();
         std::fs::write(pki.join("ca.crt"), &ca).unwrap();
-        std::fs::write(pki.join("bad.crt"), "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").unwrap();
+        std::fs::write(
+            pki.join("bad.crt"),
+            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
         let both = format!("{api}{api_key}");
         let kubelet = root.path().join("var/lib/kubelet/pki");
         std::fs::create_dir_all(&kubelet).unwrap();
@@ -179,7 +194,10 @@ mod tests {
         )
         .unwrap();
         let host = HostRoot::new(root.path());
-        let scan = scan(&host, &["/etc/kubernetes/pki", "/var/lib/kubelet/pki", "/nope"]);
+        let scan = scan(
+            &host,
+            &["/etc/kubernetes/pki", "/var/lib/kubelet/pki", "/nope"],
+        );
         assert_eq!(scan.dirs_found, 2);
         let paths: Vec<&str> = scan.records.iter().map(|r| r.path.as_str()).collect();
         assert_eq!(
@@ -197,6 +215,9 @@ mod tests {
         assert!(a.not_before.ends_with('Z') && a.not_after > a.not_before);
         assert_eq!(scan.failures.len(), 1, "{:?}", scan.failures);
         assert!(scan.failures[0].starts_with("/etc/kubernetes/pki/etcd/bad.crt"));
-        assert_eq!(first_common_name(both.as_bytes()).as_deref(), Some("kube-apiserver"));
+        assert_eq!(
+            first_common_name(both.as_bytes()).as_deref(),
+            Some("kube-apiserver")
+        );
     }
 }

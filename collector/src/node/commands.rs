@@ -119,7 +119,10 @@ pub fn run(
 ) -> io::Result<Outcome> {
     let start = Instant::now();
     let Some((program, args)) = argv.split_first() else {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, "empty command line"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "empty command line",
+        ));
     };
     let mut command = Command::new(program);
     command
@@ -165,7 +168,9 @@ pub fn run(
                 }
             }
         }
-        let wait = stop_reading_at.unwrap_or(deadline).saturating_duration_since(now);
+        let wait = stop_reading_at
+            .unwrap_or(deadline)
+            .saturating_duration_since(now);
         pipes.poll(wait.min(Duration::from_millis(100)))?;
         pipes.drain(&mut buf, &mut stdout, &mut stderr)?;
     }
@@ -285,7 +290,11 @@ impl Pipes {
 }
 
 /// Reads until the pipe would block; true at end of file.
-fn read_available(pipe: &mut dyn io::Read, buf: &mut [u8], into: &mut Scrubber<'_>) -> io::Result<bool> {
+fn read_available(
+    pipe: &mut dyn io::Read,
+    buf: &mut [u8],
+    into: &mut Scrubber<'_>,
+) -> io::Result<bool> {
     loop {
         match pipe.read(buf) {
             Ok(0) => return Ok(true),
@@ -307,7 +316,6 @@ fn set_nonblocking(fd: i32) -> io::Result<()> {
     }
     Ok(())
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -332,11 +340,18 @@ mod tests {
         }
         let mut no_path = settings();
         no_path.path_env = Some(OsString::from("/nonexistent"));
-        assert_eq!(plan(node_command("df-h").unwrap(), &own, &no_path), Plan::NotFound);
+        assert_eq!(
+            plan(node_command("df-h").unwrap(), &own, &no_path),
+            Plan::NotFound
+        );
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("journalctl"), "#!/bin/sh\n").unwrap();
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir.path().join("journalctl"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(
+            dir.path().join("journalctl"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
         let mut fake = settings();
         fake.path_env = Some(dir.path().as_os_str().to_owned());
         match plan(node_command("journalctl-kubelet").unwrap(), &own, &fake) {
@@ -352,7 +367,8 @@ mod tests {
         std::fs::create_dir_all(&bin).unwrap();
         std::fs::write(bin.join("uptime"), "").unwrap();
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(bin.join("uptime"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(bin.join("uptime"), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
         let host = HostRoot::new(root.path());
         let p = plan(node_command("uptime").unwrap(), &host, &settings());
         // SAFETY: geteuid has no preconditions.
@@ -364,6 +380,9 @@ mod tests {
         } else {
             assert!(matches!(p, Plan::Unavailable(_)), "{p:?}");
         }
-        assert_eq!(plan(node_command("df-h").unwrap(), &host, &settings()), Plan::NotFound);
+        assert_eq!(
+            plan(node_command("df-h").unwrap(), &host, &settings()),
+            Plan::NotFound
+        );
     }
 }

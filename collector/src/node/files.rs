@@ -76,7 +76,9 @@ pub fn copy(
     };
     let meta = file.metadata().map_err(failed)?;
     if !meta.is_file() {
-        return Err(CopyError::Absent(format!("{host_path} is not a regular file")));
+        return Err(CopyError::Absent(format!(
+            "{host_path} is not a regular file"
+        )));
     }
     let size = meta.len();
     let mut truncated = false;
@@ -156,7 +158,13 @@ mod tests {
         }
         body.push_str("-----END RSA PRIVATE KEY-----\ntail line\n");
         std::fs::write(root.path().join("var/log/syslog"), &body).unwrap();
-        let w = BundleWriter::create(&out.path().join("b.tar.gz"), Format::TarGz, "b", jiff::Timestamp::now()).unwrap();
+        let w = BundleWriter::create(
+            &out.path().join("b.tar.gz"),
+            Format::TarGz,
+            "b",
+            jiff::Timestamp::now(),
+        )
+        .unwrap();
         let bundle = Bundle::new(w, Redactor::builtin(), None);
         let host = HostRoot::new(root.path());
         let small = copy(&host, &bundle, "n1", "/var/log/syslog", 1000).unwrap();
@@ -165,9 +173,19 @@ mod tests {
         let whole = copy(&host, &bundle, "n1", "/var/log/syslog", 1 << 20).unwrap();
         assert!(!whole.truncated);
         let t = text(&whole);
-        assert!(t.starts_with("line 0000") && !t.contains("QUJD"), "{}", &t[t.len() - 200..]);
-        assert_eq!(whole.member.path.as_str(), "host-collectors/n1/files/var/log/syslog");
-        assert!(matches!(copy(&host, &bundle, "n1", "/var/log/none", 10), Err(CopyError::Absent(_))));
+        assert!(
+            t.starts_with("line 0000") && !t.contains("QUJD"),
+            "{}",
+            &t[t.len() - 200..]
+        );
+        assert_eq!(
+            whole.member.path.as_str(),
+            "host-collectors/n1/files/var/log/syslog"
+        );
+        assert!(matches!(
+            copy(&host, &bundle, "n1", "/var/log/none", 10),
+            Err(CopyError::Absent(_))
+        ));
     }
 
     #[test]
@@ -181,8 +199,14 @@ mod tests {
         let files = expand(&host, "/etc/kubernetes/manifests/*").unwrap();
         assert_eq!(
             files,
-            ["/etc/kubernetes/manifests/etcd.yaml", "/etc/kubernetes/manifests/kube-apiserver.yaml"]
+            [
+                "/etc/kubernetes/manifests/etcd.yaml",
+                "/etc/kubernetes/manifests/kube-apiserver.yaml"
+            ]
         );
-        assert!(matches!(expand(&host, "/etc/nothing/*"), Err(CopyError::Absent(_))));
+        assert!(matches!(
+            expand(&host, "/etc/nothing/*"),
+            Err(CopyError::Absent(_))
+        ));
     }
 }

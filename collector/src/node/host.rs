@@ -171,10 +171,15 @@ mod tests {
         std::fs::set_permissions(bin.join("df"), std::fs::Permissions::from_mode(0o755)).unwrap();
         std::fs::write(bin.join("plain"), "").unwrap();
         let host = HostRoot::new(root.path());
-        assert_eq!(host.find_program("df", None).as_deref(), Some("/usr/bin/df"));
+        assert_eq!(
+            host.find_program("df", None).as_deref(),
+            Some("/usr/bin/df")
+        );
         assert_eq!(host.find_program("plain", None), None);
         assert_eq!(host.find_program("missing", None), None);
         let own = HostRoot::new(Path::new("/"));
-        assert!(own.find_program("sh", std::env::var_os("PATH").as_deref()).is_some());
+        assert!(own
+            .find_program("sh", std::env::var_os("PATH").as_deref())
+            .is_some());
     }
 }

@@ -26,7 +26,10 @@ const KUBELET_FLAG_FILES: &[&str] = &[
 ];
 
 /// Kubeconfigs and certificates that carry the kubelet's client identity.
-const KUBELET_KUBECONFIGS: &[&str] = &["/etc/kubernetes/kubelet.conf", "/var/lib/kubelet/kubeconfig"];
+const KUBELET_KUBECONFIGS: &[&str] = &[
+    "/etc/kubernetes/kubelet.conf",
+    "/var/lib/kubelet/kubeconfig",
+];
 const KUBELET_CLIENT_CERT: &str = "/var/lib/kubelet/pki/kubelet-client-current.pem";
 
 /// The node's name and how it was found.
@@ -202,10 +205,14 @@ mod tests {
         let kubeadm = r#"KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///run/containerd/containerd.sock --hostname-override=worker-7 --pod-infra-container-image=registry.k8s.io/pause:3.9""#;
         assert_eq!(hostname_override(kubeadm).as_deref(), Some("worker-7"));
         assert_eq!(
-            hostname_override("KUBELET_EXTRA_ARGS=--node-ip=10.0.0.5 --hostname-override w8").as_deref(),
+            hostname_override("KUBELET_EXTRA_ARGS=--node-ip=10.0.0.5 --hostname-override w8")
+                .as_deref(),
             Some("w8")
         );
-        assert_eq!(hostname_override("KUBELET_EXTRA_ARGS=--node-ip=10.0.0.5"), None);
+        assert_eq!(
+            hostname_override("KUBELET_EXTRA_ARGS=--node-ip=10.0.0.5"),
+            None
+        );
     }
 
     #[test]
@@ -214,7 +221,10 @@ mod tests {
         let host = HostRoot::new(root.path());
         assert_eq!(node_evidence(&host, None), None);
         std::fs::create_dir_all(root.path().join("etc/kubernetes")).unwrap();
-        assert_eq!(node_evidence(&host, None).as_deref(), Some("/etc/kubernetes exists"));
+        assert_eq!(
+            node_evidence(&host, None).as_deref(),
+            Some("/etc/kubernetes exists")
+        );
         std::fs::create_dir_all(root.path().join("lib/systemd/system")).unwrap();
         std::fs::write(root.path().join("lib/systemd/system/kubelet.service"), "").unwrap();
         assert!(unit_exists(&host, "kubelet"));

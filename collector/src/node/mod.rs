@@ -93,7 +93,13 @@ impl NodeCollector<'_> {
                 };
                 let _ = self.write_info(cmd, &info, Vec::new());
             }
-            return self.row(&started, item, CollectorStatus::Skipped, Some("interrupted before it ran".to_string()), Added::default());
+            return self.row(
+                &started,
+                item,
+                CollectorStatus::Skipped,
+                Some("interrupted before it ran".to_string()),
+                Added::default(),
+            );
         }
         match item {
             Item::Command(cmd) => self.command(cmd, &started),
@@ -129,7 +135,13 @@ impl NodeCollector<'_> {
         let (out, err) = match scrubbers {
             Ok(s) => s,
             Err(e) => {
-                return self.row(started, item, CollectorStatus::Error, Some(format!("cannot spool output: {e}")), Added::default())
+                return self.row(
+                    started,
+                    item,
+                    CollectorStatus::Error,
+                    Some(format!("cannot spool output: {e}")),
+                    Added::default(),
+                )
             }
         };
         let outcome = match commands::run(&argv, &self.settings, self.interrupt, out, err) {
@@ -164,7 +176,13 @@ impl NodeCollector<'_> {
         }
         match self.write_info(cmd, &info, members) {
             Ok(added) => self.row(started, item, status, error, added),
-            Err(e) => self.row(started, item, CollectorStatus::Error, Some(e.to_string()), Added::default()),
+            Err(e) => self.row(
+                started,
+                item,
+                CollectorStatus::Error,
+                Some(e.to_string()),
+                Added::default(),
+            ),
         }
     }
 
@@ -174,7 +192,10 @@ impl NodeCollector<'_> {
         if o.timed_out {
             return (
                 CollectorStatus::Timeout,
-                Some(format!("killed after {} s", self.settings.timeout.as_secs())),
+                Some(format!(
+                    "killed after {} s",
+                    self.settings.timeout.as_secs()
+                )),
             );
         }
         if o.interrupted {
@@ -185,7 +206,12 @@ impl NodeCollector<'_> {
         }
         let first_stderr = || {
             let mut head = String::new();
-            let _ = o.stderr.content.reader().take(400).read_to_string(&mut head);
+            let _ = o
+                .stderr
+                .content
+                .reader()
+                .take(400)
+                .read_to_string(&mut head);
             let line = head.lines().next().unwrap_or("").trim().to_string();
             if line.is_empty() {
                 String::new()
@@ -198,11 +224,17 @@ impl NodeCollector<'_> {
             // A non-zero exit with output is data (systemctl status exits 3 for a stopped
             // unit); without output it is a failure.
             (Some(code), _) if o.stdout.content.is_empty() => {
-                return (CollectorStatus::Error, Some(format!("exit status {code}{}", first_stderr())))
+                return (
+                    CollectorStatus::Error,
+                    Some(format!("exit status {code}{}", first_stderr())),
+                )
             }
             (Some(_), _) => {}
             (None, Some(sig)) => {
-                return (CollectorStatus::Error, Some(format!("killed by signal {sig}")))
+                return (
+                    CollectorStatus::Error,
+                    Some(format!("killed by signal {sig}")),
+                )
             }
             (None, None) => return (CollectorStatus::Error, Some("no exit status".to_string())),
         }
@@ -212,15 +244,33 @@ impl NodeCollector<'_> {
         (CollectorStatus::Ok, None)
     }
 
-    fn not_run(&self, cmd: &'static NodeCommand, started: &Started, argv: Vec<String>, why: String) -> CollectorRun {
+    fn not_run(
+        &self,
+        cmd: &'static NodeCommand,
+        started: &Started,
+        argv: Vec<String>,
+        why: String,
+    ) -> CollectorRun {
         let info = CommandInfo {
             argv,
             error: Some(why.clone()),
             ..CommandInfo::default()
         };
         match self.write_info(cmd, &info, Vec::new()) {
-            Ok(added) => self.row(started, Item::Command(cmd), CollectorStatus::Skipped, Some(why), added),
-            Err(e) => self.row(started, Item::Command(cmd), CollectorStatus::Error, Some(e.to_string()), Added::default()),
+            Ok(added) => self.row(
+                started,
+                Item::Command(cmd),
+                CollectorStatus::Skipped,
+                Some(why),
+                added,
+            ),
+            Err(e) => self.row(
+                started,
+                Item::Command(cmd),
+                CollectorStatus::Error,
+                Some(e.to_string()),
+                Added::default(),
+            ),
         }
     }
 
@@ -241,8 +291,24 @@ impl NodeCollector<'_> {
         let item = Item::File(entry);
         let paths = match files::expand(&self.host, entry) {
             Ok(p) => p,
-            Err(CopyError::Absent(why)) => return self.row(started, item, CollectorStatus::Skipped, Some(why), Added::default()),
-            Err(CopyError::Failed(why)) => return self.row(started, item, CollectorStatus::Error, Some(why), Added::default()),
+            Err(CopyError::Absent(why)) => {
+                return self.row(
+                    started,
+                    item,
+                    CollectorStatus::Skipped,
+                    Some(why),
+                    Added::default(),
+                )
+            }
+            Err(CopyError::Failed(why)) => {
+                return self.row(
+                    started,
+                    item,
+                    CollectorStatus::Error,
+                    Some(why),
+                    Added::default(),
+                )
+            }
         };
         let mut members = Vec::new();
         let mut truncated = false;
@@ -253,7 +319,13 @@ impl NodeCollector<'_> {
                 failures.push(format!("{p}: interrupted before it was copied"));
                 continue;
             }
-            match files::copy(&self.host, self.bundle, &self.node, p, self.settings.max_bytes) {
+            match files::copy(
+                &self.host,
+                self.bundle,
+                &self.node,
+                p,
+                self.settings.max_bytes,
+            ) {
                 Ok(c) => {
                     truncated |= c.truncated;
                     members.push(c.member);
@@ -264,12 +336,23 @@ impl NodeCollector<'_> {
         }
         let added = match self.bundle.add(&members) {
             Ok(a) => a,
-            Err(e) => return self.row(started, item, CollectorStatus::Error, Some(e.to_string()), Added::default()),
+            Err(e) => {
+                return self.row(
+                    started,
+                    item,
+                    CollectorStatus::Error,
+                    Some(e.to_string()),
+                    Added::default(),
+                )
+            }
         };
         let (status, error) = if !failures.is_empty() {
             (CollectorStatus::Error, Some(failures.join("; ")))
         } else if members.is_empty() {
-            let why = absent.first().cloned().unwrap_or_else(|| "no files".to_string());
+            let why = absent
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "no files".to_string());
             (CollectorStatus::Skipped, Some(why))
         } else if truncated {
             (CollectorStatus::Truncated, None)
@@ -287,18 +370,38 @@ impl NodeCollector<'_> {
                 started,
                 item,
                 CollectorStatus::Skipped,
-                Some(format!("no certificate directory ({})", CERTIFICATE_DIRS.join(", "))),
+                Some(format!(
+                    "no certificate directory ({})",
+                    CERTIFICATE_DIRS.join(", ")
+                )),
                 Added::default(),
             );
         }
         let written = serde_json::to_vec_pretty(&scan.records)
             .map_err(std::io::Error::other)
-            .and_then(|json| self.bundle.scrub_bytes(layout::certificates_path(&self.node), &json))
+            .and_then(|json| {
+                self.bundle
+                    .scrub_bytes(layout::certificates_path(&self.node), &json)
+            })
             .and_then(|m| self.bundle.add(&[m]));
         match written {
-            Ok(added) if scan.failures.is_empty() => self.row(started, item, CollectorStatus::Ok, None, added),
-            Ok(added) => self.row(started, item, CollectorStatus::Error, Some(scan.failures.join("; ")), added),
-            Err(e) => self.row(started, item, CollectorStatus::Error, Some(e.to_string()), Added::default()),
+            Ok(added) if scan.failures.is_empty() => {
+                self.row(started, item, CollectorStatus::Ok, None, added)
+            }
+            Ok(added) => self.row(
+                started,
+                item,
+                CollectorStatus::Error,
+                Some(scan.failures.join("; ")),
+                added,
+            ),
+            Err(e) => self.row(
+                started,
+                item,
+                CollectorStatus::Error,
+                Some(e.to_string()),
+                Added::default(),
+            ),
         }
     }
 }

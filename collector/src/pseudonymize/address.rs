@@ -40,11 +40,8 @@ impl Key {
 pub fn keep_ipv4(ip: Ipv4Addr) -> bool {
     let v = u32::from(ip);
     let o = ip.octets();
-    v == 0
-        || o[0] == 0
-        || o[0] == 127
-        || o[0] >= 224
-        || (v != 0 && (!v).wrapping_add(1) & !v == 0) // netmask: ones then zeros
+    v == 0 || o[0] == 0 || o[0] == 127 || o[0] >= 224 || (!v).wrapping_add(1) & !v == 0
+    // netmask: ones then zeros
 }
 
 fn kept_prefix_bits(ip: Ipv4Addr) -> u32 {
@@ -189,7 +186,13 @@ mod tests {
         assert!(m("192.168.7.9").starts_with("192.168."));
         assert!(m("10.244.1.0").ends_with(".0"));
         assert!(m("10.244.1.255").ends_with(".255"));
-        for same in ["127.0.0.1", "0.0.0.0", "255.255.255.0", "255.255.240.0", "224.0.0.1"] {
+        for same in [
+            "127.0.0.1",
+            "0.0.0.0",
+            "255.255.255.0",
+            "255.255.240.0",
+            "224.0.0.1",
+        ] {
             assert_eq!(m(same), same);
         }
         assert_ne!(m("10.0.0.5"), "10.0.0.5");
@@ -221,7 +224,9 @@ mod tests {
         );
         let mac = map_mac(&k, "08:00:27:4E:66:A1");
         assert_eq!(mac.len(), 17);
-        assert!(mac.chars().all(|c| c == ':' || c.is_ascii_hexdigit() && !c.is_ascii_lowercase()));
+        assert!(mac
+            .chars()
+            .all(|c| c == ':' || c.is_ascii_hexdigit() && !c.is_ascii_lowercase()));
         assert_ne!(mac, "08:00:27:4E:66:A1");
         assert_eq!(map_mac(&k, "ff:ff:ff:ff:ff:ff"), "ff:ff:ff:ff:ff:ff");
         assert_eq!(map_mac(&k, "08-00-27-4e-66-a1").matches('-').count(), 5);

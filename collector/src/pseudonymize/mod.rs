@@ -39,7 +39,8 @@ pub struct PseudonymMap {
 }
 
 const MAC: &str = r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}";
-const V6: &str = r"(?:[0-9A-Fa-f]{0,4}:){2,6}\d{1,3}(?:\.\d{1,3}){3}|(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}";
+const V6: &str =
+    r"(?:[0-9A-Fa-f]{0,4}:){2,6}\d{1,3}(?:\.\d{1,3}){3}|(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}";
 const V4: &str = r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?:/\d{1,2})?";
 const CLOUD: &str = r"ip-\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3}";
 
@@ -122,7 +123,11 @@ impl Pseudonymizer {
 
     /// For a candidate match: where it ends and what replaces it, or `None` when it is not
     /// an address after all (part of a longer token, a version number, an invalid value).
-    fn replacement(&self, line: &[u8], caps: &regex::bytes::Captures<'_>) -> Option<(usize, String)> {
+    fn replacement(
+        &self,
+        line: &[u8],
+        caps: &regex::bytes::Captures<'_>,
+    ) -> Option<(usize, String)> {
         let whole = caps.get(0)?;
         let (start, end) = (whole.start(), whole.end());
         let prev = start.checked_sub(1).and_then(|i| line.get(i)).copied();
@@ -137,7 +142,9 @@ impl Pseudonymizer {
                 .split(|&b| b == b'-')
                 .filter_map(|p| std::str::from_utf8(p).ok()?.parse().ok())
                 .collect();
-            let [a, b, c, d] = parts.as_slice() else { return None };
+            let [a, b, c, d] = parts.as_slice() else {
+                return None;
+            };
             let ip = self.ipv4(Ipv4Addr::new(*a, *b, *c, *d));
             return Some((end, format!("ip-{}", ip.to_string().replace('.', "-"))));
         }
@@ -155,7 +162,9 @@ impl Pseudonymizer {
             if word(prev) || prev == Some(b':') || prev == Some(b'.') || word(next) {
                 return None;
             }
-            if next == Some(b':') || (next == Some(b'.') && line.get(end + 1).is_some_and(u8::is_ascii_digit)) {
+            if next == Some(b':')
+                || (next == Some(b'.') && line.get(end + 1).is_some_and(u8::is_ascii_digit))
+            {
                 return None;
             }
             let groups: Vec<&str> = text.split(':').filter(|g| !g.is_empty()).collect();
@@ -165,13 +174,16 @@ impl Pseudonymizer {
             let ip: Ipv6Addr = text.parse().ok()?;
             let stand_in = address::map_ipv6(&self.key, ip);
             if stand_in != ip {
-                self.lock().ipv6.insert(ip.to_string(), stand_in.to_string());
+                self.lock()
+                    .ipv6
+                    .insert(ip.to_string(), stand_in.to_string());
             }
             return Some((end, stand_in.to_string()));
         }
         if caps.name("v4").is_some() {
             let dotted_before = prev == Some(b'.') || word(prev);
-            let more_after = next == Some(b'.') && line.get(end + 1).is_some_and(u8::is_ascii_digit);
+            let more_after =
+                next == Some(b'.') && line.get(end + 1).is_some_and(u8::is_ascii_digit);
             if dotted_before || more_after || word(next) {
                 return None;
             }
@@ -193,7 +205,9 @@ impl Pseudonymizer {
             return Some((addr_end, stand_in.to_string()));
         }
         if caps.name("host").is_some() {
-            let host_char = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            let host_char = |b: Option<u8>| {
+                b.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            };
             if host_char(prev) || host_char(next) {
                 return None;
             }
@@ -206,7 +220,9 @@ impl Pseudonymizer {
     fn ipv4(&self, ip: Ipv4Addr) -> Ipv4Addr {
         let stand_in = address::map_ipv4(&self.key, ip);
         if stand_in != ip {
-            self.lock().ipv4.insert(ip.to_string(), stand_in.to_string());
+            self.lock()
+                .ipv4
+                .insert(ip.to_string(), stand_in.to_string());
         }
         stand_in
     }
@@ -261,7 +277,10 @@ mod tests {
     use super::*;
 
     fn p() -> Pseudonymizer {
-        Pseudonymizer::new([9; 32], &["worker-3".to_string(), "worker-3.corp.example".to_string()])
+        Pseudonymizer::new(
+            [9; 32],
+            &["worker-3".to_string(), "worker-3.corp.example".to_string()],
+        )
     }
 
     fn line(ps: &Pseudonymizer, s: &str) -> String {
@@ -329,9 +348,15 @@ mod tests {
         let net = out.split(' ').nth(1).unwrap();
         assert!(net.starts_with("10.") && net.ends_with(".0/16"), "{out}");
         let mapped = ps.map().ipv4.get("10.0.1.23").cloned().unwrap();
-        assert!(out.contains(&format!("ip-{}", mapped.replace('.', "-"))), "{out}");
+        assert!(
+            out.contains(&format!("ip-{}", mapped.replace('.', "-"))),
+            "{out}"
+        );
         let v6 = line(&ps, "inet6 fe80::a00:27ff:fe4e:66a1/64 scope link");
-        assert!(v6.starts_with("inet6 fe80:") && !v6.contains("fe4e:66a1"), "{v6}");
+        assert!(
+            v6.starts_with("inet6 fe80:") && !v6.contains("fe4e:66a1"),
+            "{v6}"
+        );
         let mapped6 = line(&ps, "::ffff:10.0.1.23 end");
         assert_eq!(mapped6, format!("::ffff:{mapped} end"));
     }

@@ -120,7 +120,9 @@ rules:
     #[test]
     fn bad_rules_are_refused_with_their_name() {
         let bad_pattern = "rules:\n  - name: x\n    pattern: '('\n";
-        assert!(parse(bad_pattern).unwrap_err().contains("rule x: bad pattern"));
+        assert!(parse(bad_pattern)
+            .unwrap_err()
+            .contains("rule x: bad pattern"));
         let lazy = "rules:\n  - name: y\n    pattern: 'abc'\n    must_redact: ['xyz']\n";
         assert!(parse(lazy).unwrap_err().contains("is not redacted"));
         let greedy = "rules:\n  - name: z\n    pattern: 'a'\n    must_keep: ['cat']\n";

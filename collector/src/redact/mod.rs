@@ -102,14 +102,12 @@ impl Redactor {
         let on = |n: &str| specs.iter().any(|s| s.name == n);
         let (pem, yaml_block, env_pair) = (on(PEM_BLOCK), on(YAML_BLOCK), on(ENV_PAIR));
         for spec in specs.iter().filter(|s| !s.pattern.is_empty()) {
-            compiled.push(
-                Rule::new(spec.name, spec.pattern, spec.secret_key).map_err(|source| {
-                    RuleError::Pattern {
-                        name: spec.name.to_string(),
-                        source,
-                    }
-                })?,
-            );
+            compiled.push(Rule::new(spec.name, spec.pattern, spec.secret_key).map_err(
+                |source| RuleError::Pattern {
+                    name: spec.name.to_string(),
+                    source,
+                },
+            )?);
         }
         let set = RegexSetBuilder::new(compiled.iter().map(|r| r.regex.as_str()))
             .unicode(false)
@@ -138,9 +136,7 @@ impl Redactor {
                 env_name: fixed(
                     r#"^\s*(?:-\s+)?["']?name["']?\s*:\s*["']?(?P<key>[^"',\s]+)["']?\s*,?\s*$"#,
                 ),
-                env_value: fixed(
-                    r#"^\s*["']?value["']?\s*:\s*["']?(?P<secret>.*?)["']?\s*,?\s*$"#,
-                ),
+                env_value: fixed(r#"^\s*["']?value["']?\s*:\s*["']?(?P<secret>.*?)["']?\s*,?\s*$"#),
             },
         })
     }
@@ -189,7 +185,10 @@ enum State {
     /// Inside a PEM private-key block: every line is dropped until END.
     InPem,
     /// Inside a YAML block scalar under a secret key indented by `indent` spaces.
-    YamlBlock { indent: usize, replaced: bool },
+    YamlBlock {
+        indent: usize,
+        replaced: bool,
+    },
     /// The previous line named a secret env var; this one may hold its value.
     AfterEnvName,
 }
@@ -352,10 +351,7 @@ impl LineRedactor<'_> {
 /// Replaces every match of `rule` in `line`, writing the result to `out`. Returns how many
 /// matches were replaced.
 fn replace(r: &Redactor, rule: &Rule, line: &[u8], out: &mut Vec<u8>) -> u64 {
-    let secret_idx = rule
-        .regex
-        .capture_names()
-        .position(|n| n == Some("secret"));
+    let secret_idx = rule.regex.capture_names().position(|n| n == Some("secret"));
     let key_idx = rule.regex.capture_names().position(|n| n == Some("key"));
     let mut last = 0;
     let mut count = 0;
@@ -444,7 +440,10 @@ mod tests {
                 }
                 assert!(out.contains(REDACTED), "{}: {out:?}", spec.name);
                 assert!(
-                    stream.counts().iter().any(|(n, c)| *n == spec.name && *c > 0),
+                    stream
+                        .counts()
+                        .iter()
+                        .any(|(n, c)| *n == spec.name && *c > 0),
                     "{}: not counted",
                     spec.name
                 );
@@ -489,7 +488,8 @@ mod tests {
 
     #[test]
     fn pem_blocks_keep_their_markers_and_lose_their_body() {
-        let text = "a\n  -----BEGIN EC PRIVATE KEY-----\n  MHcCAQEE\n  -----END EC PRIVATE KEY-----\nb\n";
+        let text =
+            "a\n  -----BEGIN EC PRIVATE KEY-----\n  MHcCAQEE\n  -----END EC PRIVATE KEY-----\nb\n";
         let out = redact_with(&Redactor::builtin(), text);
         assert_eq!(
             out,

@@ -79,7 +79,11 @@ impl Bundle {
     pub fn check_manifest_files(&self) {
         let m = self.manifest();
         let listed: Vec<&str> = m.files.iter().map(|f| f.path.as_str()).collect();
-        let mut members: Vec<&str> = self.paths().into_iter().filter(|p| *p != "manifest.json").collect();
+        let mut members: Vec<&str> = self
+            .paths()
+            .into_iter()
+            .filter(|p| *p != "manifest.json")
+            .collect();
         let mut sorted = listed.clone();
         sorted.sort();
         members.sort();
@@ -87,7 +91,10 @@ impl Bundle {
         for f in &m.files {
             let member = self.get(&f.path).unwrap();
             assert_eq!(f.size, member.bytes.len() as u64, "{}", f.path);
-            let hash: String = Sha256::digest(&member.bytes).iter().map(|b| format!("{b:02x}")).collect();
+            let hash: String = Sha256::digest(&member.bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
             assert_eq!(f.sha256, hash, "{}", f.path);
         }
     }
@@ -108,14 +115,21 @@ fn read_tar_gz(path: &Path) -> Bundle {
             tar::EntryType::Regular => {
                 let mut bytes = Vec::new();
                 entry.read_to_end(&mut bytes).unwrap();
-                members.push(Member { path: rest.to_string(), bytes });
+                members.push(Member {
+                    path: rest.to_string(),
+                    bytes,
+                });
             }
             tar::EntryType::Directory => dirs.push(rest.trim_end_matches('/').to_string()),
             other => panic!("{name}: entry type {other:?} in a bundle"),
         }
     }
     assert_eq!(tops.len(), 1, "exactly one top directory: {tops:?}");
-    Bundle { top: tops.into_iter().next().unwrap(), members, dirs }
+    Bundle {
+        top: tops.into_iter().next().unwrap(),
+        members,
+        dirs,
+    }
 }
 
 fn read_zip(path: &Path) -> Bundle {
@@ -134,11 +148,18 @@ fn read_zip(path: &Path) -> Bundle {
             assert!(f.is_file(), "{name}: not a regular file");
             let mut bytes = Vec::new();
             f.read_to_end(&mut bytes).unwrap();
-            members.push(Member { path: rest.to_string(), bytes });
+            members.push(Member {
+                path: rest.to_string(),
+                bytes,
+            });
         }
     }
     assert_eq!(tops.len(), 1, "exactly one top directory: {tops:?}");
-    Bundle { top: tops.into_iter().next().unwrap(), members, dirs }
+    Bundle {
+        top: tops.into_iter().next().unwrap(),
+        members,
+        dirs,
+    }
 }
 
 /// Writes an executable script `name` into `dir`.
@@ -152,8 +173,12 @@ pub fn script(dir: &Path, name: &str, body: &str) {
 pub fn processes_with_arg(marker: &str) -> Vec<u32> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
-        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else { continue };
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
         if cmdline.split(|&b| b == 0).any(|a| a == marker.as_bytes()) {
             out.push(pid);
         }
