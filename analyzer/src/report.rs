@@ -1,0 +1,65 @@
+//! The analysis model: findings, timeline and collection gaps of the facts, in the shape of
+//! the analysis format — the one thing every renderer is fed.
+
+use crate::facts::Facts;
+use kbundle_format::analysis::{
+    Analysis, BundleSummary, CollectionRow, Finding, Severity, SeverityCounts, ANALYSIS_FORMAT_V1,
+};
+use kbundle_format::manifest::Tool;
+
+/// Runs the rules over the facts and assembles the analysis.
+pub fn analyze(facts: &Facts) -> Analysis {
+    let findings = crate::rules::evaluate(facts).into_sorted();
+    Analysis {
+        format: ANALYSIS_FORMAT_V1.to_string(),
+        tool: Tool {
+            name: "kbundle".to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        },
+        bundles: bundles(facts),
+        summary: count(&findings),
+        timeline: crate::timeline::build(facts),
+        collection: collection(facts),
+        findings,
+    }
+}
+
+/// Findings per severity.
+pub fn count(findings: &[Finding]) -> SeverityCounts {
+    let mut c = SeverityCounts::default();
+    for f in findings {
+        match f.severity {
+            Severity::Critical => c.critical += 1,
+            Severity::Warning => c.warning += 1,
+            Severity::Info => c.info += 1,
+        }
+    }
+    c
+}
+
+fn bundles(facts: &Facts) -> Vec<BundleSummary> {
+    facts
+        .bundles
+        .iter()
+        .map(|b| BundleSummary {
+            path: b.path.clone(),
+            flavor: b.flavor,
+            created: b.created.map(crate::findings::rfc3339),
+            cluster_version: b.cluster_version.clone(),
+            nodes: b.nodes.clone(),
+        })
+        .collect()
+}
+
+fn collection(facts: &Facts) -> Vec<CollectionRow> {
+    facts
+        .collection
+        .iter()
+        .map(|i| CollectionRow {
+            collector: i.collector.clone(),
+            node: i.node.clone(),
+            status: i.status.clone(),
+            error: i.error.clone(),
+        })
+        .collect()
+}
