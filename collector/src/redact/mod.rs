@@ -9,7 +9,8 @@
 pub mod custom;
 pub mod rules;
 
-use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use aho_corasick::AhoCorasick;
+use regex::bytes::{Regex, RegexBuilder};
 use rules::{RuleSpec, ENV_PAIR, PEM_BLOCK, YAML_BLOCK};
 
 /// What every match becomes.
@@ -21,15 +22,42 @@ pub struct Rule {
     name: String,
     regex: Regex,
     secret_key: bool,
+    hints: Vec<String>,
+    groups: bool,
 }
 
 impl Rule {
-    /// Compiles a pattern (see [`rules`] for the `secret` and `key` group conventions).
+    /// Compiles a pattern (see [`rules`] for the `secret` and `key` group conventions) that
+    /// runs on every line.
     pub fn new(name: &str, pattern: &str, secret_key: bool) -> Result<Self, regex::Error> {
+        let hints = if secret_key {
+            rules::SECRET_KEY_HINTS
+                .iter()
+                .map(|h| h.to_string())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Self::with_hints(name, pattern, secret_key, hints)
+    }
+
+    /// A rule that only runs on lines holding one of `hints` (case-insensitively).
+    pub fn with_hints(
+        name: &str,
+        pattern: &str,
+        secret_key: bool,
+        hints: Vec<String>,
+    ) -> Result<Self, regex::Error> {
+        let regex = compile(pattern)?;
+        let groups = regex
+            .capture_names()
+            .any(|n| n == Some("secret") || n == Some("key"));
         Ok(Rule {
             name: name.to_string(),
-            regex: compile(pattern)?,
+            regex,
             secret_key,
+            hints,
+            groups,
         })
     }
 
@@ -50,7 +78,12 @@ fn compile(pattern: &str) -> Result<Regex, regex::Error> {
 #[derive(Debug, Clone)]
 pub struct Redactor {
     rules: Vec<Rule>,
-    set: RegexSet,
+    /// Every hint of every rule, found in one pass over a line.
+    hints: AhoCorasick,
+    /// For each hint pattern, the rules it enables.
+    hint_rules: Vec<Vec<usize>>,
+    /// Rules without hints: they run on every line.
+    always: Vec<usize>,
     key_name: Regex,
     not_key: Regex,
     not_value: Regex,
@@ -102,25 +135,44 @@ impl Redactor {
         let on = |n: &str| specs.iter().any(|s| s.name == n);
         let (pem, yaml_block, env_pair) = (on(PEM_BLOCK), on(YAML_BLOCK), on(ENV_PAIR));
         for spec in specs.iter().filter(|s| !s.pattern.is_empty()) {
-            compiled.push(Rule::new(spec.name, spec.pattern, spec.secret_key).map_err(
-                |source| RuleError::Pattern {
-                    name: spec.name.to_string(),
-                    source,
-                },
-            )?);
+            let hints = spec.hints.iter().map(|h| h.to_string()).collect();
+            compiled.push(
+                Rule::with_hints(spec.name, spec.pattern, spec.secret_key, hints).map_err(
+                    |source| RuleError::Pattern {
+                        name: spec.name.to_string(),
+                        source,
+                    },
+                )?,
+            );
         }
-        let set = RegexSetBuilder::new(compiled.iter().map(|r| r.regex.as_str()))
-            .unicode(false)
-            .size_limit(64 << 20)
-            .build()
-            .map_err(|source| RuleError::Pattern {
-                name: "(rule set)".to_string(),
-                source,
-            })?;
+        let mut patterns: Vec<String> = Vec::new();
+        let mut hint_rules: Vec<Vec<usize>> = Vec::new();
+        let mut always = Vec::new();
+        for (i, rule) in compiled.iter().enumerate() {
+            if rule.hints.is_empty() {
+                always.push(i);
+            }
+            for hint in &rule.hints {
+                let lower = hint.to_ascii_lowercase();
+                match patterns.iter().position(|p| *p == lower) {
+                    Some(at) => hint_rules[at].push(i),
+                    None => {
+                        patterns.push(lower);
+                        hint_rules.push(vec![i]);
+                    }
+                }
+            }
+        }
+        let hints = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&patterns)
+            .expect("hint literals build an automaton");
         let fixed = |p: &str| compile(p).expect("fixed pattern compiles");
         Ok(Redactor {
             rules: compiled,
-            set,
+            hints,
+            hint_rules,
+            always,
             key_name: fixed(rules::SECRET_KEY_NAME),
             not_key: fixed(rules::NOT_A_SECRET_KEY),
             not_value: fixed(rules::NOT_A_SECRET_VALUE),
@@ -164,6 +216,7 @@ impl Redactor {
             state: State::Normal,
             counts: vec![0; self.rules.len() + 3],
             hits: Vec::new(),
+            candidate: vec![false; self.rules.len()],
         }
     }
 
@@ -204,6 +257,7 @@ pub struct LineRedactor<'r> {
     /// Multi-line machines in slots 0..3, line rules after.
     counts: Vec<u64>,
     hits: Vec<usize>,
+    candidate: Vec<bool>,
 }
 
 impl LineRedactor<'_> {
@@ -260,7 +314,8 @@ impl LineRedactor<'_> {
             }
             State::Normal => {}
         }
-        if m.pem {
+        let private_key = contains(body, b"PRIVATE KEY");
+        if m.pem && private_key {
             if let Some(begin) = m.pem_begin.find(body) {
                 if !m.pem_end.is_match(&body[begin.end()..]) {
                     self.counts[PEM_SLOT] += 1;
@@ -274,7 +329,13 @@ impl LineRedactor<'_> {
         let start = out.len();
         self.apply_rules(body, out);
         let written = &out[start..];
-        if m.yaml_block {
+        let block_marker = written
+            .trim_ascii_end()
+            .iter()
+            .rev()
+            .take(4)
+            .any(|&b| b == b'|' || b == b'>');
+        if m.yaml_block && block_marker {
             if let Some(c) = m.yaml_block_start.captures(written) {
                 if c.name("key")
                     .is_some_and(|k| self.r.is_secret_key(k.as_bytes()))
@@ -287,7 +348,7 @@ impl LineRedactor<'_> {
                 }
             }
         }
-        if m.env_pair && self.state == State::Normal {
+        if m.env_pair && self.state == State::Normal && contains(body, b"name") {
             if let Some(c) = m.env_name.captures(body) {
                 if c.name("key")
                     .is_some_and(|k| self.r.is_secret_key(k.as_bytes()))
@@ -301,7 +362,22 @@ impl LineRedactor<'_> {
 
     fn apply_rules(&mut self, body: &[u8], out: &mut Vec<u8>) {
         self.hits.clear();
-        self.hits.extend(self.r.set.matches(body).iter());
+        self.candidate.iter_mut().for_each(|c| *c = false);
+        for i in &self.r.always {
+            self.candidate[*i] = true;
+        }
+        for m in self.r.hints.find_overlapping_iter(body) {
+            for &i in &self.r.hint_rules[m.pattern().as_usize()] {
+                self.candidate[i] = true;
+            }
+        }
+        self.hits.extend(
+            self.candidate
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| **c)
+                .map(|(i, _)| i),
+        );
         if self.hits.is_empty() {
             out.extend_from_slice(body);
             return;
@@ -351,6 +427,12 @@ impl LineRedactor<'_> {
 /// Replaces every match of `rule` in `line`, writing the result to `out`. Returns how many
 /// matches were replaced.
 fn replace(r: &Redactor, rule: &Rule, line: &[u8], out: &mut Vec<u8>) -> u64 {
+    if !rule.groups {
+        return replace_whole(rule, line, out);
+    }
+    if !rule.regex.is_match(line) {
+        return 0;
+    }
     let secret_idx = rule.regex.capture_names().position(|n| n == Some("secret"));
     let key_idx = rule.regex.capture_names().position(|n| n == Some("key"));
     let mut last = 0;
@@ -378,6 +460,31 @@ fn replace(r: &Redactor, rule: &Rule, line: &[u8], out: &mut Vec<u8>) -> u64 {
             out.extend_from_slice(REDACTED.as_bytes());
         }
         last = target.end();
+        count += 1;
+    }
+    if count > 0 {
+        out.extend_from_slice(&line[last..]);
+    }
+    count
+}
+
+/// [`replace`] for rules without groups: cheaper, no captures.
+fn replace_whole(rule: &Rule, line: &[u8], out: &mut Vec<u8>) -> u64 {
+    let mut last = 0;
+    let mut count = 0;
+    for m in rule.regex.find_iter(line) {
+        if m.as_bytes().is_empty() || contains(m.as_bytes(), REDACTED.as_bytes()) {
+            continue;
+        }
+        out.extend_from_slice(&line[last..m.start()]);
+        if yaml_plain_value(line, m.start()) {
+            out.push(b'"');
+            out.extend_from_slice(REDACTED.as_bytes());
+            out.push(b'"');
+        } else {
+            out.extend_from_slice(REDACTED.as_bytes());
+        }
+        last = m.end();
         count += 1;
     }
     if count > 0 {
@@ -484,6 +591,19 @@ mod tests {
         names.dedup();
         assert_eq!(n, names.len());
         assert!(n >= 30, "{n} rules");
+    }
+
+    #[test]
+    fn every_rule_is_documented() {
+        let doc =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/collector.md"))
+                .unwrap();
+        for name in Redactor::builtin().rule_names() {
+            assert!(
+                doc.contains(&format!("`{name}`")),
+                "{name} is not in docs/collector.md"
+            );
+        }
     }
 
     #[test]
