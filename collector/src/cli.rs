@@ -78,9 +78,13 @@ pub struct Options {
     pub output: Option<PathBuf>,
     /// The archive format.
     pub format: Format,
-    /// `--since` in systemd's spelling (`72h`, `30min`).
+    /// `--since` as given (`72h`).
     pub since: String,
+    /// `--since` in systemd's spelling, for `journalctl --since=-<span>` (`3d`, `30min`).
+    #[serde(skip)]
+    pub since_span: String,
     /// `--max-log-bytes` (`u64::MAX` for no cap).
+    #[serde(rename = "log_max_bytes")]
     pub max_log_bytes: u64,
     /// `--command-timeout`.
     #[serde(serialize_with = "seconds")]
@@ -128,7 +132,8 @@ impl Options {
             node_name: args.node_name,
             output: args.output,
             format,
-            since: systemd_span(since_secs),
+            since: args.since.trim().to_string(),
+            since_span: systemd_span(since_secs),
             max_log_bytes: if max == 0 { u64::MAX } else { max },
             command_timeout: Duration::from_secs(timeout),
             jobs: usize::from(args.jobs),

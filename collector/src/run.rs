@@ -170,7 +170,7 @@ pub fn collect(
             node: node_in_bundle.clone(),
             settings: CommandSettings {
                 timeout: options.command_timeout,
-                since: options.since.clone(),
+                since: options.since_span.clone(),
                 max_bytes: options.max_log_bytes,
                 path_env,
             },
