@@ -80,6 +80,11 @@ fn a_host_only_bundle_has_every_command_id_with_its_info_file() {
     assert!(bundle
         .get("host-collectors/test-node/files/etc/os-release")
         .is_some());
+    // Nothing was killed that ran to its end by itself.
+    for row in &manifest.collectors {
+        let error = row.error.as_deref().unwrap_or("");
+        assert!(!error.starts_with("killed"), "{}: {error}", row.name);
+    }
     // Every collector left a row: commands, files, certificates.
     let expected = NODE_COMMANDS.len() + kbundle_format::commands::NODE_FILES.len() + 1;
     assert_eq!(manifest.collectors.len(), expected);

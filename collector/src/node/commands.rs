@@ -174,12 +174,12 @@ pub fn run(
         pipes.poll(wait.min(Duration::from_millis(100)))?;
         pipes.drain(&mut buf, &mut stdout, &mut stderr)?;
     }
-    // Nothing of the group may outlive its command.
-    kill_group(group);
     let status = match status {
         Some(s) => s,
         None => {
-            // Pipes closed (or reading stopped) before it exited: wait, bounded.
+            // The pipes closed (or reading stopped) before we saw it exit: wait for it,
+            // bounded, before touching its group, so a command that closed its output and
+            // is exiting is not killed.
             loop {
                 if let Some(s) = child.try_wait()? {
                     break s;
@@ -190,10 +190,12 @@ pub fn run(
                     kill_group(group);
                     break child.wait()?;
                 }
-                std::thread::sleep(Duration::from_millis(20));
+                std::thread::sleep(Duration::from_millis(5));
             }
         }
     };
+    // Nothing of the group may outlive its command.
+    kill_group(group);
     let killed = timed_out || interrupted;
     Ok(Outcome {
         exit_code: if killed { None } else { status.code() },
@@ -358,6 +360,42 @@ mod tests {
             Plan::Run(argv) => assert_eq!(argv.last().unwrap(), "--since=-72h"),
             other => panic!("{other:?}"),
         }
+    }
+
+    fn run_sh(script: &str, timeout: Duration) -> Outcome {
+        let dir = tempfile::tempdir().unwrap();
+        let w = crate::archive::BundleWriter::create(
+            &dir.path().join("b.tar.gz"),
+            crate::archive::Format::TarGz,
+            "b",
+            jiff::Timestamp::now(),
+        )
+        .unwrap();
+        let bundle = crate::bundle::Bundle::new(w, crate::redact::Redactor::builtin(), None);
+        let path = |s: &str| kbundle_format::BundlePath::new(s).unwrap();
+        let out = bundle.scrubber(path("o"), 1 << 20).unwrap();
+        let err = bundle.scrubber(path("e"), 1 << 20).unwrap();
+        let mut s = settings();
+        s.timeout = timeout;
+        let argv = ["/bin/sh".to_string(), "-c".to_string(), script.to_string()];
+        run(&argv, &s, &Interrupt::manual(), out, err).unwrap()
+    }
+
+    #[test]
+    fn a_command_that_closes_its_output_before_exiting_is_not_killed() {
+        let o = run_sh(
+            "echo hi; exec 1>&- 2>&-; sleep 0.3; exit 4",
+            Duration::from_secs(10),
+        );
+        assert_eq!((o.exit_code, o.signal, o.timed_out), (Some(4), None, false));
+        assert_eq!(o.stdout.content.len(), 3);
+    }
+
+    #[test]
+    fn a_daemon_that_closed_its_output_still_times_out() {
+        let o = run_sh("exec 1>&- 2>&-; sleep 30", Duration::from_secs(1));
+        assert!(o.timed_out && o.exit_code.is_none());
+        assert!(o.duration < Duration::from_secs(5));
     }
 
     #[test]
