@@ -336,10 +336,11 @@ pub const BUILTIN: &[RuleSpec] = &[
     keyed(
         "cli-flag-secret",
         "secrets passed as command-line flags (`--password=...`, `--token ...`)",
-        r#"--(?P<key>[\w-]+)(?:=|\s+)(?P<secret>[^\s"',]+)"#,
+        r#"--(?P<key>[\w-]+)(?:=|\s+)(?P<secret>"[^"]*"|'[^']*'|[^\s"',]+)"#,
         &[
             "mysql --password=SECRET=s3cret --host db",
             "etcdctl --token SECRET=abcdefgh get /",
+            r#"flags.go:59] FLAG: --storage-driver-password="SECRET=root""#,
         ],
         &[
             "--token-auth-file=/etc/kubernetes/tokens.csv",
