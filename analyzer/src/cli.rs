@@ -70,12 +70,13 @@ pub fn run(cli: Cli) -> Result<Outcome> {
 }
 
 fn analyze(args: AnalyzeArgs) -> Result<Outcome> {
-    let analysis = crate::analyze_paths(&args.bundles)?;
+    let report = crate::analyze_paths(&args.bundles)?;
+    let analysis = &report.analysis;
     if let Some(path) = &args.json {
-        write_to(path, |out| render::json::write(&analysis, out))?;
+        write_to(path, |out| render::json::write(analysis, out))?;
     }
     if let Some(path) = &args.markdown {
-        write_to(path, |out| render::markdown::write(&analysis, out))?;
+        write_to(path, |out| render::markdown::write(analysis, out))?;
     }
     let stdout_taken = [&args.json, &args.markdown]
         .iter()
@@ -88,10 +89,10 @@ fn analyze(args: AnalyzeArgs) -> Result<Outcome> {
             render::terminal::Color::Off
         };
         let mut out = BufWriter::new(stdout.lock());
-        render::terminal::write(&analysis, color, &mut out)?;
+        render::terminal::write(analysis, color, &mut out)?;
         out.flush()?;
     }
-    Ok(outcome(&analysis, args.fail_on))
+    Ok(outcome(analysis, args.fail_on))
 }
 
 fn outcome(a: &Analysis, fail_on: Option<FailOn>) -> Outcome {

@@ -17,18 +17,29 @@ struct ProblemKey {
     namespace: Option<String>,
     name: String,
     container: Option<String>,
+    node: Option<String>,
 }
 
 impl ProblemKey {
     fn of(f: &Finding) -> Self {
-        // The node is left out on purpose: a kubelet journal names a pod without knowing
-        // which node the API put it on, and both reports are still one problem.
+        // For objects of the API the node is left out on purpose: a kubelet journal names a
+        // pod without knowing which node the API put it on, and both reports are one
+        // problem. Things that live on a node (its interfaces, filesystems, volumes,
+        // certificates) are different things on different nodes.
+        let node = match f.subject.kind {
+            SubjectKind::Interface
+            | SubjectKind::Filesystem
+            | SubjectKind::Volume
+            | SubjectKind::Certificate => f.subject.node.clone(),
+            _ => None,
+        };
         ProblemKey {
             category: f.category,
             kind: f.subject.kind,
             namespace: f.subject.namespace.clone(),
             name: f.subject.name.clone(),
             container: f.subject.container.clone(),
+            node,
         }
     }
 }

@@ -245,7 +245,55 @@ impl<'a> Ingest<'a> {
     }
 
     fn command_output(&mut self, m: &mut Member<'_>, node: &str, id: &str) -> io::Result<()> {
-        let _ = (m, node, id);
+        use crate::facts::host::{
+            crictl, df, ifconfig, ip, iscsiadm, last, mounts, multipath, route, systemctl,
+            timedatectl, ParseError,
+        };
+        use crate::facts::outputs::Parsed;
+        if matches!(id, "journalctl-kubelet" | "journalctl-containerd" | "dmesg") {
+            return self.scan_log(m);
+        }
+        let mut bytes = Vec::new();
+        m.body.take(SMALL_FILE_LIMIT).read_to_end(&mut bytes)?;
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        if text.trim().is_empty() {
+            // A tool that printed nothing (not installed, nothing configured) says nothing.
+            return Ok(());
+        }
+        let file = m.path.as_str().to_string();
+        /// Parses `text` with `parse` into the host's `field`, or records why not.
+        macro_rules! parse_into {
+            ($field:ident, $parse:expr) => {{
+                let result: Result<_, ParseError> = $parse(&text);
+                match result {
+                    Ok(value) => {
+                        let parsed = Parsed::new(value, &file, text);
+                        self.host(node).outputs.$field = Some(parsed);
+                    }
+                    Err(e) => self.unreadable(&file, e),
+                }
+            }};
+        }
+        match id {
+            "df-h" => parse_into!(df_blocks, df::parse),
+            "df-i" => parse_into!(df_inodes, df::parse),
+            "ip-addr" => parse_into!(ip_addr, ip::parse),
+            "ip-link" => parse_into!(ip_link, ip::parse),
+            "ifconfig-a" => parse_into!(ifconfig, ifconfig::parse),
+            "ip-route" => parse_into!(ip_route, route::parse_ip_route),
+            "route-n" => parse_into!(route_n, route::parse_route_n),
+            "last-reboot" => parse_into!(last, last::parse),
+            "multipath-ll" => parse_into!(multipath_ll, multipath::parse),
+            "multipath-l" => parse_into!(multipath_l, multipath::parse),
+            "iscsiadm-node" => parse_into!(iscsi_nodes, iscsiadm::parse_nodes),
+            "iscsiadm-session" => parse_into!(iscsi_sessions, iscsiadm::parse_sessions),
+            "timedatectl" => parse_into!(clock, timedatectl::parse),
+            "systemctl-status-kubelet" => parse_into!(kubelet_status, systemctl::parse),
+            "systemctl-status-containerd" => parse_into!(runtime_status, systemctl::parse),
+            "mounts" => parse_into!(mounts, mounts::parse),
+            "crictl-ps" => parse_into!(containers, crictl::parse),
+            _ => {}
+        }
         Ok(())
     }
 

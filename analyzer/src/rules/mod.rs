@@ -79,7 +79,11 @@ pub fn object_rules() -> Vec<&'static Rule> {
         certificates::RULES,
         collection::RULES,
     ]
-    .concat()
+    .into_iter()
+    .chain(host::RULES.iter().copied())
+    .flatten()
+    .copied()
+    .collect()
 }
 
 /// Runs every rule over the facts.
@@ -91,6 +95,7 @@ pub fn evaluate(facts: &Facts) -> Findings {
     workloads::check(facts, &ctx, &mut out);
     control_plane::check(facts, &ctx, &mut out);
     certificates::check(facts, &ctx, &mut out);
+    host::check(facts, &ctx, &mut out);
     events::check(facts, &ctx, &mut out);
     pods::check_stuck_pending(facts, &ctx, &mut out);
     collection::check(facts, &ctx, &mut out);

@@ -1,11 +1,26 @@
-//! The analysis model: findings, timeline and collection gaps of the facts, in the shape of
-//! the analysis format — the one thing every renderer is fed.
+//! The report: the analysis (findings, timeline and collection gaps in the shape of the
+//! analysis format, what the JSON holds) plus the views of the facts that a page adds — the
+//! one thing every renderer is fed.
 
 use crate::facts::Facts;
 use kbundle_format::analysis::{
     Analysis, BundleSummary, CollectionRow, Finding, Severity, SeverityCounts, ANALYSIS_FORMAT_V1,
 };
 use kbundle_format::manifest::Tool;
+
+/// Everything the renderers show. The JSON is exactly `analysis`.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Findings, timeline and collection rows (analysis format v1).
+    pub analysis: Analysis,
+}
+
+/// Builds the report of the facts.
+pub fn build(facts: &Facts) -> Report {
+    Report {
+        analysis: analyze(facts),
+    }
+}
 
 /// Runs the rules over the facts and assembles the analysis.
 pub fn analyze(facts: &Facts) -> Analysis {
