@@ -207,6 +207,9 @@ fn sigterm_mid_run_still_leaves_a_valid_interrupted_bundle() {
     bundle.check_manifest_files();
     let manifest = bundle.manifest();
     assert!(manifest.interrupted);
+    // The analyzer's streaming reader takes it whole.
+    let (_, members) = common::read_with_analyzer(&target);
+    assert_eq!(members.len(), manifest.files.len() + 1);
     let df = manifest
         .collectors
         .iter()

@@ -197,3 +197,38 @@ pub fn find_file(dir: &Path, suffix: &str) -> PathBuf {
     assert_eq!(found.len(), 1, "{found:?}");
     found.into_iter().next().unwrap()
 }
+
+/// Members as the analyzer's streaming reader hands them over: (path, bytes), archive order.
+pub fn read_with_analyzer(path: &Path) -> (kbundle::read::Source, Vec<Member>) {
+    struct Sink {
+        members: Vec<Member>,
+        skipped: Vec<String>,
+    }
+    impl kbundle::read::MemberSink for Sink {
+        fn member(&mut self, m: kbundle::read::Member<'_>) -> std::io::Result<()> {
+            let mut bytes = Vec::new();
+            m.body.read_to_end(&mut bytes)?;
+            assert_eq!(bytes.len() as u64, m.size, "{}", m.path);
+            self.members.push(Member {
+                path: m.path.as_str().to_string(),
+                bytes,
+            });
+            Ok(())
+        }
+        fn skipped(&mut self, entry: &str, reason: kbundle::read::SkipReason) {
+            self.skipped.push(format!("{entry}: {reason:?}"));
+        }
+    }
+    let mut sink = Sink {
+        members: Vec::new(),
+        skipped: Vec::new(),
+    };
+    let source = kbundle::read::read_bundle(path, &mut sink)
+        .unwrap_or_else(|e| panic!("the analyzer cannot read {}: {e}", path.display()));
+    assert!(
+        sink.skipped.is_empty(),
+        "skipped entries: {:?}",
+        sink.skipped
+    );
+    (source, sink.members)
+}
