@@ -26,11 +26,11 @@ fn hanging_flooding_failing_and_missing_commands_are_each_recorded() {
         "df",
         &format!("echo partial output\nsleep {mark} &\n(sleep {mark}; echo never) &\nsh -c 'sleep {mark}' &\nsleep {mark}"),
     );
-    // Writes 5 MB of numbered lines.
+    // Writes 3 MB of lines, three times the cap.
     script(
         fake.path(),
         "uptime",
-        "yes 'filler line for the size cap test ................................' | head -c 5000000; echo LAST-LINE",
+        "yes 'filler line for the size cap test ................................' | head -c 3000000; echo LAST-LINE",
     );
     // Fails with a message.
     script(
