@@ -60,7 +60,9 @@ fn main() {
     let copy = measure("plain line copy", &input, |l, o| o.extend_from_slice(l));
     let redactor = Redactor::builtin();
     let mut stream = redactor.stream();
-    let red = measure("redaction (38 rules)", &input, |l, o| stream.line(l, o));
+
+    let label = format!("redaction ({} rules)", redactor.rule_names().len());
+    let red = measure(&label, &input, |l, o| stream.line(l, o));
     let ps = Pseudonymizer::new([1; 32], &["worker-3".to_string()]);
     let pseudo = measure("pseudonymization", &input, |l, o| ps.line(l, o));
     println!(
