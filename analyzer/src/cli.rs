@@ -76,12 +76,13 @@ pub fn run(cli: Cli) -> Result<Outcome> {
 }
 
 fn analyze(args: AnalyzeArgs) -> Result<Outcome> {
-    let analysis = crate::analyze_paths(&args.bundles)?;
+    let report = crate::analyze_paths(&args.bundles)?;
+    let analysis = &report.analysis;
     if let Some(path) = &args.json {
-        write_to(path, |out| render::json::write(&analysis, out))?;
+        write_to(path, |out| render::json::write(analysis, out))?;
     }
     if let Some(path) = &args.markdown {
-        write_to(path, |out| render::markdown::write(&analysis, out))?;
+        write_to(path, |out| render::markdown::write(analysis, out))?;
     }
     let stdout_taken = [&args.json, &args.markdown]
         .iter()
@@ -94,10 +95,10 @@ fn analyze(args: AnalyzeArgs) -> Result<Outcome> {
             render::terminal::Color::Off
         };
         let mut out = BufWriter::new(stdout.lock());
-        render::terminal::write(&analysis, color, &mut out)?;
+        render::terminal::write(analysis, color, &mut out)?;
         out.flush()?;
     }
-    Ok(outcome(&analysis, args.fail_on))
+    Ok(outcome(analysis, args.fail_on))
 }
 
 fn outcome(a: &Analysis, fail_on: Option<FailOn>) -> Outcome {
@@ -135,6 +136,19 @@ fn print_rules() -> Result<()> {
             out,
             "{:<36} {:<26} {:<8} {}",
             r.id, r.category, r.severity, r.looks_at
+        )?;
+    }
+    let catalog = crate::logscan::Catalog::builtin()?;
+    for r in catalog.rules() {
+        let kinds: Vec<&str> = r.looks_at.iter().map(|k| k.as_str()).collect();
+        writeln!(
+            out,
+            "{:<36} {:<26} {:<8} logs: {} ({})",
+            r.id,
+            r.category,
+            r.severity,
+            kinds.join(", "),
+            r.file
         )?;
     }
     out.flush()?;

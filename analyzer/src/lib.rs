@@ -19,15 +19,14 @@ pub mod serve;
 pub mod timeline;
 
 use anyhow::Result;
-use kbundle_format::analysis::Analysis;
 use std::path::PathBuf;
 
 /// Reads every bundle, merges their facts by node name, and analyzes the whole.
-pub fn analyze_paths(paths: &[PathBuf]) -> Result<Analysis> {
+pub fn analyze_paths(paths: &[PathBuf]) -> Result<report::Report> {
     let scanner = logscan::LogScanner::builtin()?;
     let mut facts = facts::Facts::default();
     for path in paths {
         facts.merge(ingest::read_bundle(path, &scanner)?);
     }
-    Ok(report::analyze(&facts))
+    Ok(report::build(&facts, scanner.catalog()))
 }

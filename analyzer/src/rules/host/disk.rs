@@ -153,7 +153,7 @@ mod tests {
                 "host.disk-full Filesystem /var/lib/containerd on w1"
             ]
         );
-        let all = crate::rules::evaluate(&facts).into_sorted();
+        let all = crate::rules::testing::evaluate(&facts).into_sorted();
         assert_eq!(all[0].severity, Severity::Critical);
         assert_eq!(all[0].evidence[0].line, Some(2));
         assert!(all[0].evidence[0].text.starts_with("/dev/sda1"));

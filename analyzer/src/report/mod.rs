@@ -1,15 +1,32 @@
-//! The analysis model: findings, timeline and collection gaps of the facts, in the shape of
-//! the analysis format — the one thing every renderer is fed.
+//! The report: the analysis (findings, timeline and collection gaps in the shape of the
+//! analysis format, what the JSON holds) plus the views of the facts that a page adds — the
+//! one thing every renderer is fed.
 
 use crate::facts::Facts;
+use crate::logscan::Catalog;
 use kbundle_format::analysis::{
     Analysis, BundleSummary, CollectionRow, Finding, Severity, SeverityCounts, ANALYSIS_FORMAT_V1,
 };
 use kbundle_format::manifest::Tool;
 
+/// Everything the renderers show. The JSON is exactly `analysis`.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Findings, timeline and collection rows (analysis format v1).
+    pub analysis: Analysis,
+}
+
+/// Builds the report of the facts; `catalog` is the log-rule catalog the logs were scanned
+/// with.
+pub fn build(facts: &Facts, catalog: &Catalog) -> Report {
+    Report {
+        analysis: analyze(facts, catalog),
+    }
+}
+
 /// Runs the rules over the facts and assembles the analysis.
-pub fn analyze(facts: &Facts) -> Analysis {
-    let findings = crate::rules::evaluate(facts).into_sorted();
+pub fn analyze(facts: &Facts, catalog: &Catalog) -> Analysis {
+    let findings = crate::rules::evaluate(facts, catalog).into_sorted();
     Analysis {
         format: ANALYSIS_FORMAT_V1.to_string(),
         tool: Tool {
@@ -18,7 +35,7 @@ pub fn analyze(facts: &Facts) -> Analysis {
         },
         bundles: bundles(facts),
         summary: count(&findings),
-        timeline: crate::timeline::build(facts),
+        timeline: crate::timeline::build(facts, catalog),
         collection: collection(facts),
         findings,
     }
