@@ -84,7 +84,7 @@ fn pod_json(out: &mut Vec<u8>, rng: &mut Rng, namespace: &str, pod: &Pod) {
         None => (
             "Running",
             true,
-            format!(r#"{{"running":{{"startedAt":"2026-11-20T08:13:02Z"}}}}"#),
+            r#"{"running":{"startedAt":"2026-11-20T08:13:02Z"}}"#.to_string(),
             if restarts > 0 {
                 format!(
                     r#"{{"terminated":{{"exitCode":0,"reason":"Completed","startedAt":"2026-11-20T08:12:50Z","finishedAt":"2026-11-20T08:13:01Z","containerID":"{container_id}"}}}}"#
@@ -107,7 +107,7 @@ fn pod_json(out: &mut Vec<u8>, rng: &mut Rng, namespace: &str, pod: &Pod) {
         Some(Failure::OomKilled) => (
             "Running",
             true,
-            format!(r#"{{"running":{{"startedAt":"2026-11-27T09:40:11Z"}}}}"#),
+            r#"{"running":{"startedAt":"2026-11-27T09:40:11Z"}}"#.to_string(),
             format!(
                 r#"{{"terminated":{{"exitCode":137,"reason":"OOMKilled","startedAt":"2026-11-27T08:02:41Z","finishedAt":"2026-11-27T09:40:09Z","containerID":"{container_id}"}}}}"#
             ),
@@ -161,7 +161,11 @@ pub fn event_list(out: &mut Vec<u8>, rng: &mut Rng, namespace: &str, pods: &[Pod
             out.push(b',');
         }
         first = false;
-        let count = if kind == "Warning" { rng.between(3, 900) } else { 1 };
+        let count = if kind == "Warning" {
+            rng.between(3, 900)
+        } else {
+            1
+        };
         let _ = write!(
             out,
             r#"{{"metadata":{{"name":"{pod_name}.{id}","namespace":"{namespace}","uid":"{uid}","resourceVersion":"{rv}","creationTimestamp":"2026-11-27T08:00:00Z"}},"involvedObject":{{"kind":"Pod","namespace":"{namespace}","name":"{pod_name}","uid":"{puid}","apiVersion":"v1","fieldPath":"spec.containers{{{app}}}"}},"reason":"{reason}","message":{message:?},"source":{{"component":"kubelet","host":"{host}"}},"firstTimestamp":"2026-11-27T08:00:00Z","lastTimestamp":"2026-11-27T09:58:12Z","count":{count},"type":"{kind}","eventTime":null,"reportingComponent":"kubelet","reportingInstance":"{host}"}}"#,

@@ -53,8 +53,22 @@ const LOG_MAX_BYTES: u64 = 5 << 20;
 const CREATED: &str = "2026-11-27T10:00:00Z";
 const CREATED_UNIX: u64 = 1_795_773_600;
 const APPS: &[&str] = &[
-    "api", "web", "worker", "cart", "checkout", "search", "auth", "billing", "catalog",
-    "gateway", "notifier", "scheduler", "indexer", "ledger", "media", "reports",
+    "api",
+    "web",
+    "worker",
+    "cart",
+    "checkout",
+    "search",
+    "auth",
+    "billing",
+    "catalog",
+    "gateway",
+    "notifier",
+    "scheduler",
+    "indexer",
+    "ledger",
+    "media",
+    "reports",
 ];
 const FIXED_NAMESPACES: &[&str] = &["kube-system", "default", "monitoring", "ingress-nginx"];
 
@@ -70,7 +84,11 @@ pub fn generate(options: &Options) -> io::Result<Summary> {
         })
         .collect();
     let per_ns = plan_pods(&mut rng, options.pods, &namespaces, nodes);
-    let failing_pods = per_ns.iter().flatten().filter(|p| p.failure.is_some()).count();
+    let failing_pods = per_ns
+        .iter()
+        .flatten()
+        .filter(|p| p.failure.is_some())
+        .count();
 
     let top = format!("kbundle-bench-{}", CREATED.replace(['-', ':'], ""));
     let mut bundle = BundleWriter::create(&options.out, &top, CREATED_UNIX, options.level)?;
@@ -122,7 +140,8 @@ pub fn generate(options: &Options) -> io::Result<Summary> {
     let container_budget = log_bytes * 4 / 5;
     let mut written = 0;
     let mut next_report = 1u64 << 30;
-    let stride = 7919 % all_pods.len().max(1) | 1;
+    // A stride coprime with the count visits every pod once, in a scattered order.
+    let stride = (7919..).find(|s| gcd(*s, all_pods.len()) == 1).unwrap_or(1);
     for i in 0..all_pods.len() {
         if written >= container_budget {
             break;
@@ -223,6 +242,14 @@ pub fn generate(options: &Options) -> io::Result<Summary> {
     bundle.add(&path(layout::MANIFEST)?, &json)?;
     bundle.finish()?;
     Ok(summary)
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
 }
 
 /// Spreads `count` pods over `namespaces` in deployments of 2 to 20 replicas; 1 % fail.
