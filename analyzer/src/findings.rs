@@ -122,8 +122,14 @@ impl Findings {
     }
 }
 
+/// Who a subject is, for suppression: a pod and its containers are one.
 fn subject_identity(s: &Subject) -> (SubjectKind, Option<String>, String) {
-    (s.kind, s.namespace.clone(), s.name.clone())
+    let kind = if s.kind == SubjectKind::Container {
+        SubjectKind::Pod
+    } else {
+        s.kind
+    };
+    (kind, s.namespace.clone(), s.name.clone())
 }
 
 fn fold(existing: &mut Finding, other: Finding) {

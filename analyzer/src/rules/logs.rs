@@ -49,7 +49,8 @@ pub fn crash_causes(facts: &Facts, namespace: &str, pod: &str, container: &str) 
 }
 
 /// What a log finding is about: the pod the rule's captures name (`pod_ns`, `pod_name`,
-/// `ctr`), else the container of a container log, else the node of a node log.
+/// `ctr`), else the pod of a container log (what its log says — DNS, etcd, CNI trouble — is
+/// the pod's; the container is in the evidence's path), else the node of a node log.
 fn subject_of(file: &LogFileRef, hits: &RuleHits) -> Subject {
     let capture = |name: &str| {
         hits.captures
@@ -68,7 +69,7 @@ fn subject_of(file: &LogFileRef, hits: &RuleHits) -> Subject {
         return s;
     }
     match (&file.pod, &file.node) {
-        (Some(p), _) => Subject::pod(&p.namespace, &p.pod).with_container(&p.container),
+        (Some(p), _) => Subject::pod(&p.namespace, &p.pod),
         (None, Some(node)) => Subject::node(node),
         (None, None) => Subject::cluster(),
     }
@@ -155,7 +156,7 @@ fn pods_say_it_better(
     subject.kind == SubjectKind::Node
         && out.iter().any(|f| {
             f.category == category
-                && f.subject.kind == SubjectKind::Pod
+                && f.subject.pod_identity().is_some()
                 && f.subject.node.as_deref() == Some(subject.name.as_str())
         })
 }
