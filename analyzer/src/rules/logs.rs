@@ -6,7 +6,7 @@ use crate::facts::Facts;
 use crate::findings::{Draft, Findings};
 use crate::logscan::{Catalog, FileScan, LogFileRef, LogKind, RuleHits};
 use jiff::Timestamp;
-use kbundle_format::analysis::{Severity, Subject, TimelineEntry, TimelineSource};
+use kbundle_format::analysis::{Subject, TimelineEntry, TimelineSource};
 use std::collections::BTreeMap;
 
 /// A log line that explains why a container died.
@@ -88,8 +88,8 @@ struct Gathered<'a> {
     evidence: Vec<kbundle_format::analysis::Evidence>,
 }
 
-/// Turns every conclusive log hit into findings.
-pub fn check(facts: &Facts, catalog: &Catalog, out: &mut Findings) {
+/// Every conclusive hit, gathered by rule and subject over all files.
+fn gather<'a>(facts: &'a Facts, catalog: &'a Catalog) -> BTreeMap<(String, Subject), Gathered<'a>> {
     let reference = facts.reference_time().unwrap_or_else(Timestamp::now);
     let mut gathered: BTreeMap<(String, Subject), Gathered> = BTreeMap::new();
     for scan in &facts.logs {
@@ -108,7 +108,9 @@ pub fn check(facts: &Facts, catalog: &Catalog, out: &mut Findings) {
                     last: None,
                     evidence: Vec::new(),
                 });
-            if hits.count > g.lead.1.count {
+            // The file with the most hits leads; on a tie the more specific log (the kubelet
+            // journal over its copy in syslog).
+            if (hits.count, specificity(scan.kind)) > (g.lead.1.count, specificity(g.lead.0.kind)) {
                 g.lead = (scan, hits);
             }
             g.count = g.count.max(hits.count);
@@ -120,6 +122,12 @@ pub fn check(facts: &Facts, catalog: &Catalog, out: &mut Findings) {
             g.evidence.extend(hits.evidence(&scan.file));
         }
     }
+    gathered
+}
+
+/// Turns every conclusive log hit into findings.
+pub fn check(facts: &Facts, catalog: &Catalog, out: &mut Findings) {
+    let gathered = gather(facts, catalog);
     for ((_, subject), g) in gathered {
         if pods_say_it_better(out, g.rule.category, &subject) {
             continue;
@@ -161,6 +169,16 @@ fn pods_say_it_better(
         })
 }
 
+/// How directly a kind of log shows what it holds: syslog and status tails repeat others.
+fn specificity(kind: LogKind) -> u8 {
+    match kind {
+        LogKind::KubeletJournal | LogKind::RuntimeJournal | LogKind::ContainerLog => 3,
+        LogKind::Kernel => 2,
+        LogKind::ServiceStatus => 1,
+        LogKind::Syslog => 0,
+    }
+}
+
 fn timeline_source(kind: LogKind) -> TimelineSource {
     match kind {
         LogKind::KubeletJournal => TimelineSource::Kubelet,
@@ -172,37 +190,31 @@ fn timeline_source(kind: LogKind) -> TimelineSource {
     }
 }
 
-/// Adds the first and last line of every conclusive log hit to the timeline.
+/// Adds the first and last line of every log finding to the timeline, from the file that
+/// showed it most (the journal, not its copy in syslog).
 pub fn timeline(facts: &Facts, catalog: &Catalog, add: &mut dyn FnMut(Timestamp, TimelineEntry)) {
     let reference = facts.reference_time().unwrap_or_else(Timestamp::now);
-    for scan in &facts.logs {
-        for hits in scan.conclusive(catalog) {
-            let rule = catalog.rule(hits.rule);
-            let subject = subject_of(&scan.file, hits);
-            let mut lines = vec![&hits.first];
-            if hits.last.line != hits.first.line {
-                lines.push(&hits.last);
-            }
-            for h in lines {
-                let Some(t) = h.time else { continue };
-                let time = t.resolve(reference);
-                add(
+    for ((_, subject), g) in gather(facts, catalog) {
+        let (scan, hits) = g.lead;
+        let mut lines = vec![&hits.first];
+        if hits.last.line != hits.first.line {
+            lines.push(&hits.last);
+        }
+        for h in lines {
+            let Some(t) = h.time else { continue };
+            let time = t.resolve(reference);
+            add(
+                time,
+                crate::timeline::entry(
                     time,
-                    crate::timeline::entry(
-                        time,
-                        timeline_source(scan.kind),
-                        subject.clone(),
-                        h.text.clone(),
-                        scan.file.path.as_str(),
-                        Some(h.line),
-                        if rule.severity == Severity::Info {
-                            Severity::Info
-                        } else {
-                            rule.severity
-                        },
-                    ),
-                );
-            }
+                    timeline_source(scan.kind),
+                    subject.clone(),
+                    h.text.clone(),
+                    scan.file.path.as_str(),
+                    Some(h.line),
+                    g.rule.severity,
+                ),
+            );
         }
     }
 }
