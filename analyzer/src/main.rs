@@ -1,4 +1,20 @@
-fn main() {
-    eprintln!("kbundle: not built yet");
-    std::process::exit(2);
+//! `kbundle`: the support engineer's tool. Thin: parse, run, exit.
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = kbundle::cli::Cli::parse();
+    match kbundle::cli::run(cli) {
+        Ok(kbundle::cli::Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(kbundle::cli::Outcome::Failing) => ExitCode::from(1),
+        Err(e) => {
+            let message = format!("{e:#}");
+            eprintln!(
+                "kbundle: {}",
+                kbundle::render::untrusted::terminal(&message)
+            );
+            ExitCode::from(2)
+        }
+    }
 }

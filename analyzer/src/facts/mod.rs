@@ -1,3 +1,224 @@
-//! Typed facts: what the bundle says, decoded once and shared by every rule.
+//! Typed facts: what the bundles say, decoded once and shared by every rule.
+//!
+//! [`crate::ingest`] fills a [`Facts`] per bundle; several bundles (a cluster bundle plus
+//! per-node `--host-only` bundles) are merged by node name into one picture.
 
+pub mod events;
 pub mod host;
+pub mod objects;
+pub mod outputs;
+
+use jiff::Timestamp;
+use kbundle_format::analysis::Flavor;
+use kbundle_format::manifest::{CertificateRecord, CommandInfo, Manifest};
+use objects::manifest_pod::StaticPodManifest;
+use objects::node::Node;
+use objects::pod::Pod;
+use objects::workload::{WorkloadKind, WorkloadObject};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+pub use events::{EventGroup, EventGroups};
+
+/// An object with the bundle file it came from and the line of its name, for evidence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sourced<T> {
+    /// The object.
+    pub object: T,
+    /// Path inside the bundle.
+    pub file: Arc<str>,
+    /// 1-based line, when known.
+    pub line: Option<u64>,
+}
+
+/// A workload with its kind (the List it came from says which).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workload {
+    /// Deployment, StatefulSet, ...
+    pub kind: WorkloadKind,
+    /// The object.
+    pub object: WorkloadObject,
+}
+
+/// One bundle that was read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BundleInfo {
+    /// The path given on the command line.
+    pub path: String,
+    /// Who wrote it.
+    pub flavor: Flavor,
+    /// When it was collected: manifest `created`, else the newest archive entry time.
+    pub created: Option<Timestamp>,
+    /// The API server's version.
+    pub cluster_version: Option<String>,
+    /// The manifest, for kbundle bundles.
+    pub manifest: Option<Manifest>,
+    /// The nodes this bundle describes (objects or host collectors).
+    pub nodes: Vec<String>,
+}
+
+/// Something the collector could not collect, or the analyzer could not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CollectionIssue {
+    /// Collector name (`run/multipath-ll`, `cluster-resources/secrets`) or the unreadable file.
+    pub collector: String,
+    /// The node, for node collectors.
+    pub node: Option<String>,
+    /// The namespace, when listing one namespace failed (`<kind>-errors.json`).
+    pub namespace: Option<String>,
+    /// `error`, `timeout`, `forbidden`, `skipped`, `truncated`, `unreadable`, `interrupted`.
+    pub status: String,
+    /// Why.
+    pub error: Option<String>,
+    /// Where the analyzer learnt it (manifest.json, `<kind>-errors.json`, the file itself).
+    pub file: String,
+}
+
+impl CollectionIssue {
+    /// Statuses that mean data the analysis may need is missing.
+    pub fn is_gap(&self) -> bool {
+        matches!(
+            self.status.as_str(),
+            "error" | "timeout" | "forbidden" | "unreadable" | "interrupted"
+        )
+    }
+}
+
+/// One node command as it ran: its info file, and whether its output is in the bundle.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CommandRecord {
+    /// `run/<id>-info.json`, when present.
+    pub info: Option<CommandInfo>,
+    /// `run/<id>.txt` was present.
+    pub has_output: bool,
+}
+
+/// What the bundles say about one node's host (not its API object).
+#[derive(Debug, Clone, Default)]
+pub struct HostFacts {
+    /// Node commands by id.
+    pub commands: BTreeMap<String, CommandRecord>,
+    /// Files copied from the node (paths on the node, without the leading `/`).
+    pub files: BTreeSet<String>,
+    /// Certificates from `certificates.json`.
+    pub certificates: Vec<Sourced<CertificateRecord>>,
+    /// Static pod manifests from /etc/kubernetes/manifests.
+    pub static_pods: Vec<Sourced<StaticPodManifest>>,
+    /// Parsed command outputs.
+    pub outputs: outputs::HostOutputs,
+}
+
+impl HostFacts {
+    /// Whether the command ran and left output, so its absence means something.
+    pub fn has_output(&self, id: &str) -> bool {
+        self.commands.get(id).is_some_and(|c| c.has_output)
+    }
+}
+
+/// Everything the rules look at.
+#[derive(Debug, Default)]
+pub struct Facts {
+    /// The bundles read.
+    pub bundles: Vec<BundleInfo>,
+    /// Nodes.
+    pub nodes: Vec<Sourced<Node>>,
+    /// Pods.
+    pub pods: Vec<Sourced<Pod>>,
+    /// Events grouped by reason and object.
+    pub events: EventGroups,
+    /// Controllers.
+    pub workloads: Vec<Sourced<Workload>>,
+    /// ReplicaSet (namespace, name) → owning Deployment name.
+    pub replica_set_owner: HashMap<(String, String), String>,
+    /// Host facts per node name.
+    pub hosts: BTreeMap<String, HostFacts>,
+    /// Log scan results, one per log file.
+    pub logs: Vec<crate::logscan::FileScan>,
+    /// What could not be collected or read.
+    pub collection: Vec<CollectionIssue>,
+    /// Kind directories that were present (`pods`, `nodes`, ...), so rules can tell
+    /// "no pods" from "pods not collected".
+    pub kinds_present: BTreeSet<String>,
+}
+
+impl Facts {
+    /// The moment the analysis is about: the newest bundle's creation time. Rules measure
+    /// "recent" and "long ago" from it, never from the wall clock, so an old bundle analyzes
+    /// the same today as the day it was taken.
+    pub fn reference_time(&self) -> Option<Timestamp> {
+        self.bundles.iter().filter_map(|b| b.created).max()
+    }
+
+    /// The API server's version, from whichever bundle knows it.
+    pub fn cluster_version(&self) -> Option<&str> {
+        self.bundles
+            .iter()
+            .find_map(|b| b.cluster_version.as_deref())
+    }
+
+    /// Whether any bundle holds the cluster part (objects from the API).
+    pub fn has_cluster_part(&self) -> bool {
+        self.kinds_present.contains("pods") || self.kinds_present.contains("nodes")
+    }
+
+    /// The node names known from objects or host collectors, sorted.
+    pub fn node_names(&self) -> Vec<String> {
+        let mut names: BTreeSet<String> = self
+            .nodes
+            .iter()
+            .map(|n| n.object.metadata.name.clone())
+            .collect();
+        names.extend(self.hosts.keys().cloned());
+        names.into_iter().collect()
+    }
+
+    /// Adds another bundle's facts: objects are appended, hosts merged by node name.
+    pub fn merge(&mut self, other: Facts) {
+        self.bundles.extend(other.bundles);
+        self.nodes.extend(other.nodes);
+        self.pods.extend(other.pods);
+        self.events.merge(other.events);
+        self.workloads.extend(other.workloads);
+        self.replica_set_owner.extend(other.replica_set_owner);
+        for (name, host) in other.hosts {
+            let mine = self.hosts.entry(name).or_default();
+            mine.merge(host);
+        }
+        self.logs.extend(other.logs);
+        self.collection.extend(other.collection);
+        self.kinds_present.extend(other.kinds_present);
+    }
+
+    /// The pods of a node.
+    pub fn pods_on<'a>(&'a self, node: &'a str) -> impl Iterator<Item = &'a Sourced<Pod>> + 'a {
+        self.pods
+            .iter()
+            .filter(move |p| p.object.spec.node_name == node)
+    }
+
+    /// The workload that owns a pod: its kind and name (a ReplicaSet is followed to its
+    /// Deployment).
+    pub fn owner_of(&self, pod: &Pod) -> Option<(String, String)> {
+        let owner = pod.metadata.owner_references.first()?;
+        if owner.kind == "ReplicaSet" {
+            let key = (pod.metadata.namespace.clone(), owner.name.clone());
+            if let Some(dep) = self.replica_set_owner.get(&key) {
+                return Some(("Deployment".to_string(), dep.clone()));
+            }
+        }
+        Some((owner.kind.clone(), owner.name.clone()))
+    }
+}
+
+impl HostFacts {
+    /// Fills what this host lacks from `other` (the same node seen by another bundle).
+    pub fn merge(&mut self, other: HostFacts) {
+        for (id, cmd) in other.commands {
+            self.commands.entry(id).or_insert(cmd);
+        }
+        self.files.extend(other.files);
+        self.certificates.extend(other.certificates);
+        self.static_pods.extend(other.static_pods);
+        self.outputs.merge(other.outputs);
+    }
+}

@@ -1,0 +1,302 @@
+//! Decoding Lists the way bundles really hold them: `{"kind": "PodList", "items": [...]}`,
+//! a bare JSON array (some troubleshoot files), a single object (must-gather YAML), JSON or
+//! YAML — into only the fields our types name.
+//!
+//! Members up to [`IN_MEMORY_LIMIT`] are read whole so that every object can be given the
+//! line of its `name` for evidence; bigger ones are decoded from the stream without lines, so
+//! memory stays bounded whatever the bundle holds.
+
+use super::meta::ObjectMeta;
+use super::serde_util::nullable;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use std::io::{self, BufReader, Read};
+
+/// Members larger than this are decoded as a stream, without line numbers.
+pub const IN_MEMORY_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// The `items` of a List envelope.
+#[derive(Debug, Deserialize)]
+#[serde(bound(deserialize = "T: Deserialize<'de>"))]
+pub struct Items<T> {
+    /// The objects; `None` when the document is not a List.
+    #[serde(default = "Option::default", deserialize_with = "nullable_items")]
+    pub items: Option<Vec<T>>,
+}
+
+fn nullable_items<'de, D, T>(d: D) -> Result<Option<Vec<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let v: Vec<T> = nullable(d)?;
+    Ok(Some(v))
+}
+
+/// Objects with metadata, so that their line can be found.
+pub trait HasMeta {
+    /// The object's metadata.
+    fn meta(&self) -> &ObjectMeta;
+}
+
+macro_rules! has_meta {
+    ($($t:ty),*) => {$(
+        impl HasMeta for $t {
+            fn meta(&self) -> &ObjectMeta {
+                &self.metadata
+            }
+        }
+    )*};
+}
+has_meta!(
+    super::pod::Pod,
+    super::node::Node,
+    super::event::Event,
+    super::workload::WorkloadObject,
+    super::manifest_pod::StaticPodManifest
+);
+
+/// An object and the 1-based line of its `name` in the member, when known.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Located<T> {
+    /// The object.
+    pub object: T,
+    /// Line of `"name": "<its name>"`, for evidence.
+    pub line: Option<u64>,
+}
+
+/// Why a member could not be decoded.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    /// Reading the member failed: the archive is damaged, not the JSON.
+    #[error("read error: {0}")]
+    Io(#[from] io::Error),
+    /// Not valid JSON, or not the shape expected.
+    #[error("not valid JSON: {0}")]
+    Json(serde_json::Error),
+    /// Not valid YAML, or not the shape expected.
+    #[error("not valid YAML: {0}")]
+    Yaml(String),
+}
+
+impl From<serde_json::Error> for DecodeError {
+    fn from(e: serde_json::Error) -> Self {
+        if e.is_io() {
+            DecodeError::Io(e.into())
+        } else {
+            DecodeError::Json(e)
+        }
+    }
+}
+
+/// Decodes a List (or array, or single object) of `T` from a member's body.
+pub fn decode_list<T>(
+    body: &mut dyn Read,
+    size: u64,
+    yaml: bool,
+) -> Result<Vec<Located<T>>, DecodeError>
+where
+    T: DeserializeOwned + HasMeta,
+{
+    if size > IN_MEMORY_LIMIT && !yaml {
+        let reader = BufReader::with_capacity(256 * 1024, body);
+        let items = decode_streamed::<T>(reader)?;
+        return Ok(items
+            .into_iter()
+            .map(|object| Located { object, line: None })
+            .collect());
+    }
+    let mut buf = Vec::with_capacity(size.min(IN_MEMORY_LIMIT) as usize);
+    body.take(IN_MEMORY_LIMIT * 4).read_to_end(&mut buf)?;
+    decode_slice(&buf, yaml)
+}
+
+/// Decodes from bytes already in memory, locating each object's line.
+pub fn decode_slice<T>(buf: &[u8], yaml: bool) -> Result<Vec<Located<T>>, DecodeError>
+where
+    T: DeserializeOwned + HasMeta,
+{
+    let objects: Vec<T> = if yaml {
+        decode_yaml(buf)?
+    } else {
+        decode_json(buf)?
+    };
+    let lines = locate_field(
+        buf,
+        "name",
+        objects.iter().map(|o| o.meta().name.as_str()),
+        yaml,
+    );
+    Ok(objects
+        .into_iter()
+        .zip(lines)
+        .map(|(object, line)| Located { object, line })
+        .collect())
+}
+
+fn first_significant_byte(buf: &[u8]) -> Option<u8> {
+    buf.iter()
+        .copied()
+        .find(|b| !(b.is_ascii_whitespace() || *b == 0xEF || *b == 0xBB || *b == 0xBF))
+}
+
+fn decode_json<T: DeserializeOwned>(buf: &[u8]) -> Result<Vec<T>, DecodeError> {
+    match first_significant_byte(buf) {
+        Some(b'[') => Ok(serde_json::from_slice::<Vec<T>>(strip_bom(buf))?),
+        Some(b'{') => {
+            let envelope: Items<T> = serde_json::from_slice(strip_bom(buf))?;
+            match envelope.items {
+                Some(items) => Ok(items),
+                None => Ok(vec![serde_json::from_slice::<T>(strip_bom(buf))?]),
+            }
+        }
+        None => Ok(Vec::new()),
+        Some(_) => Err(DecodeError::Json(serde::de::Error::custom(
+            "expected a JSON object or array",
+        ))),
+    }
+}
+
+fn strip_bom(buf: &[u8]) -> &[u8] {
+    buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(buf)
+}
+
+fn decode_streamed<T: DeserializeOwned>(
+    mut reader: impl io::BufRead,
+) -> Result<Vec<T>, DecodeError> {
+    let first = loop {
+        let chunk = reader.fill_buf()?;
+        match chunk.iter().position(|b| !b.is_ascii_whitespace()) {
+            Some(i) => {
+                let b = chunk[i];
+                reader.consume(i);
+                break Some(b);
+            }
+            None if chunk.is_empty() => break None,
+            None => {
+                let n = chunk.len();
+                reader.consume(n);
+            }
+        }
+    };
+    match first {
+        Some(b'[') => Ok(serde_json::from_reader::<_, Vec<T>>(reader)?),
+        Some(b'{') => {
+            let envelope: Items<T> = serde_json::from_reader(reader)?;
+            Ok(envelope.items.unwrap_or_default())
+        }
+        None => Ok(Vec::new()),
+        Some(_) => Err(DecodeError::Json(serde::de::Error::custom(
+            "expected a JSON object or array",
+        ))),
+    }
+}
+
+fn decode_yaml<T: DeserializeOwned>(buf: &[u8]) -> Result<Vec<T>, DecodeError> {
+    let yaml_err = |e: serde_yaml_ng::Error| DecodeError::Yaml(e.to_string());
+    let value: serde_yaml_ng::Value = serde_yaml_ng::from_slice(buf).map_err(yaml_err)?;
+    match value {
+        serde_yaml_ng::Value::Null => Ok(Vec::new()),
+        serde_yaml_ng::Value::Sequence(_) => serde_yaml_ng::from_value(value).map_err(yaml_err),
+        serde_yaml_ng::Value::Mapping(ref map) if map.contains_key("items") => {
+            let envelope: Items<T> = serde_yaml_ng::from_value(value).map_err(yaml_err)?;
+            Ok(envelope.items.unwrap_or_default())
+        }
+        other => Ok(vec![serde_yaml_ng::from_value(other).map_err(yaml_err)?]),
+    }
+}
+
+/// For each value, in order, the 1-based line where `"<field>": "<value>"` (JSON) or
+/// `<field>: <value>` (YAML) next occurs; objects come in file order, so one forward pass
+/// finds them all.
+pub fn locate_field<'a>(
+    buf: &[u8],
+    field: &str,
+    values: impl Iterator<Item = &'a str>,
+    yaml: bool,
+) -> Vec<Option<u64>> {
+    let mut out = Vec::new();
+    let mut pos = 0usize;
+    let mut line = 1u64;
+    for name in values {
+        if name.is_empty() {
+            out.push(None);
+            continue;
+        }
+        let found = if yaml {
+            find_from(buf, pos, format!("{field}: {name}\n").as_bytes())
+                .or_else(|| find_from(buf, pos, format!("{field}: \"{name}\"").as_bytes()))
+        } else {
+            find_from(buf, pos, format!("\"{field}\": \"{name}\"").as_bytes())
+                .or_else(|| find_from(buf, pos, format!("\"{field}\":\"{name}\"").as_bytes()))
+        };
+        match found {
+            Some(at) => {
+                line += memchr::memchr_iter(b'\n', &buf[pos..at]).count() as u64;
+                pos = at;
+                out.push(Some(line));
+            }
+            None => out.push(None),
+        }
+    }
+    out
+}
+
+fn find_from(buf: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    memchr::memmem::find(buf.get(from..)?, needle).map(|i| i + from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::event::Event;
+    use super::super::pod::Pod;
+    use super::*;
+
+    const CORPUS: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/corpus/k8s-objects"
+    );
+
+    #[test]
+    fn every_corpus_object_file_decodes() {
+        for entry in std::fs::read_dir(CORPUS).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            let bytes = std::fs::read(&path).unwrap();
+            let yaml = name.ends_with(".yaml");
+            let decoded = if name.contains("-events-") {
+                decode_slice::<Event>(&bytes, yaml).map(|v| v.len())
+            } else if name.contains("-nodes-") {
+                decode_slice::<super::super::node::Node>(&bytes, yaml).map(|v| v.len())
+            } else {
+                decode_slice::<Pod>(&bytes, yaml).map(|v| v.len())
+            };
+            let n = decoded.unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(n > 0, "{name}: no objects");
+        }
+    }
+
+    #[test]
+    fn lines_point_at_each_objects_name() {
+        let json = b"{\n  \"items\": [\n    {\"metadata\": {\n      \"name\": \"a\"}},\n    {\"metadata\": {\n      \"name\": \"b\"}}\n  ]\n}\n";
+        let pods = decode_slice::<Pod>(json, false).unwrap();
+        assert_eq!(pods[0].line, Some(4));
+        assert_eq!(pods[1].line, Some(6));
+    }
+
+    #[test]
+    fn shapes_bare_array_single_object_and_streamed() {
+        let arr = br#"[{"metadata": {"name": "x"}}]"#;
+        assert_eq!(decode_slice::<Pod>(arr, false).unwrap().len(), 1);
+        let single = br#"{"kind": "Pod", "metadata": {"name": "x"}}"#;
+        assert_eq!(decode_slice::<Pod>(single, false).unwrap().len(), 1);
+        let null_items = br#"{"kind": "PodList", "items": null}"#;
+        assert!(decode_slice::<Pod>(null_items, false).unwrap().is_empty());
+        let streamed =
+            decode_streamed::<Pod>(&b"  {\"items\": [{\"metadata\": {\"name\": \"x\"}}]}"[..])
+                .unwrap();
+        assert_eq!(streamed.len(), 1);
+        assert!(decode_slice::<Pod>(b"garbage", false).is_err());
+        assert!(decode_slice::<Pod>(b"{\"items\": [", false).is_err());
+    }
+}

@@ -1,0 +1,483 @@
+//! Members in, facts out: decides what each file of a bundle is (by its path, through the
+//! format crate's classifier) and hands it to the decoder, parser or log scanner for it.
+//!
+//! A file that cannot be decoded becomes a collection issue ("unreadable") and the rest of
+//! the bundle is still analyzed; only a damaged archive stops the read.
+
+use crate::facts::objects::event::Event;
+use crate::facts::objects::list::{decode_list, DecodeError, HasMeta, Located};
+use crate::facts::objects::manifest_pod::StaticPodManifest;
+use crate::facts::objects::node::Node;
+use crate::facts::objects::pod::Pod;
+use crate::facts::objects::workload::{WorkloadKind, WorkloadObject};
+use crate::facts::{BundleInfo, CollectionIssue, Facts, Sourced, Workload};
+use crate::logscan::{LogFileRef, LogKind};
+use crate::read::{self, Member, MemberSink, ReadError};
+use jiff::Timestamp;
+use kbundle_format::analysis::Flavor;
+use kbundle_format::layout::{self, CommandPart, Member as Kind};
+use kbundle_format::manifest::{CertificateRecord, CommandInfo, KindError, Manifest};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use std::io::{self, Read};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Command outputs and small JSON files are read whole up to this size; a bigger one is cut
+/// (logs never are: they are scanned as streams).
+const SMALL_FILE_LIMIT: u64 = 32 * 1024 * 1024;
+
+/// Reads one bundle into facts.
+pub fn read_bundle(path: &Path, logs: &crate::logscan::LogScanner) -> Result<Facts, ReadError> {
+    let mut ingest = Ingest::new(path, logs);
+    read::read_bundle(path, &mut ingest)?;
+    Ok(ingest.finish())
+}
+
+struct Ingest<'a> {
+    facts: Facts,
+    path: String,
+    logs: &'a crate::logscan::LogScanner,
+    manifest: Option<Manifest>,
+    saw_troubleshoot_marker: bool,
+    newest_entry: Option<i64>,
+    cluster_version: Option<String>,
+}
+
+impl<'a> Ingest<'a> {
+    fn new(path: &Path, logs: &'a crate::logscan::LogScanner) -> Self {
+        Ingest {
+            facts: Facts::default(),
+            path: path.display().to_string(),
+            logs,
+            manifest: None,
+            saw_troubleshoot_marker: false,
+            newest_entry: None,
+            cluster_version: None,
+        }
+    }
+
+    fn unreadable(&mut self, file: &str, error: impl std::fmt::Display) {
+        self.facts.collection.push(CollectionIssue {
+            collector: file.to_string(),
+            node: node_of(file),
+            namespace: None,
+            status: "unreadable".to_string(),
+            error: Some(error.to_string()),
+            file: file.to_string(),
+        });
+    }
+
+    /// Decodes a List into sourced objects; a decoding error is recorded, an I/O error
+    /// returned.
+    fn list<T: DeserializeOwned + HasMeta>(
+        &mut self,
+        m: &mut Member<'_>,
+        yaml: bool,
+    ) -> io::Result<Vec<Sourced<T>>> {
+        let file: Arc<str> = Arc::from(m.path.as_str());
+        match decode_list::<T>(m.body, m.size, yaml) {
+            Ok(items) => Ok(items
+                .into_iter()
+                .map(|Located { object, line }| Sourced {
+                    object,
+                    file: file.clone(),
+                    line,
+                })
+                .collect()),
+            Err(DecodeError::Io(e)) => Err(e),
+            Err(e) => {
+                self.unreadable(&file, e);
+                Ok(Vec::new())
+            }
+        }
+    }
+
+    /// Decodes a small JSON document; errors are recorded and give `None`.
+    fn json<T: DeserializeOwned>(&mut self, m: &mut Member<'_>) -> io::Result<Option<T>> {
+        let mut buf = Vec::new();
+        m.body.take(SMALL_FILE_LIMIT).read_to_end(&mut buf)?;
+        match serde_json::from_slice(&buf) {
+            Ok(v) => Ok(Some(v)),
+            Err(e) => {
+                self.unreadable(m.path.as_str(), format!("not valid JSON: {e}"));
+                Ok(None)
+            }
+        }
+    }
+
+    fn list_member(&mut self, m: &mut Member<'_>, dir: &str, yaml: bool) -> io::Result<()> {
+        let canonical = layout::kind_dir_named(dir).map(|k| k.dir).unwrap_or(dir);
+        self.facts.kinds_present.insert(canonical.to_string());
+        match canonical {
+            "pods" => {
+                let pods = self.list::<Pod>(m, yaml)?;
+                self.facts.pods.extend(pods);
+            }
+            "nodes" => {
+                let nodes = self.list::<Node>(m, yaml)?;
+                self.facts.nodes.extend(nodes);
+            }
+            "events" => {
+                for e in self.list::<Event>(m, yaml)? {
+                    self.facts.events.add(e.object, &e.file, e.line);
+                }
+            }
+            "replicasets" => {
+                for rs in self.list::<WorkloadObject>(m, yaml)? {
+                    let meta = &rs.object.metadata;
+                    if let Some(owner) = meta
+                        .owner_references
+                        .iter()
+                        .find(|o| o.kind == "Deployment")
+                    {
+                        self.facts.replica_set_owner.insert(
+                            (meta.namespace.clone(), meta.name.clone()),
+                            owner.name.clone(),
+                        );
+                    }
+                }
+            }
+            other => {
+                if let Some(kind) = WorkloadKind::from_dir(other) {
+                    for w in self.list::<WorkloadObject>(m, yaml)? {
+                        self.facts.workloads.push(Sourced {
+                            object: Workload {
+                                kind,
+                                object: w.object,
+                            },
+                            file: w.file,
+                            line: w.line,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn kind_errors(&mut self, m: &mut Member<'_>, dir: &str) -> io::Result<()> {
+        /// troubleshoot writes plain strings; we write objects.
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Row {
+            Ours(KindError),
+            Text(String),
+        }
+        let Some(rows) = self.json::<Vec<Row>>(m)? else {
+            return Ok(());
+        };
+        for row in rows {
+            let (namespace, error) = match row {
+                Row::Ours(e) => (e.namespace, e.error),
+                Row::Text(t) => (None, t),
+            };
+            let status = if error.contains("forbidden") {
+                "forbidden"
+            } else {
+                "error"
+            };
+            self.facts.collection.push(CollectionIssue {
+                collector: format!("cluster-resources/{dir}"),
+                node: None,
+                namespace: namespace.filter(|n| !n.is_empty()),
+                status: status.to_string(),
+                error: Some(error),
+                file: m.path.as_str().to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    fn cluster_version(&mut self, m: &mut Member<'_>) -> io::Result<()> {
+        /// `GET /version`, bare (ours) or wrapped in `info` (troubleshoot).
+        #[derive(Deserialize)]
+        struct Version {
+            #[serde(default, rename = "gitVersion")]
+            git_version: Option<String>,
+            #[serde(default)]
+            info: Option<Box<Version>>,
+            #[serde(default)]
+            string: Option<String>,
+        }
+        if let Some(v) = self.json::<Version>(m)? {
+            self.cluster_version = v
+                .git_version
+                .or(v.info.and_then(|i| i.git_version))
+                .or(v.string);
+        }
+        Ok(())
+    }
+
+    fn host(&mut self, node: &str) -> &mut crate::facts::HostFacts {
+        self.facts.hosts.entry(node.to_string()).or_default()
+    }
+
+    fn command(
+        &mut self,
+        m: &mut Member<'_>,
+        node: &str,
+        id: &str,
+        part: CommandPart,
+    ) -> io::Result<()> {
+        match part {
+            CommandPart::Info => {
+                if let Some(info) = self.json::<CommandInfo>(m)? {
+                    self.host(node)
+                        .commands
+                        .entry(id.to_string())
+                        .or_default()
+                        .info = Some(info);
+                }
+            }
+            CommandPart::Stderr => {}
+            CommandPart::Stdout => {
+                self.host(node)
+                    .commands
+                    .entry(id.to_string())
+                    .or_default()
+                    .has_output = true;
+                self.command_output(m, node, id)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn command_output(&mut self, m: &mut Member<'_>, node: &str, id: &str) -> io::Result<()> {
+        use crate::facts::host::{
+            crictl, df, ifconfig, ip, iscsiadm, last, mounts, multipath, route, systemctl,
+            timedatectl, ParseError,
+        };
+        use crate::facts::outputs::Parsed;
+        let log = LogFileRef::for_path(m.path);
+        if log
+            .as_ref()
+            .is_some_and(|l| l.kind != LogKind::ServiceStatus)
+        {
+            return self.scan_log(m);
+        }
+        let mut bytes = Vec::new();
+        m.body.take(SMALL_FILE_LIMIT).read_to_end(&mut bytes)?;
+        if let Some(log) = log {
+            // A unit's status ends with the tail of its journal: scanned like a journal,
+            // parsed for the unit's state below.
+            let scan = self.logs.scan(&log, bytes.as_slice())?;
+            self.facts.logs.push(scan);
+        }
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        if text.trim().is_empty() && id != "iscsiadm-session" {
+            // A tool that printed nothing (not installed, nothing configured) says nothing;
+            // but `iscsiadm -m session` prints nothing (its "No active sessions." goes to
+            // stderr) exactly when there is no session, which is the news.
+            return Ok(());
+        }
+        let file = m.path.as_str().to_string();
+        /// Parses `text` with `parse` into the host's `field`, or records why not.
+        macro_rules! parse_into {
+            ($field:ident, $parse:expr) => {{
+                let result: Result<_, ParseError> = $parse(&text);
+                match result {
+                    Ok(value) => {
+                        let parsed = Parsed::new(value, &file, text);
+                        self.host(node).outputs.$field = Some(parsed);
+                    }
+                    Err(e) => self.unreadable(&file, e),
+                }
+            }};
+        }
+        match id {
+            "df-h" => parse_into!(df_blocks, df::parse),
+            "df-i" => parse_into!(df_inodes, df::parse),
+            "ip-addr" => parse_into!(ip_addr, ip::parse),
+            "ip-link" => parse_into!(ip_link, ip::parse),
+            "ifconfig-a" => parse_into!(ifconfig, ifconfig::parse),
+            "ip-route" => parse_into!(ip_route, route::parse_ip_route),
+            "route-n" => parse_into!(route_n, route::parse_route_n),
+            "last-reboot" => parse_into!(last, last::parse),
+            "multipath-ll" => parse_into!(multipath_ll, multipath::parse),
+            "multipath-l" => parse_into!(multipath_l, multipath::parse),
+            "iscsiadm-node" => parse_into!(iscsi_nodes, iscsiadm::parse_nodes),
+            "iscsiadm-session" => parse_into!(iscsi_sessions, iscsiadm::parse_sessions),
+            "timedatectl" => parse_into!(clock, timedatectl::parse),
+            "systemctl-status-kubelet" => parse_into!(kubelet_status, systemctl::parse),
+            "systemctl-status-containerd" => parse_into!(runtime_status, systemctl::parse),
+            "mounts" => parse_into!(mounts, mounts::parse),
+            "crictl-ps" => parse_into!(containers, crictl::parse),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn node_file(&mut self, m: &mut Member<'_>, node: &str, host_path: &str) -> io::Result<()> {
+        self.host(node).files.insert(host_path.to_string());
+        if LogFileRef::for_path(m.path).is_some() {
+            return self.scan_log(m);
+        }
+        if let Some(name) = host_path.strip_prefix("etc/kubernetes/manifests/") {
+            if !name.contains('/')
+                && (name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json"))
+            {
+                let yaml = !name.ends_with(".json");
+                let manifests = self.list::<StaticPodManifest>(m, yaml)?;
+                let host = self.host(node);
+                host.static_pods.extend(
+                    manifests
+                        .into_iter()
+                        .filter(|s| s.object.kind.is_empty() || s.object.kind == "Pod"),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn certificates(&mut self, m: &mut Member<'_>, node: &str) -> io::Result<()> {
+        let mut buf = Vec::new();
+        m.body.take(SMALL_FILE_LIMIT).read_to_end(&mut buf)?;
+        let records: Vec<CertificateRecord> = match serde_json::from_slice(&buf) {
+            Ok(r) => r,
+            Err(e) => {
+                self.unreadable(m.path.as_str(), format!("not valid JSON: {e}"));
+                return Ok(());
+            }
+        };
+        let file: Arc<str> = Arc::from(m.path.as_str());
+        let lines = crate::facts::objects::list::locate_field(
+            &buf,
+            "path",
+            records.iter().map(|r| r.path.as_str()),
+            false,
+        );
+        let host = self.host(node);
+        for (record, line) in records.into_iter().zip(lines) {
+            host.certificates.push(Sourced {
+                object: record,
+                file: file.clone(),
+                line,
+            });
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Facts {
+        let manifest = self.manifest.take();
+        let flavor = match &manifest {
+            Some(m) if m.format.starts_with("kbundle") => Flavor::Kbundle,
+            _ if self.saw_troubleshoot_marker => Flavor::Troubleshoot,
+            _ if !self.facts.hosts.is_empty() => Flavor::Kbundle,
+            _ => Flavor::Troubleshoot,
+        };
+        let created = manifest
+            .as_ref()
+            .and_then(|m| m.created.parse::<Timestamp>().ok())
+            .or_else(|| {
+                self.newest_entry
+                    .and_then(|s| Timestamp::from_second(s).ok())
+            });
+        let cluster_version = self.cluster_version.take().or_else(|| {
+            manifest
+                .as_ref()
+                .and_then(|m| m.cluster.as_ref()?.version.clone())
+        });
+        if let Some(m) = &manifest {
+            self.facts.collection.extend(manifest_issues(m));
+        }
+        let nodes = self.facts.node_names();
+        self.facts.bundles.push(BundleInfo {
+            path: self.path,
+            flavor,
+            created,
+            cluster_version,
+            manifest,
+            nodes,
+        });
+        self.facts
+    }
+}
+
+/// The node a bundle path belongs to, for `host-collectors/<node>/...`.
+fn node_of(file: &str) -> Option<String> {
+    let rest = file.strip_prefix("host-collectors/")?;
+    Some(rest.split('/').next()?.to_string())
+}
+
+/// Every collector row that did not end `ok`, and the run's own trouble.
+fn manifest_issues(m: &Manifest) -> Vec<CollectionIssue> {
+    let mut issues: Vec<CollectionIssue> = m
+        .collectors
+        .iter()
+        .filter(|c| c.status != kbundle_format::manifest::CollectorStatus::Ok)
+        .map(|c| CollectionIssue {
+            collector: c.name.clone(),
+            node: c.node.clone(),
+            namespace: None,
+            status: c.status.as_str().to_string(),
+            error: c.error.clone(),
+            file: layout::MANIFEST.to_string(),
+        })
+        .collect();
+    if m.interrupted {
+        issues.push(CollectionIssue {
+            collector: "kbundle-collect".into(),
+            node: None,
+            namespace: None,
+            status: "interrupted".into(),
+            error: Some("the collection was interrupted: this bundle is partial".into()),
+            file: layout::MANIFEST.to_string(),
+        });
+    }
+    if let Some(c) = m.cluster.as_ref().filter(|c| !c.reachable) {
+        issues.push(CollectionIssue {
+            collector: "cluster API".into(),
+            node: None,
+            namespace: None,
+            status: "error".into(),
+            error: Some(format!(
+                "API server {} unreachable: {}",
+                c.server.as_deref().unwrap_or("(unknown)"),
+                c.error.as_deref().unwrap_or("no reason given")
+            )),
+            file: layout::MANIFEST.to_string(),
+        });
+    }
+    issues
+}
+
+impl MemberSink for Ingest<'_> {
+    fn member(&mut self, mut m: Member<'_>) -> io::Result<()> {
+        if let Some(t) = m.modified {
+            self.newest_entry = Some(self.newest_entry.map_or(t, |n| n.max(t)));
+        }
+        let path = m.path.clone();
+        match layout::classify(&path) {
+            Kind::Manifest => {
+                self.manifest = self.json::<Manifest>(&mut m)?;
+            }
+            Kind::VersionYaml => self.saw_troubleshoot_marker = true,
+            Kind::ClusterVersion => self.cluster_version(&mut m)?,
+            Kind::List { dir, yaml, .. } => self.list_member(&mut m, dir, yaml)?,
+            Kind::KindErrors { dir } => self.kind_errors(&mut m, dir)?,
+            Kind::PodLog { .. } => self.scan_log(&mut m)?,
+            Kind::Command { node, id, part } => self.command(&mut m, node, id, part)?,
+            Kind::NodeFile { node, host_path } => self.node_file(&mut m, node, host_path)?,
+            Kind::Certificates { node } => self.certificates(&mut m, node)?,
+            Kind::Ignored => self.saw_troubleshoot_marker = true,
+            Kind::RedactionReport
+            | Kind::Resources
+            | Kind::Groups
+            | Kind::CustomResources { .. }
+            | Kind::Other => {}
+        }
+        Ok(())
+    }
+}
+
+impl Ingest<'_> {
+    fn scan_log(&mut self, m: &mut Member<'_>) -> io::Result<()> {
+        let Some(file) = LogFileRef::for_path(m.path) else {
+            return Ok(());
+        };
+        let scan = self.logs.scan(&file, &mut *m.body)?;
+        self.facts.logs.push(scan);
+        Ok(())
+    }
+}

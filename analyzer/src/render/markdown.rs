@@ -1,0 +1,87 @@
+//! The analysis as Markdown, to paste into a ticket: summary, findings with evidence, gaps.
+
+use super::untrusted::{markdown as md, markdown_code as code};
+use kbundle_format::analysis::{Analysis, Severity};
+use std::io::{self, Write};
+
+/// Writes the Markdown report.
+pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "# kbundle analysis\n")?;
+    for b in &a.bundles {
+        writeln!(
+            out,
+            "- Bundle {} ({:?}), created {}, Kubernetes {}, nodes: {}",
+            code(&b.path),
+            b.flavor,
+            b.created.as_deref().unwrap_or("unknown"),
+            md(b.cluster_version.as_deref().unwrap_or("unknown")),
+            md(&b.nodes.join(", "))
+        )?;
+    }
+    writeln!(
+        out,
+        "\n**{} critical, {} warning, {} info**\n",
+        a.summary.critical, a.summary.warning, a.summary.info
+    )?;
+    for severity in [Severity::Critical, Severity::Warning, Severity::Info] {
+        let findings: Vec<_> = a
+            .findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .collect();
+        if findings.is_empty() {
+            continue;
+        }
+        writeln!(
+            out,
+            "## {} ({})\n",
+            severity.as_str().to_uppercase(),
+            findings.len()
+        )?;
+        for f in findings {
+            writeln!(out, "### {} \n", md(&f.title))?;
+            writeln!(
+                out,
+                "- Category: `{}` · rule `{}` · count {}",
+                f.category, f.rule, f.count
+            )?;
+            writeln!(out, "- Subject: {}", md(&f.subject.to_string()))?;
+            if f.first_seen.is_some() || f.last_seen.is_some() {
+                writeln!(
+                    out,
+                    "- Seen: {} → {}",
+                    f.first_seen.as_deref().unwrap_or("?"),
+                    f.last_seen.as_deref().unwrap_or("?")
+                )?;
+            }
+            writeln!(out, "- {}", md(&f.message))?;
+            writeln!(out, "- Remediation: {}", md(&f.remediation))?;
+            for e in &f.evidence {
+                let at = match e.line {
+                    Some(l) => format!("{}:{l}", e.file),
+                    None => e.file.clone(),
+                };
+                writeln!(out, "  - {}: {}", code(&at), code(&e.text))?;
+            }
+            writeln!(out)?;
+        }
+    }
+    if !a.collection.is_empty() {
+        writeln!(out, "## Collection\n")?;
+        writeln!(
+            out,
+            "| collector | node | status | error |\n|---|---|---|---|"
+        )?;
+        for c in &a.collection {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                md(&c.collector),
+                md(c.node.as_deref().unwrap_or("")),
+                md(&c.status),
+                md(c.error.as_deref().unwrap_or(""))
+            )?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,82 @@
+//! The report: the analysis (findings, timeline and collection gaps in the shape of the
+//! analysis format, what the JSON holds) plus the views of the facts that a page adds — the
+//! one thing every renderer is fed.
+
+use crate::facts::Facts;
+use crate::logscan::Catalog;
+use kbundle_format::analysis::{
+    Analysis, BundleSummary, CollectionRow, Finding, Severity, SeverityCounts, ANALYSIS_FORMAT_V1,
+};
+use kbundle_format::manifest::Tool;
+
+/// Everything the renderers show. The JSON is exactly `analysis`.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Findings, timeline and collection rows (analysis format v1).
+    pub analysis: Analysis,
+}
+
+/// Builds the report of the facts; `catalog` is the log-rule catalog the logs were scanned
+/// with.
+pub fn build(facts: &Facts, catalog: &Catalog) -> Report {
+    Report {
+        analysis: analyze(facts, catalog),
+    }
+}
+
+/// Runs the rules over the facts and assembles the analysis.
+pub fn analyze(facts: &Facts, catalog: &Catalog) -> Analysis {
+    let findings = crate::rules::evaluate(facts, catalog).into_sorted();
+    Analysis {
+        format: ANALYSIS_FORMAT_V1.to_string(),
+        tool: Tool {
+            name: "kbundle".to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        },
+        bundles: bundles(facts),
+        summary: count(&findings),
+        timeline: crate::timeline::build(facts, catalog),
+        collection: collection(facts),
+        findings,
+    }
+}
+
+/// Findings per severity.
+pub fn count(findings: &[Finding]) -> SeverityCounts {
+    let mut c = SeverityCounts::default();
+    for f in findings {
+        match f.severity {
+            Severity::Critical => c.critical += 1,
+            Severity::Warning => c.warning += 1,
+            Severity::Info => c.info += 1,
+        }
+    }
+    c
+}
+
+fn bundles(facts: &Facts) -> Vec<BundleSummary> {
+    facts
+        .bundles
+        .iter()
+        .map(|b| BundleSummary {
+            path: b.path.clone(),
+            flavor: b.flavor,
+            created: b.created.map(crate::findings::rfc3339),
+            cluster_version: b.cluster_version.clone(),
+            nodes: b.nodes.clone(),
+        })
+        .collect()
+}
+
+fn collection(facts: &Facts) -> Vec<CollectionRow> {
+    facts
+        .collection
+        .iter()
+        .map(|i| CollectionRow {
+            collector: i.collector.clone(),
+            node: i.node.clone(),
+            status: i.status.clone(),
+            error: i.error.clone(),
+        })
+        .collect()
+}

@@ -1,0 +1,421 @@
+//! Warning events, grouped by reason and object: each reason that belongs to a category is
+//! reported there (so a FailedMount is a volume problem, not "an event"); the reasons no
+//! category explains are reported as warning-events.
+
+use super::{Context, Rule};
+use crate::facts::{EventGroup, Facts};
+use crate::findings::{rfc3339, Draft, Findings};
+use jiff::SignedDuration;
+use kbundle_format::analysis::{Category, Severity, Subject};
+
+/// Event reasons (and message hints) that belong to a category, as data.
+struct ReasonMapping {
+    /// Event reason.
+    reason: &'static str,
+    /// When set, the message must contain this to map here.
+    message_contains: Option<&'static str>,
+    /// The rule reported.
+    rule: &'static Rule,
+    /// Fewer occurrences than this are noise (a probe that failed once in a rollout).
+    min_count: u64,
+}
+
+macro_rules! event_rule {
+    ($name:ident, $id:literal, $cat:ident, $sev:ident, $rem:literal) => {
+        #[doc = concat!("Events mapped to ", stringify!($cat), ".")]
+        pub const $name: Rule = Rule {
+            id: $id,
+            category: Category::$cat,
+            severity: Severity::$sev,
+            looks_at: "events: Warning events by reason and involved object",
+            remediation: $rem,
+        };
+    };
+}
+
+event_rule!(
+    BACKOFF,
+    "event.crash-loop",
+    CrashLoop,
+    Warning,
+    "Read the container's previous log for why it exits."
+);
+event_rule!(
+    IMAGE_PULL,
+    "event.image-pull",
+    ImagePull,
+    Critical,
+    "Check the image name, registry reachability and TLS from the node, and pull secrets."
+);
+event_rule!(
+    SCHEDULING,
+    "event.failed-scheduling",
+    PodPending,
+    Warning,
+    "Read the scheduler's reason: capacity, taints, affinity or requests."
+);
+event_rule!(PROBE, "event.probe-failure", ProbeFailure, Warning,
+    "Check what the probe calls and its timeouts; a failing liveness probe restarts the container, a failing readiness probe takes it out of its Service.");
+event_rule!(MOUNT, "event.volume-mount", VolumeMount, Critical,
+    "Check the volume's backend (CSI driver pods, storage reachability), that the referenced Secret/ConfigMap/path exists, and for Multi-Attach the node still holding the volume.");
+event_rule!(SANDBOX, "event.sandbox-failure", SandboxFailure, Critical,
+    "The runtime or CNI plugin could not create the pod's sandbox: check the CNI pods on the node and the runtime's journal.");
+event_rule!(
+    CNI,
+    "event.network-not-ready",
+    CniFailure,
+    Critical,
+    "The node's network plugin is not configured: check the CNI daemonset pod on that node."
+);
+event_rule!(
+    EVICTION,
+    "event.evicted",
+    PodEvicted,
+    Warning,
+    "Find the node pressure that caused the eviction."
+);
+event_rule!(
+    PRESSURE,
+    "event.eviction-threshold",
+    NodePressure,
+    Warning,
+    "The kubelet reached an eviction threshold: free the resource under pressure on the node."
+);
+event_rule!(
+    SYSTEM_OOM,
+    "event.system-oom",
+    KernelOom,
+    Warning,
+    "Find what filled the node's memory; set requests and limits."
+);
+event_rule!(
+    REBOOT,
+    "event.rebooted",
+    UnexpectedReboot,
+    Warning,
+    "Find why the node rebooted (kernel log, hypervisor, power)."
+);
+event_rule!(WORKLOAD, "event.workload-failure", WorkloadUnavailable, Warning,
+    "The controller cannot create or complete its pods: read the event's message (quota, admission, backoff limit).");
+event_rule!(
+    OTHER,
+    "event.warning",
+    WarningEvents,
+    Warning,
+    "Read the events' message; they are not explained by any other finding."
+);
+
+/// The rules of this file.
+pub const RULES: &[&Rule] = &[
+    &BACKOFF,
+    &IMAGE_PULL,
+    &SCHEDULING,
+    &PROBE,
+    &MOUNT,
+    &SANDBOX,
+    &CNI,
+    &EVICTION,
+    &PRESSURE,
+    &SYSTEM_OOM,
+    &REBOOT,
+    &WORKLOAD,
+    &OTHER,
+];
+
+const fn map(
+    reason: &'static str,
+    message_contains: Option<&'static str>,
+    rule: &'static Rule,
+    min_count: u64,
+) -> ReasonMapping {
+    ReasonMapping {
+        reason,
+        message_contains,
+        rule,
+        min_count,
+    }
+}
+
+/// First match wins, so message-specific rows come before the plain ones.
+const MAPPINGS: &[ReasonMapping] = &[
+    map("BackOff", Some("pulling image"), &IMAGE_PULL, 1),
+    map("BackOff", None, &BACKOFF, 3),
+    map("Failed", Some("pull"), &IMAGE_PULL, 1),
+    map("Failed", Some("ImagePull"), &IMAGE_PULL, 1),
+    map("ErrImageNeverPull", None, &IMAGE_PULL, 1),
+    map("InspectFailed", None, &IMAGE_PULL, 1),
+    map("FailedScheduling", None, &SCHEDULING, 1),
+    // calico-node's readiness probe reports BGP state: a network finding, not a probe one.
+    map("Unhealthy", Some("BGP not established"), &CNI, 3),
+    map("Unhealthy", Some("BIRD is not ready"), &CNI, 3),
+    map("Unhealthy", None, &PROBE, 3),
+    map("ProbeError", None, &PROBE, 3),
+    map("FailedMount", None, &MOUNT, 1),
+    map("FailedAttachVolume", None, &MOUNT, 1),
+    map("FailedMapVolume", None, &MOUNT, 1),
+    map("VolumeResizeFailed", None, &MOUNT, 1),
+    map("FailedCreatePodSandBox", None, &SANDBOX, 1),
+    map("FailedPodSandBoxStatus", None, &SANDBOX, 1),
+    map("NetworkNotReady", None, &CNI, 3),
+    map("Evicted", None, &EVICTION, 1),
+    map("Evicting", None, &EVICTION, 1),
+    map("TaintManagerEviction", None, &EVICTION, 1),
+    map("EvictionThresholdMet", None, &PRESSURE, 1),
+    map("FreeDiskSpaceFailed", None, &PRESSURE, 1),
+    map("ImageGCFailed", None, &PRESSURE, 1),
+    map("SystemOOM", None, &SYSTEM_OOM, 1),
+    map("OOMKilling", None, &SYSTEM_OOM, 1),
+    map("Rebooted", None, &REBOOT, 1),
+    map("FailedCreate", None, &WORKLOAD, 1),
+    map("BackoffLimitExceeded", None, &WORKLOAD, 1),
+    map("DeadlineExceeded", None, &WORKLOAD, 1),
+];
+
+/// Normal events kept for the timeline only.
+fn timeline_only(g: &EventGroup) -> bool {
+    !g.is_warning() && !matches!(g.reason.as_str(), "TaintManagerEviction")
+}
+
+/// Warning events older than this before collection are context, not the incident.
+const STALE: SignedDuration = SignedDuration::from_hours(6);
+
+/// Runs the event rules.
+pub fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
+    for g in facts.events.iter() {
+        if timeline_only(g) {
+            continue;
+        }
+        let mapping = MAPPINGS.iter().find(|m| {
+            m.reason == g.reason
+                && m.message_contains
+                    .is_none_or(|needle| g.message.contains(needle))
+        });
+        let (rule, min_count) = match mapping {
+            Some(m) => (m.rule, m.min_count),
+            None => (&OTHER, 1),
+        };
+        let mut severity = rule.severity;
+        if g.count < min_count || !ctx.within(g.last, STALE) {
+            severity = Severity::Info;
+        }
+        let mut subject = subject_of(facts, g);
+        if rule.category == Category::CniFailure {
+            // The network plugin runs as a DaemonSet: its pods failing on several nodes are
+            // one problem of the DaemonSet.
+            if let Some(ds) = daemonset_of_pod(facts, g) {
+                subject = ds;
+            }
+        }
+        if rule.category == Category::PodEvicted {
+            // Evictions are the node's story: one finding per node, with the pods as evidence.
+            if let Some(node) = node_of_pod(facts, g) {
+                subject = Subject::node(node);
+            }
+        }
+        let span = match (g.first, g.last) {
+            (Some(a), Some(b)) if a != b => format!(" between {} and {}", rfc3339(a), rfc3339(b)),
+            (_, Some(b)) => format!(" at {}", rfc3339(b)),
+            _ => String::new(),
+        };
+        out.add(
+            Draft::new(rule, subject.clone())
+                .severity(severity)
+                .title(format!("{} {}: {}", g.count, g.reason, subject))
+                .message(format!("{} × {}{span}: {}", g.count, g.reason, g.message))
+                .count(g.count)
+                .seen_at(g.first)
+                .seen_at(g.last)
+                .evidence(
+                    &g.file,
+                    g.line,
+                    format!(
+                        "{} {} {}/{}: {}",
+                        g.kind, g.reason, g.object.kind, g.object.name, g.message
+                    ),
+                )
+                .build(),
+        );
+    }
+}
+
+/// The DaemonSet owning the pod an event is about, as a subject.
+fn daemonset_of_pod(facts: &Facts, g: &EventGroup) -> Option<Subject> {
+    if g.object.kind != "Pod" {
+        return None;
+    }
+    let pod = facts.pods.iter().find(|p| {
+        p.object.metadata.namespace == g.object.namespace && p.object.metadata.name == g.object.name
+    })?;
+    match facts.owner_of(&pod.object)? {
+        (kind, name) if kind == "DaemonSet" => Some(super::workloads::workload_subject(
+            "DaemonSet",
+            &g.object.namespace,
+            &name,
+        )),
+        _ => None,
+    }
+}
+
+/// The node of the pod an event is about: the reporting kubelet, else the pod's spec.
+fn node_of_pod<'a>(facts: &'a Facts, g: &'a EventGroup) -> Option<&'a str> {
+    if g.object.kind != "Pod" {
+        return None;
+    }
+    if !g.host.is_empty() {
+        return Some(&g.host);
+    }
+    facts
+        .pods
+        .iter()
+        .find(|p| {
+            p.object.metadata.namespace == g.object.namespace
+                && p.object.metadata.name == g.object.name
+        })
+        .map(|p| p.object.spec.node_name.as_str())
+        .filter(|n| !n.is_empty())
+}
+
+/// The subject an event group is about: its pod (and container), node, or workload.
+fn subject_of(facts: &Facts, g: &EventGroup) -> Subject {
+    let o = &g.object;
+    match o.kind.as_str() {
+        "Pod" => {
+            let mut s = Subject::pod(&o.namespace, &o.name);
+            if let Some(c) = g.container() {
+                s = s.with_container(c);
+            }
+            if !g.host.is_empty() {
+                s = s.on_node(&g.host);
+            }
+            s
+        }
+        "Node" => Subject::node(&o.name),
+        "ReplicaSet" => match facts
+            .replica_set_owner
+            .get(&(o.namespace.clone(), o.name.clone()))
+        {
+            Some(dep) => super::workloads::workload_subject("Deployment", &o.namespace, dep),
+            None => super::workloads::workload_subject("ReplicaSet", &o.namespace, &o.name),
+        },
+        "Deployment" | "StatefulSet" | "DaemonSet" | "Job" | "CronJob" => {
+            super::workloads::workload_subject(&o.kind, &o.namespace, &o.name)
+        }
+        "PersistentVolumeClaim" | "PersistentVolume" => {
+            let s = Subject::new(kbundle_format::analysis::SubjectKind::Volume, &o.name);
+            if o.namespace.is_empty() {
+                s
+            } else {
+                s.in_namespace(&o.namespace)
+            }
+        }
+        "Namespace" => Subject::new(kbundle_format::analysis::SubjectKind::Namespace, &o.name),
+        _ if o.namespace.is_empty() => Subject::cluster(),
+        // HorizontalPodAutoscaler, Service, Ingress, ...: named by their own kind.
+        _ => super::workloads::workload_subject(&o.kind, &o.namespace, &o.name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::objects::event::Event;
+    use crate::facts::objects::list::decode_slice;
+    use crate::rules::testing::facts_at_ten;
+    use std::sync::Arc;
+
+    fn findings(events_json: &str) -> Vec<(String, Severity, u64)> {
+        let mut facts = facts_at_ten();
+        let file: Arc<str> = Arc::from("cluster-resources/events/ns.json");
+        for e in decode_slice::<Event>(events_json.as_bytes(), false).unwrap() {
+            facts.events.add(e.object, &file, e.line);
+        }
+        let mut out = Findings::new();
+        check(&facts, &Context::of(&facts), &mut out);
+        out.into_sorted()
+            .into_iter()
+            .map(|f| (format!("{} {}", f.rule, f.subject), f.severity, f.count))
+            .collect()
+    }
+
+    fn ev(reason: &str, kind: &str, name: &str, count: u32, message: &str) -> String {
+        format!(
+            r#"{{"metadata": {{"name": "{name}.{reason}"}}, "type": "Warning", "reason": "{reason}", "message": "{message}",
+               "involvedObject": {{"kind": "{kind}", "namespace": "ns", "name": "{name}", "fieldPath": "spec.containers{{app}}"}},
+               "count": {count}, "firstTimestamp": "2026-11-27T09:00:00Z", "lastTimestamp": "2026-11-27T09:50:00Z"}}"#
+        )
+    }
+
+    #[test]
+    fn reasons_go_to_their_category_and_repeats_are_one_finding() {
+        let json = format!(
+            "[{}]",
+            [
+                ev(
+                    "BackOff",
+                    "Pod",
+                    "web",
+                    400,
+                    "Back-off restarting failed container app"
+                ),
+                ev(
+                    "BackOff",
+                    "Pod",
+                    "img",
+                    12,
+                    "Back-off pulling image \\\"x\\\""
+                ),
+                ev(
+                    "FailedMount",
+                    "Pod",
+                    "db",
+                    3,
+                    "MountVolume.SetUp failed for volume \\\"data\\\""
+                ),
+                ev(
+                    "Unhealthy",
+                    "Pod",
+                    "api",
+                    9,
+                    "Readiness probe failed: connection refused"
+                ),
+                ev(
+                    "FailedComputeMetricsReplicas",
+                    "HorizontalPodAutoscaler",
+                    "web",
+                    7,
+                    "invalid metrics"
+                ),
+            ]
+            .join(",")
+        );
+        let got = findings(&json);
+        assert_eq!(got.len(), 5, "{got:?}");
+        assert!(got.contains(&(
+            "event.crash-loop Pod ns/web container app".into(),
+            Severity::Warning,
+            400
+        )));
+        assert!(got
+            .iter()
+            .any(|(s, sev, _)| s.starts_with("event.image-pull Pod ns/img")
+                && *sev == Severity::Critical));
+        assert!(got
+            .iter()
+            .any(|(s, _, _)| s.starts_with("event.volume-mount Pod ns/db")));
+        assert!(got
+            .iter()
+            .any(|(s, _, _)| s.starts_with("event.probe-failure Pod ns/api")));
+        assert!(got
+            .iter()
+            .any(|(s, _, _)| s == "event.warning HorizontalPodAutoscaler ns/web"));
+    }
+
+    #[test]
+    fn a_probe_that_failed_once_is_not_a_problem() {
+        let got = findings(&format!(
+            "[{}]",
+            ev("Unhealthy", "Pod", "api", 1, "Readiness probe failed")
+        ));
+        assert_eq!(got[0].1, Severity::Info);
+    }
+}

@@ -1,0 +1,281 @@
+//! Node objects: readiness, pressure, network, cordons and version skew.
+
+use super::{humanize, Context, Rule};
+use crate::facts::objects::meta::Condition;
+use crate::facts::objects::node::Node;
+use crate::facts::{Facts, Sourced};
+use crate::findings::{Draft, Findings};
+use kbundle_format::analysis::{Category, Severity, Subject};
+
+/// A node whose Ready condition is False or Unknown.
+pub const NOT_READY: Rule = Rule {
+    id: "node.not-ready",
+    category: Category::NodeNotReady,
+    severity: Severity::Critical,
+    looks_at: "nodes: status.conditions[Ready]",
+    remediation: "Check the kubelet and container runtime on the node (systemctl status kubelet, \
+journalctl -u kubelet) and its network path to the API server; Unknown means the node stopped \
+reporting.",
+};
+
+/// MemoryPressure, DiskPressure or PIDPressure is True.
+pub const PRESSURE: Rule = Rule {
+    id: "node.pressure",
+    category: Category::NodePressure,
+    severity: Severity::Critical,
+    looks_at: "nodes: status.conditions[MemoryPressure|DiskPressure|PIDPressure]",
+    remediation: "Free the resource under pressure (large pods, images, logs in /var) or add \
+capacity; the kubelet evicts pods until the pressure ends.",
+};
+
+/// NetworkUnavailable is True.
+pub const NETWORK_UNAVAILABLE: Rule = Rule {
+    id: "node.network-unavailable",
+    category: Category::NodeNetworkUnavailable,
+    severity: Severity::Critical,
+    looks_at: "nodes: status.conditions[NetworkUnavailable]",
+    remediation: "The network plugin has not configured this node's routes: check the CNI \
+pods on the node (calico-node, cilium, flannel) and their logs.",
+};
+
+/// The node is cordoned.
+pub const CORDONED: Rule = Rule {
+    id: "node.cordoned",
+    category: Category::NodeCordoned,
+    severity: Severity::Warning,
+    looks_at: "nodes: spec.unschedulable",
+    remediation: "If the maintenance is over, `kubectl uncordon <node>`; otherwise new pods \
+cannot land here.",
+};
+
+/// Kubelets outside the supported skew from the control plane.
+pub const VERSION_SKEW: Rule = Rule {
+    id: "cluster.version-skew",
+    category: Category::VersionSkew,
+    severity: Severity::Warning,
+    looks_at: "cluster-info/cluster_version.json, nodes: status.nodeInfo.kubeletVersion",
+    remediation: "Upgrade the old kubelets one minor version at a time; a kubelet may be at \
+most three minor versions older than the API server (two before v1.28) and never newer.",
+};
+
+/// The rules of this file.
+pub const RULES: &[&Rule] = &[
+    &NOT_READY,
+    &PRESSURE,
+    &NETWORK_UNAVAILABLE,
+    &CORDONED,
+    &VERSION_SKEW,
+];
+
+/// Runs the node rules.
+pub fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
+    for node in &facts.nodes {
+        check_conditions(node, ctx, out);
+        if node.object.spec.unschedulable {
+            out.add(
+                Draft::new(&CORDONED, Subject::node(&node.object.metadata.name))
+                    .title(format!("Node {} is cordoned", node.object.metadata.name))
+                    .message(format!(
+                        "Node {} is marked unschedulable: no new pod will be placed on it.",
+                        node.object.metadata.name
+                    ))
+                    .evidence(&node.file, node.line, "spec.unschedulable: true")
+                    .build(),
+            );
+        }
+    }
+    check_version_skew(facts, out);
+}
+
+fn condition_text(c: &Condition) -> String {
+    let mut text = format!("{}={}", c.kind, c.status);
+    if !c.reason.is_empty() {
+        text.push_str(&format!(" reason={}", c.reason));
+    }
+    if !c.message.is_empty() {
+        text.push_str(&format!(" message={:?}", c.message));
+    }
+    if let Some(t) = c.last_transition_time {
+        text.push_str(&format!(" since {}", crate::findings::rfc3339(t)));
+    }
+    text
+}
+
+fn check_conditions(node: &Sourced<Node>, ctx: &Context, out: &mut Findings) {
+    let name = &node.object.metadata.name;
+    for c in &node.object.status.conditions {
+        let since = ctx
+            .age(c.last_transition_time)
+            .map(|d| format!(" for {}", humanize(d)))
+            .unwrap_or_default();
+        let draft = match (c.kind.as_str(), c.status.as_str()) {
+            ("Ready", "False" | "Unknown") => Draft::new(&NOT_READY, Subject::node(name))
+                .title(format!("Node {name} is NotReady"))
+                .message(format!(
+                    "Ready is {}{since}: {}",
+                    c.status,
+                    if c.message.is_empty() {
+                        &c.reason
+                    } else {
+                        &c.message
+                    }
+                )),
+            ("MemoryPressure" | "DiskPressure" | "PIDPressure", "True") => {
+                // Every pressure of a node is one finding, titled with all of them.
+                let all: Vec<&str> = node
+                    .object
+                    .status
+                    .conditions
+                    .iter()
+                    .filter(|p| p.kind.ends_with("Pressure") && p.is_true())
+                    .map(|p| p.kind.as_str())
+                    .collect();
+                Draft::new(&PRESSURE, Subject::node(name))
+                    .title(format!("Node {name} has {}", all.join(" and ")))
+                    .message(format!("{} is True{since}: {}", c.kind, c.message))
+            }
+            ("NetworkUnavailable", "True") => Draft::new(&NETWORK_UNAVAILABLE, Subject::node(name))
+                .title(format!("Node {name} has no pod network"))
+                .message(format!("NetworkUnavailable is True{since}: {}", c.message)),
+            _ => continue,
+        };
+        out.add(
+            draft
+                .seen_at(c.last_transition_time)
+                .seen_at(c.last_heartbeat_time)
+                .evidence(&node.file, node.line, condition_text(c))
+                .build(),
+        );
+    }
+}
+
+/// `(major, minor)` of a Kubernetes version string like `v1.29.4+k3s1`.
+pub fn minor_version(v: &str) -> Option<(u32, u32)> {
+    let v = v.trim().trim_start_matches('v');
+    let mut parts = v.split(['.', '-', '+']);
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
+fn check_version_skew(facts: &Facts, out: &mut Findings) {
+    let Some(server) = facts.cluster_version() else {
+        return;
+    };
+    let Some((smaj, smin)) = minor_version(server) else {
+        return;
+    };
+    let allowed_older = if smin >= 28 { 3 } else { 2 };
+    for node in &facts.nodes {
+        let kubelet = &node.object.status.node_info.kubelet_version;
+        let Some((kmaj, kmin)) = minor_version(kubelet) else {
+            continue;
+        };
+        let problem = if kmaj != smaj || kmin > smin {
+            Some(format!("newer than the API server {server}"))
+        } else if smin - kmin > allowed_older {
+            Some(format!(
+                "{} minor versions older than the API server {server} (at most {allowed_older} are supported)",
+                smin - kmin
+            ))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            let name = &node.object.metadata.name;
+            out.add(
+                Draft::new(&VERSION_SKEW, Subject::node(name))
+                    .title(format!(
+                        "Kubelet on {name} is {kubelet}, outside the supported skew"
+                    ))
+                    .message(format!("The kubelet on {name} runs {kubelet}, {problem}."))
+                    .evidence(
+                        &node.file,
+                        node.line,
+                        format!("status.nodeInfo.kubeletVersion: {kubelet}"),
+                    )
+                    .build(),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{facts_at_ten, rule_ids, sourced};
+
+    fn node(name: &str, conditions: &str, extra: &str) -> String {
+        format!(
+            r#"{{"metadata": {{"name": "{name}"}}, "spec": {{{extra}}},
+               "status": {{"conditions": [{conditions}], "nodeInfo": {{"kubeletVersion": "v1.29.4"}}}}}}"#
+        )
+    }
+
+    const READY: &str = r#"{"type": "Ready", "status": "True", "reason": "KubeletReady"},
+        {"type": "MemoryPressure", "status": "False"}, {"type": "NetworkUnavailable", "status": "False"}"#;
+
+    #[test]
+    fn must_match() {
+        let mut facts = facts_at_ten();
+        let nodes = [
+            node(
+                "down",
+                r#"{"type": "Ready", "status": "Unknown", "reason": "NodeStatusUnknown",
+                 "message": "Kubelet stopped posting node status.", "lastTransitionTime": "2026-11-27T08:00:00Z"}"#,
+                "",
+            ),
+            node(
+                "full",
+                r#"{"type": "Ready", "status": "True"}, {"type": "DiskPressure", "status": "True"}"#,
+                "",
+            ),
+            node(
+                "nonet",
+                r#"{"type": "Ready", "status": "True"}, {"type": "NetworkUnavailable", "status": "True"}"#,
+                "",
+            ),
+            node("cordoned", READY, r#""unschedulable": true"#),
+        ];
+        facts.nodes = sourced(
+            "cluster-resources/nodes.json",
+            &format!("[{}]", nodes.join(",")),
+        );
+        assert_eq!(
+            rule_ids(&facts),
+            [
+                "node.cordoned Node cordoned",
+                "node.network-unavailable Node nonet",
+                "node.not-ready Node down",
+                "node.pressure Node full"
+            ]
+        );
+    }
+
+    #[test]
+    fn must_not_match_a_healthy_node() {
+        let mut facts = facts_at_ten();
+        facts.nodes = sourced("nodes.json", &format!("[{}]", node("ok", READY, "")));
+        assert!(rule_ids(&facts).is_empty());
+    }
+
+    #[test]
+    fn version_skew_follows_the_policy() {
+        assert_eq!(minor_version("v1.24.4+k3s1"), Some((1, 24)));
+        assert_eq!(minor_version("v1.25.16-eks-abc"), Some((1, 25)));
+        let mut facts = facts_at_ten(); // API server v1.29.4
+        let json = r#"[
+          {"metadata": {"name": "old"}, "status": {"nodeInfo": {"kubeletVersion": "v1.25.16"}}},
+          {"metadata": {"name": "ok"}, "status": {"nodeInfo": {"kubeletVersion": "v1.26.0"}}},
+          {"metadata": {"name": "new"}, "status": {"nodeInfo": {"kubeletVersion": "v1.30.1"}}}
+        ]"#;
+        facts.nodes = sourced("nodes.json", json);
+        assert_eq!(
+            rule_ids(&facts),
+            [
+                "cluster.version-skew Node new",
+                "cluster.version-skew Node old"
+            ]
+        );
+    }
+}
