@@ -1,0 +1,569 @@
+//! Paged Lists written as they arrive: `GET ...?limit=500&continue=...` page after page, each
+//! page decoded item by item on a worker thread while the next one is fetched, each item
+//! (without `managedFields`, with its `apiVersion` and `kind`) appended to its namespace's
+//! List file in the bundle. Memory: two pages and one item per list, whatever the cluster's
+//! size.
+//!
+//! An all-namespace list comes back sorted by namespace and name (the API server's storage
+//! order), so a namespace's file is complete once the next namespace starts. Files are kept
+//! open a little longer than that (the last [`MAX_OPEN`] namespaces) for servers that do not
+//! sort (aggregated APIs); an item of a namespace whose file was already written is counted
+//! and reported, never silently lost.
+
+use super::discovery::Resource;
+use super::secrets;
+use super::{Counters, Observer};
+use crate::bundle::{Added, Bundle, Scrubber};
+use kbundle_format::layout;
+use kbundle_format::BundlePath;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::io;
+use std::sync::atomic::Ordering;
+
+/// Objects per page, as kubectl asks.
+pub const PAGE: u32 = 500;
+/// Namespace files kept open per list.
+pub const MAX_OPEN: usize = 32;
+
+/// The bundle path of a resource's List (in `namespace`, for namespaced resources).
+pub fn list_path(resource: &Resource, namespace: Option<&str>) -> BundlePath {
+    match layout::kind_dir_for(&resource.group, &resource.plural) {
+        Some(kind) => layout::list_path(kind, namespace),
+        None => layout::custom_resource_path(
+            &resource.group,
+            &resource.plural,
+            namespace.filter(|_| resource.namespaced),
+        ),
+    }
+}
+
+/// The name `<dir>-errors.json` and manifest rows use for a resource: its fixed directory,
+/// else `<plural>.<group>`.
+pub fn dir_name(resource: &Resource) -> String {
+    match layout::kind_dir_for(&resource.group, &resource.plural) {
+        Some(kind) => kind.dir.to_string(),
+        None => layout::custom_resource_dir(&resource.group, &resource.plural),
+    }
+}
+
+/// The head of a page: what the next request needs, read without keeping the items.
+#[derive(Debug, Default, Clone)]
+pub struct PageHead {
+    /// `kind` of the List (`PodList`).
+    pub kind: String,
+    /// `apiVersion` of the List.
+    pub api_version: String,
+    /// `metadata.continue`, when more pages follow.
+    pub cont: Option<String>,
+    /// `metadata.resourceVersion`.
+    pub resource_version: Option<String>,
+    /// Items on this page.
+    pub items: u64,
+    /// `namespace/name` of the first item (loop detection).
+    pub first: Option<String>,
+}
+
+/// Checks that a page is a well-formed JSON object and reads its head.
+pub fn page_head(body: &[u8]) -> Result<PageHead, String> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let head = HeadSeed
+        .deserialize(&mut de)
+        .and_then(|h| de.end().map(|_| h))
+        .map_err(|e| format!("not a List: {e}"))?;
+    Ok(head)
+}
+
+struct HeadSeed;
+
+impl<'de> DeserializeSeed<'de> for HeadSeed {
+    type Value = PageHead;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<PageHead, D::Error> {
+        d.deserialize_map(HeadVisitor)
+    }
+}
+
+struct HeadVisitor;
+
+#[derive(Deserialize, Default)]
+struct ListMeta {
+    #[serde(default, rename = "continue")]
+    cont: Option<String>,
+    #[serde(default, rename = "resourceVersion")]
+    resource_version: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct ItemKey {
+    #[serde(default)]
+    metadata: ItemMeta,
+}
+
+#[derive(Deserialize, Default)]
+struct ItemMeta {
+    #[serde(default)]
+    namespace: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+impl<'de> Visitor<'de> for HeadVisitor {
+    type Value = PageHead;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a Kubernetes List object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PageHead, A::Error> {
+        let mut head = PageHead::default();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "kind" => head.kind = map.next_value::<Option<String>>()?.unwrap_or_default(),
+                "apiVersion" => {
+                    head.api_version = map.next_value::<Option<String>>()?.unwrap_or_default()
+                }
+                "metadata" => {
+                    let meta = map.next_value::<Option<ListMeta>>()?.unwrap_or_default();
+                    head.cont = meta.cont.filter(|c| !c.is_empty());
+                    head.resource_version = meta.resource_version;
+                }
+                "items" => {
+                    let (n, first) = map.next_value_seed(CountItems)?;
+                    head.items = n;
+                    head.first = first;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(head)
+    }
+}
+
+struct CountItems;
+
+impl<'de> DeserializeSeed<'de> for CountItems {
+    type Value = (u64, Option<String>);
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CountItems {
+    type Value = (u64, Option<String>);
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of items")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok((0, None))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let first = seq.next_element::<ItemKey>()?.map(|k| {
+            format!(
+                "{}/{}",
+                k.metadata.namespace.unwrap_or_default(),
+                k.metadata.name.unwrap_or_default()
+            )
+        });
+        let mut n = u64::from(first.is_some());
+        while seq.next_element::<IgnoredAny>()?.is_some() {
+            n += 1;
+        }
+        Ok((n, first))
+    }
+}
+
+/// Calls `f` for each item of a page, one decoded item at a time.
+fn each_item(body: &[u8], f: &mut dyn FnMut(Value) -> io::Result<()>) -> Result<(), String> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde::Deserializer::deserialize_map(&mut de, PageItems(f))
+        .map_err(|e| format!("decoding the page: {e}"))
+}
+
+struct PageItems<'f>(&'f mut dyn FnMut(Value) -> io::Result<()>);
+
+impl<'de> Visitor<'de> for PageItems<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a Kubernetes List object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == "items" {
+                map.next_value_seed(ItemsSeed(&mut *self.0))?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+struct ItemsSeed<'f>(&'f mut dyn FnMut(Value) -> io::Result<()>);
+
+impl<'de> DeserializeSeed<'de> for ItemsSeed<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ItemsSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of items")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(item) = seq.next_element::<Value>()? {
+            (self.0)(item).map_err(de::Error::custom)?;
+        }
+        Ok(())
+    }
+}
+
+/// How items are changed before they are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transform {
+    /// As the server sent them (minus `managedFields`).
+    Plain,
+    /// Secrets: metadata, type and the keys of `data` only.
+    SecretMetadata,
+}
+
+struct OpenFile<'b> {
+    namespace: Option<String>,
+    scrubber: Scrubber<'b>,
+    items: u64,
+    used: u64,
+}
+
+/// The List files of one resource being written.
+pub struct ListFiles<'b> {
+    bundle: &'b Bundle,
+    resource: Resource,
+    transform: Transform,
+    observer: Observer<'b>,
+    counters: &'b Counters,
+    list_kind: String,
+    list_api_version: String,
+    resource_version: String,
+    open: Vec<OpenFile<'b>>,
+    closed: HashSet<Option<String>>,
+    tick: u64,
+    last: Option<(String, String)>,
+    resume_after: Option<(String, String)>,
+    item_buf: Vec<u8>,
+    out_buf: Vec<u8>,
+    /// Objects written.
+    pub objects: u64,
+    /// Files and bytes appended to the bundle.
+    pub added: Added,
+    /// Items dropped because their namespace's file was already written.
+    pub out_of_order: BTreeMap<String, u64>,
+    /// The first failure to write (the bundle is then unusable).
+    pub write_error: Option<String>,
+}
+
+impl<'b> ListFiles<'b> {
+    /// Files for `resource`; `observer` sees every item before it is written.
+    pub fn new(
+        bundle: &'b Bundle,
+        resource: &Resource,
+        observer: Observer<'b>,
+        counters: &'b Counters,
+    ) -> Self {
+        let transform = if resource.group.is_empty() && resource.plural == "secrets" {
+            Transform::SecretMetadata
+        } else {
+            Transform::Plain
+        };
+        ListFiles {
+            bundle,
+            resource: resource.clone(),
+            transform,
+            observer,
+            counters,
+            list_kind: format!("{}List", resource.kind),
+            list_api_version: resource.api_version(),
+            resource_version: String::new(),
+            open: Vec::new(),
+            closed: HashSet::new(),
+            tick: 0,
+            last: None,
+            resume_after: None,
+            item_buf: Vec::new(),
+            out_buf: Vec::new(),
+            objects: 0,
+            added: Added::default(),
+            out_of_order: BTreeMap::new(),
+            write_error: None,
+        }
+    }
+
+    /// After a list had to start over (410 Expired): items up to the last one written are
+    /// skipped, since a list comes back in the same order.
+    pub fn resume_after_last(&mut self) {
+        self.resume_after = self.last.clone();
+    }
+
+    /// Writes the items of one page.
+    pub fn write_page(&mut self, body: &[u8], head: &PageHead) -> Result<(), String> {
+        if !head.kind.is_empty() && self.objects == 0 && self.open.is_empty() {
+            self.list_kind = head.kind.clone();
+        }
+        if !head.api_version.is_empty() {
+            self.list_api_version = head.api_version.clone();
+        }
+        if let Some(rv) = &head.resource_version {
+            self.resource_version = rv.clone();
+        }
+        let mut failed: Option<String> = None;
+        let result = each_item(body, &mut |item| match self.item(item) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                failed = Some(e.to_string());
+                Err(e)
+            }
+        });
+        match (failed, result) {
+            (Some(e), _) => {
+                self.write_error.get_or_insert(e.clone());
+                Err(e)
+            }
+            (None, r) => r,
+        }
+    }
+
+    fn item(&mut self, mut item: Value) -> io::Result<()> {
+        let Some(obj) = item.as_object_mut() else {
+            return Ok(());
+        };
+        let (namespace, name) = match obj.get_mut("metadata").and_then(Value::as_object_mut) {
+            Some(meta) => {
+                meta.remove("managedFields");
+                let s = |k: &str| meta.get(k).and_then(Value::as_str).map(str::to_string);
+                (s("namespace"), s("name").unwrap_or_default())
+            }
+            None => (None, String::new()),
+        };
+        if !obj.contains_key("apiVersion") {
+            obj.insert(
+                "apiVersion".into(),
+                Value::String(self.resource.api_version()),
+            );
+        }
+        if !obj.contains_key("kind") {
+            obj.insert("kind".into(), Value::String(self.resource.kind.clone()));
+        }
+        let namespace = namespace.filter(|_| self.resource.namespaced);
+        let key = (namespace.clone().unwrap_or_default(), name);
+        if let Some(after) = &self.resume_after {
+            if &key <= after {
+                return Ok(());
+            }
+            self.resume_after = None;
+        }
+        self.last = Some(key);
+        self.observer.observe(&item);
+        if self.transform == Transform::SecretMetadata {
+            item = secrets::metadata_only(&item);
+        }
+        let Some(index) = self.file_for(namespace.as_deref())? else {
+            return Ok(());
+        };
+        self.item_buf.clear();
+        serde_json::to_writer_pretty(&mut self.item_buf, &item).map_err(io::Error::other)?;
+        self.out_buf.clear();
+        let file = &mut self.open[index];
+        if file.items > 0 {
+            self.out_buf.push(b',');
+        }
+        for line in self.item_buf.split(|&b| b == b'\n') {
+            self.out_buf.extend_from_slice(b"\n    ");
+            self.out_buf.extend_from_slice(line);
+        }
+        file.items += 1;
+        file.scrubber.write(&self.out_buf)?;
+        self.objects += 1;
+        self.counters.objects.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// The open file of `namespace`, opening it (and closing the least recently used one
+    /// beyond [`MAX_OPEN`]); `None` when its file was already written.
+    fn file_for(&mut self, namespace: Option<&str>) -> io::Result<Option<usize>> {
+        self.tick += 1;
+        if let Some(i) = self
+            .open
+            .iter()
+            .position(|f| f.namespace.as_deref() == namespace)
+        {
+            self.open[i].used = self.tick;
+            return Ok(Some(i));
+        }
+        let key = namespace.map(str::to_string);
+        if self.closed.contains(&key) {
+            *self
+                .out_of_order
+                .entry(namespace.unwrap_or("").to_string())
+                .or_default() += 1;
+            return Ok(None);
+        }
+        if self.open.len() >= MAX_OPEN {
+            if let Some(oldest) = self
+                .open
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, f)| f.used)
+                .map(|(i, _)| i)
+            {
+                let file = self.open.swap_remove(oldest);
+                self.close_file(file)?;
+            }
+        }
+        let path = list_path(&self.resource, namespace);
+        let mut scrubber = self.bundle.scrubber(path, u64::MAX)?;
+        let header = serde_json::json!({
+            "kind": self.list_kind,
+            "apiVersion": self.list_api_version,
+            "metadata": {"resourceVersion": self.resource_version},
+        });
+        let mut text = serde_json::to_vec_pretty(&header).map_err(io::Error::other)?;
+        // `{ ... }` → `{ ...,\n  "items": [`
+        while text
+            .last()
+            .is_some_and(|b| *b == b'}' || b.is_ascii_whitespace())
+        {
+            text.pop();
+        }
+        text.extend_from_slice(b",\n  \"items\": [");
+        scrubber.write(&text)?;
+        self.open.push(OpenFile {
+            namespace: key,
+            scrubber,
+            items: 0,
+            used: self.tick,
+        });
+        Ok(Some(self.open.len() - 1))
+    }
+
+    /// Makes sure `namespace` has a file even when it holds no object (asked-for namespaces,
+    /// cluster-scoped kinds).
+    pub fn ensure(&mut self, namespace: Option<&str>) -> io::Result<()> {
+        self.file_for(namespace).map(|_| ())
+    }
+
+    /// Writes the file of `namespace` into the bundle, if it is open.
+    pub fn close(&mut self, namespace: Option<&str>) -> io::Result<()> {
+        if let Some(i) = self
+            .open
+            .iter()
+            .position(|f| f.namespace.as_deref() == namespace)
+        {
+            let file = self.open.swap_remove(i);
+            self.close_file(file)?;
+        }
+        Ok(())
+    }
+
+    /// Writes every open file into the bundle.
+    pub fn close_all(&mut self) -> io::Result<()> {
+        let mut open = std::mem::take(&mut self.open);
+        open.sort_by(|a, b| a.namespace.cmp(&b.namespace));
+        let mut first_error = None;
+        for file in open {
+            if let Err(e) = self.close_file(file) {
+                first_error.get_or_insert(e);
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    fn close_file(&mut self, mut file: OpenFile<'b>) -> io::Result<()> {
+        self.closed.insert(file.namespace.clone());
+        let tail: &[u8] = if file.items == 0 {
+            b"]\n}\n"
+        } else {
+            b"\n  ]\n}\n"
+        };
+        file.scrubber.write(tail)?;
+        let member = file.scrubber.finish()?;
+        let added = self.bundle.add(&[member]).inspect_err(|e| {
+            self.write_error.get_or_insert(e.to_string());
+        })?;
+        self.added.files += added.files;
+        self.added.bytes += added.bytes;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heads_count_items_and_find_the_continue_token() {
+        let body = br#"{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"7","continue":"abc","remainingItemCount":3},
+            "items":[{"metadata":{"namespace":"a","name":"p1"}},{"metadata":{"name":"p2"}}]}"#;
+        let h = page_head(body).unwrap();
+        assert_eq!(h.kind, "PodList");
+        assert_eq!(h.cont.as_deref(), Some("abc"));
+        assert_eq!(h.resource_version.as_deref(), Some("7"));
+        assert_eq!(h.items, 2);
+        assert_eq!(h.first.as_deref(), Some("a/p1"));
+        let last = page_head(br#"{"metadata":{"continue":""},"items":null}"#).unwrap();
+        assert_eq!((last.cont, last.items), (None, 0));
+        assert!(page_head(br#"{"kind":"PodList","items":[{"#).is_err());
+        assert!(page_head(b"[1]").is_err());
+    }
+
+    #[test]
+    fn items_are_visited_one_by_one() {
+        let body = br#"{"items":[{"a":1},{"b":2}],"kind":"X"}"#;
+        let mut seen = Vec::new();
+        each_item(body, &mut |v| {
+            seen.push(v);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen.len(), 2);
+        assert_eq!(seen[1]["b"], 2);
+    }
+
+    #[test]
+    fn paths_follow_the_layout() {
+        let r = |g: &str, p: &str, ns: bool| Resource {
+            group: g.into(),
+            version: "v1".into(),
+            plural: p.into(),
+            kind: "K".into(),
+            namespaced: ns,
+        };
+        assert_eq!(
+            list_path(&r("", "pods", true), Some("x")).as_str(),
+            "cluster-resources/pods/x.json"
+        );
+        assert_eq!(
+            list_path(&r("", "nodes", false), None).as_str(),
+            "cluster-resources/nodes.json"
+        );
+        assert_eq!(
+            list_path(&r("events.k8s.io", "events", true), Some("x")).as_str(),
+            "cluster-resources/custom-resources/events.events.k8s.io/x.json"
+        );
+        assert_eq!(
+            list_path(&r("x.io", "widgets", false), Some("ignored")).as_str(),
+            "cluster-resources/custom-resources/widgets.x.io.json"
+        );
+        assert_eq!(dir_name(&r("", "persistentvolumeclaims", true)), "pvcs");
+        assert_eq!(dir_name(&r("x.io", "widgets", true)), "widgets.x.io");
+    }
+}
