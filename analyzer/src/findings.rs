@@ -93,6 +93,11 @@ impl Findings {
         })
     }
 
+    /// The findings so far, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &Finding> {
+        self.by_problem.values()
+    }
+
     /// The findings, most severe first, then by category and subject.
     pub fn into_sorted(self) -> Vec<Finding> {
         let mut all: Vec<Finding> = self.by_problem.into_values().collect();

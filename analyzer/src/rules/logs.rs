@@ -120,6 +120,9 @@ pub fn check(facts: &Facts, catalog: &Catalog, out: &mut Findings) {
         }
     }
     for ((_, subject), g) in gathered {
+        if pods_say_it_better(out, g.rule.category, &subject) {
+            continue;
+        }
         let (scan, hits) = g.lead;
         let r = g.rule;
         let mut draft = Draft::of(&r.id, r.category, r.severity, &r.remediation, subject)
@@ -138,6 +141,23 @@ pub fn check(facts: &Facts, catalog: &Catalog, out: &mut Findings) {
             out.suppress(&rule.id, vague);
         }
     }
+}
+
+/// A node-level log finding ("image pulls failing on w1") adds nothing when the pods on that
+/// node already have findings of the same category from their objects or events, which
+/// name the pod, the container and the reason.
+fn pods_say_it_better(
+    out: &Findings,
+    category: kbundle_format::analysis::Category,
+    subject: &Subject,
+) -> bool {
+    use kbundle_format::analysis::SubjectKind;
+    subject.kind == SubjectKind::Node
+        && out.iter().any(|f| {
+            f.category == category
+                && f.subject.kind == SubjectKind::Pod
+                && f.subject.node.as_deref() == Some(subject.name.as_str())
+        })
 }
 
 fn timeline_source(kind: LogKind) -> TimelineSource {

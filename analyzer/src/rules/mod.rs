@@ -114,6 +114,9 @@ pub const SUPPRESSIONS: &[(&str, &str)] = &[
     // A restarting etcd or API server is a control-plane problem first.
     ("control-plane.unhealthy", "pod.crash-loop"),
     ("control-plane.unhealthy", "event.crash-loop"),
+    ("control-plane.unhealthy", "event.probe-failure"),
+    // A crash-looping container fails its probes too: the crash is the problem.
+    ("pod.crash-loop", "event.probe-failure"),
 ];
 
 /// Human words for a duration: `3d 4h`, `2h 5m`, `40s`.
