@@ -428,21 +428,14 @@ impl<'b> ListFiles<'b> {
         }
         let path = list_path(&self.resource, namespace);
         let mut scrubber = self.bundle.scrubber(path, u64::MAX)?;
-        let header = serde_json::json!({
-            "kind": self.list_kind,
-            "apiVersion": self.list_api_version,
-            "metadata": {"resourceVersion": self.resource_version},
-        });
-        let mut text = serde_json::to_vec_pretty(&header).map_err(io::Error::other)?;
-        // `{ ... }` → `{ ...,\n  "items": [`
-        while text
-            .last()
-            .is_some_and(|b| *b == b'}' || b.is_ascii_whitespace())
-        {
-            text.pop();
-        }
-        text.extend_from_slice(b",\n  \"items\": [");
-        scrubber.write(&text)?;
+        let quote = |v: &str| Value::String(v.to_string()).to_string();
+        let text = format!(
+            "{{\n  \"kind\": {},\n  \"apiVersion\": {},\n  \"metadata\": {{\n    \"resourceVersion\": {}\n  }},\n  \"items\": [",
+            quote(&self.list_kind),
+            quote(&self.list_api_version),
+            quote(&self.resource_version),
+        );
+        scrubber.write(text.as_bytes())?;
         self.open.push(OpenFile {
             namespace: key,
             scrubber,
@@ -508,6 +501,7 @@ impl<'b> ListFiles<'b> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::Observer;
 
     #[test]
     fn heads_count_items_and_find_the_continue_token() {
@@ -536,6 +530,102 @@ mod tests {
         .unwrap();
         assert_eq!(seen.len(), 2);
         assert_eq!(seen[1]["b"], 2);
+    }
+
+    fn read_members(path: &std::path::Path) -> BTreeMap<String, Value> {
+        use std::io::Read;
+        let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(
+            std::fs::File::open(path).unwrap(),
+        ));
+        let mut out = BTreeMap::new();
+        for e in ar.entries().unwrap() {
+            let mut e = e.unwrap();
+            let name = e.path().unwrap().to_string_lossy().into_owned();
+            if name.ends_with(".json") && !name.ends_with("manifest.json") {
+                let mut text = String::new();
+                e.read_to_string(&mut text).unwrap();
+                let v: Value = serde_json::from_str(&text)
+                    .unwrap_or_else(|err| panic!("{name}: {err}\n{text}"));
+                out.insert(name.split_once('/').unwrap().1.to_string(), v);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn pages_become_one_valid_list_per_namespace() {
+        use crate::archive::{BundleWriter, Format};
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("b.tar.gz");
+        let w = BundleWriter::create(&target, Format::TarGz, "b", jiff::Timestamp::now()).unwrap();
+        let bundle = Bundle::new(w, crate::redact::Redactor::builtin(), None);
+        let counters = Counters::default();
+        let secrets = Resource {
+            group: String::new(),
+            version: "v1".into(),
+            plural: "secrets".into(),
+            kind: "Secret".into(),
+            namespaced: true,
+        };
+        let mut files = ListFiles::new(&bundle, &secrets, Observer::Nothing, &counters);
+        let page1 = br#"{"kind":"SecretList","apiVersion":"v1","metadata":{"resourceVersion":"9","continue":"x"},"items":[
+            {"metadata":{"namespace":"a","name":"s1","managedFields":[{"manager":"m"}]},"type":"Opaque","data":{"k":"c2VjcmV0"}},
+            {"metadata":{"namespace":"b","name":"s2"},"data":{}}]}"#;
+        let page2 = br#"{"kind":"SecretList","apiVersion":"v1","metadata":{"resourceVersion":"9"},"items":[
+            {"metadata":{"namespace":"b","name":"s3"}},
+            {"metadata":{"namespace":"c","name":"s4"}}]}"#;
+        for page in [&page1[..], &page2[..]] {
+            let head = page_head(page).unwrap();
+            files.write_page(page, &head).unwrap();
+        }
+        files.ensure(Some("empty")).unwrap();
+        files.close_all().unwrap();
+        assert_eq!(files.objects, 4);
+        assert_eq!(counters.objects.load(Ordering::Relaxed), 4);
+        assert_eq!(files.added.files, 4);
+        bundle.finish("now", false, Value::Null).unwrap();
+        let members = read_members(&target);
+        let a = &members["cluster-resources/secrets/a.json"];
+        assert_eq!(a["kind"], "SecretList");
+        assert_eq!(a["metadata"]["resourceVersion"], "9");
+        assert_eq!(a["items"][0]["kind"], "Secret");
+        assert_eq!(a["items"][0]["data"]["k"], "");
+        assert!(a["items"][0]["metadata"].get("managedFields").is_none());
+        let b = &members["cluster-resources/secrets/b.json"];
+        assert_eq!(b["items"].as_array().unwrap().len(), 2);
+        let empty = &members["cluster-resources/secrets/empty.json"];
+        assert_eq!(empty["items"], serde_json::json!([]));
+        assert!(!members.values().any(|v| v.to_string().contains("c2VjcmV0")));
+    }
+
+    #[test]
+    fn a_namespace_that_comes_back_after_its_file_was_written_is_counted() {
+        use crate::archive::{BundleWriter, Format};
+        let dir = tempfile::tempdir().unwrap();
+        let w = BundleWriter::create(&dir.path().join("b.tar.gz"), Format::TarGz, "b", jiff::Timestamp::now())
+            .unwrap();
+        let bundle = Bundle::new(w, crate::redact::Redactor::builtin(), None);
+        let counters = Counters::default();
+        let pods = Resource {
+            group: String::new(),
+            version: "v1".into(),
+            plural: "pods".into(),
+            kind: "Pod".into(),
+            namespaced: true,
+        };
+        let mut files = ListFiles::new(&bundle, &pods, Observer::Nothing, &counters);
+        let mut items = Vec::new();
+        for i in 0..(MAX_OPEN + 1) {
+            items.push(format!(r#"{{"metadata":{{"namespace":"ns{i:03}","name":"p"}}}}"#));
+        }
+        // ns000 again, after MAX_OPEN newer namespaces pushed its file out.
+        items.push(r#"{"metadata":{"namespace":"ns000","name":"q"}}"#.to_string());
+        let page = format!(r#"{{"items":[{}]}}"#, items.join(","));
+        let head = page_head(page.as_bytes()).unwrap();
+        files.write_page(page.as_bytes(), &head).unwrap();
+        files.close_all().unwrap();
+        assert_eq!(files.objects, MAX_OPEN as u64 + 1);
+        assert_eq!(files.out_of_order.get("ns000"), Some(&1));
     }
 
     #[test]

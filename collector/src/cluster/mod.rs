@@ -186,6 +186,8 @@ impl Cluster {
             Ok(t) => t,
             Err(why) => return unreachable(bundle, &started, None, None, why),
         };
+        // kube's client spawns its connection tasks: it must be made inside the runtime.
+        let entered = self.runtime.enter();
         let api = match Api::new(&target, &self.options.api, interrupt.clone()) {
             Ok(a) => a,
             Err(why) => {
@@ -198,6 +200,7 @@ impl Cluster {
                 )
             }
         };
+        drop(entered);
         let counters = Counters::default();
         let runtime = self.runtime;
         let options = self.options;
