@@ -20,7 +20,9 @@ fn cluster_part(name: &str) -> (tempfile::TempDir, PathBuf) {
         .path();
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join(top.file_name().unwrap());
-    copy_tree(&top, &dest, &|rel: &Path| !rel.starts_with("host-collectors"));
+    copy_tree(&top, &dest, &|rel: &Path| {
+        !rel.starts_with("host-collectors")
+    });
     (dir, dest)
 }
 
@@ -62,7 +64,11 @@ fn findings(path: &Path) -> BTreeSet<String> {
         .iter()
         // Gaps describe how a collection went, which differs by design: the served bundle
         // answers everything the original holds.
-        .filter(|f| !format!("{:?}", f.category).to_lowercase().contains("collection"))
+        .filter(|f| {
+            !format!("{:?}", f.category)
+                .to_lowercase()
+                .contains("collection")
+        })
         .map(key)
         .collect()
 }
@@ -78,7 +84,10 @@ fn round_trip(name: &str, archive: &str) {
     let manifest = collected.manifest();
     let cluster = manifest.cluster.clone().expect("manifest.cluster");
     assert!(cluster.reachable, "{cluster:?}");
-    assert_eq!(cluster.server.as_deref(), Some(served.server.url().as_str()));
+    assert_eq!(
+        cluster.server.as_deref(),
+        Some(served.server.url().as_str())
+    );
 
     // Same objects, kind by kind and namespace by namespace.
     let (_src_dir, original) = cluster_part(name);

@@ -571,7 +571,8 @@ mod tests {
         let page1 = br#"{"kind":"SecretList","apiVersion":"v1","metadata":{"resourceVersion":"9","continue":"x"},"items":[
             {"metadata":{"namespace":"a","name":"s1","managedFields":[{"manager":"m"}]},"type":"Opaque","data":{"k":"c2VjcmV0"}},
             {"metadata":{"namespace":"b","name":"s2"},"data":{}}]}"#;
-        let page2 = br#"{"kind":"SecretList","apiVersion":"v1","metadata":{"resourceVersion":"9"},"items":[
+        let page2 =
+            br#"{"kind":"SecretList","apiVersion":"v1","metadata":{"resourceVersion":"9"},"items":[
             {"metadata":{"namespace":"b","name":"s3"}},
             {"metadata":{"namespace":"c","name":"s4"}}]}"#;
         for page in [&page1[..], &page2[..]] {
@@ -602,8 +603,13 @@ mod tests {
     fn a_namespace_that_comes_back_after_its_file_was_written_is_counted() {
         use crate::archive::{BundleWriter, Format};
         let dir = tempfile::tempdir().unwrap();
-        let w = BundleWriter::create(&dir.path().join("b.tar.gz"), Format::TarGz, "b", jiff::Timestamp::now())
-            .unwrap();
+        let w = BundleWriter::create(
+            &dir.path().join("b.tar.gz"),
+            Format::TarGz,
+            "b",
+            jiff::Timestamp::now(),
+        )
+        .unwrap();
         let bundle = Bundle::new(w, crate::redact::Redactor::builtin(), None);
         let counters = Counters::default();
         let pods = Resource {
@@ -616,7 +622,9 @@ mod tests {
         let mut files = ListFiles::new(&bundle, &pods, Observer::Nothing, &counters);
         let mut items = Vec::new();
         for i in 0..(MAX_OPEN + 1) {
-            items.push(format!(r#"{{"metadata":{{"namespace":"ns{i:03}","name":"p"}}}}"#));
+            items.push(format!(
+                r#"{{"metadata":{{"namespace":"ns{i:03}","name":"p"}}}}"#
+            ));
         }
         // ns000 again, after MAX_OPEN newer namespaces pushed its file out.
         items.push(r#"{"metadata":{"namespace":"ns000","name":"q"}}"#.to_string());

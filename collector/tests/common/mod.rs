@@ -309,7 +309,9 @@ pub fn objects(members: &[Member]) -> std::collections::BTreeSet<(String, String
             continue;
         };
         let dir = match kbundle_format::layout::classify(&path) {
-            kbundle_format::layout::Member::List { dir, yaml: false, .. } => dir.to_string(),
+            kbundle_format::layout::Member::List {
+                dir, yaml: false, ..
+            } => dir.to_string(),
             kbundle_format::layout::Member::CustomResources {
                 resource,
                 yaml: false,
