@@ -4,7 +4,10 @@
 
 mod common;
 
-use common::{collect_api, fixture, objects, read_with_analyzer, serve, Bundle};
+use common::{
+    collect_api, fixture, objects, read_with_analyzer, record_requests, serve, write_kubeconfig,
+    Bundle,
+};
 use kbundle_format::analysis::Finding;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -75,8 +78,11 @@ fn findings(path: &Path) -> BTreeSet<String> {
 
 fn round_trip(name: &str, archive: &str) {
     let served = serve(&fixture(archive), &[]);
+    // Through a relay that notes every request line.
+    let recorder = record_requests(served.server.addr());
+    let kubeconfig = write_kubeconfig(served.dir.path(), &recorder.url);
     let out = served.dir.path().join("collected.tar.gz");
-    let output = collect_api(&served.kubeconfig, &out, &["--quiet"]);
+    let output = collect_api(&kubeconfig, &out, &["--quiet"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     let collected = Bundle::read(&out);
@@ -84,10 +90,16 @@ fn round_trip(name: &str, archive: &str) {
     let manifest = collected.manifest();
     let cluster = manifest.cluster.clone().expect("manifest.cluster");
     assert!(cluster.reachable, "{cluster:?}");
-    assert_eq!(
-        cluster.server.as_deref(),
-        Some(served.server.url().as_str())
-    );
+    assert_eq!(cluster.server.as_deref(), Some(recorder.url.as_str()));
+
+    // Read-only: GET and nothing else, and no watch.
+    let lines = recorder.lines.lock().unwrap().clone();
+    assert!(lines.len() > 50, "{lines:?}");
+    let other: Vec<&String> = lines
+        .iter()
+        .filter(|l| !l.starts_with("GET ") || l.contains("watch="))
+        .collect();
+    assert!(other.is_empty(), "not a plain GET: {other:?}");
 
     // Same objects, kind by kind and namespace by namespace.
     let (_src_dir, original) = cluster_part(name);

@@ -342,3 +342,64 @@ pub fn objects(members: &[Member]) -> std::collections::BTreeSet<(String, String
     }
     out
 }
+
+/// A TCP relay in front of a server that notes every HTTP request line passing through, so a
+/// test can see which methods a client used.
+pub struct Recorder {
+    pub url: String,
+    pub lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+/// Starts a [`Recorder`] relaying to `upstream` (`host:port`).
+pub fn record_requests(upstream: std::net::SocketAddr) -> Recorder {
+    use std::io::Write;
+    use std::net::{TcpListener, TcpStream};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = std::sync::Arc::clone(&lines);
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut client) = conn else { break };
+            let Ok(mut server) = TcpStream::connect(upstream) else {
+                continue;
+            };
+            let (Ok(mut client_r), Ok(mut server_w)) = (client.try_clone(), server.try_clone())
+            else {
+                continue;
+            };
+            let seen = std::sync::Arc::clone(&seen);
+            std::thread::spawn(move || {
+                let request_line = regex::Regex::new(r"^[A-Z]+ /\S* HTTP/1\.[01]\r?$").unwrap();
+                let mut buf = [0u8; 16 * 1024];
+                let mut line = Vec::new();
+                loop {
+                    let n = match client_r.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => n,
+                    };
+                    for &b in &buf[..n] {
+                        if b == b'\n' {
+                            let text = String::from_utf8_lossy(&line).into_owned();
+                            if request_line.is_match(&text) {
+                                seen.lock().unwrap().push(text.trim_end().to_string());
+                            }
+                            line.clear();
+                        } else if line.len() < 8192 {
+                            line.push(b);
+                        }
+                    }
+                    if server_w.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+                let _ = server_w.shutdown(std::net::Shutdown::Write);
+            });
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut server, &mut client);
+                let _ = client.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    Recorder { url, lines }
+}
