@@ -330,7 +330,7 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 /// A span in systemd's syntax (journalctl --since=-<span>), in the largest exact unit.
 fn systemd_span(secs: u64) -> String {
     for (unit, size) in [("d", 86_400), ("h", 3600), ("min", 60)] {
-        if secs >= size && secs % size == 0 {
+        if secs >= size && secs.is_multiple_of(size) {
             return format!("{}{unit}", secs / size);
         }
     }

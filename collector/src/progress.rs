@@ -132,7 +132,7 @@ impl Progress {
             (Some(bar), _) => bar.inc(1),
             (None, ProgressMode::Lines) => {
                 let tenth = (total / 10).max(1);
-                if done % tenth == 0 || done == total {
+                if done.is_multiple_of(tenth) || done == total {
                     self.line(&format!("{name}: [{done}/{total}]"));
                 }
             }

@@ -81,7 +81,7 @@ mod tests {
 
     #[test]
     fn jobs_borrow_from_the_scope_and_return_results() {
-        let data = vec![1, 2, 3];
+        let data = [1, 2, 3];
         let rt = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();

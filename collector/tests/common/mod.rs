@@ -358,6 +358,7 @@ pub fn record_requests(upstream: std::net::SocketAddr) -> Recorder {
     let url = format!("http://{}", listener.local_addr().unwrap());
     let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = std::sync::Arc::clone(&lines);
+    let request_line = regex::Regex::new(r"^[A-Z]+ /\S* HTTP/1\.[01]\r?$").unwrap();
     std::thread::spawn(move || {
         for conn in listener.incoming() {
             let Ok(mut client) = conn else { break };
@@ -369,8 +370,8 @@ pub fn record_requests(upstream: std::net::SocketAddr) -> Recorder {
                 continue;
             };
             let seen = std::sync::Arc::clone(&seen);
+            let request_line = request_line.clone();
             std::thread::spawn(move || {
-                let request_line = regex::Regex::new(r"^[A-Z]+ /\S* HTTP/1\.[01]\r?$").unwrap();
                 let mut buf = [0u8; 16 * 1024];
                 let mut line = Vec::new();
                 loop {
