@@ -23,7 +23,8 @@ WORK=${WORK:-/tmp/kbundle-collect-scale}
 TARGET=${CARGO_TARGET_DIR:-target}/release
 mkdir -p "$WORK"
 
-cargo build --release -q -p kbundle-bench --bin gen-bundle -p kbundle-analyzer -p kbundle-collector
+cargo build --release -q -p kbundle-bench --bin gen-bundle
+cargo build --release -q -p kbundle-analyzer -p kbundle-collector --bins
 
 BUNDLE="$WORK/cluster-n$NODES-p$PODS-e$EVENTS.tar.gz"
 if [ ! -f "$BUNDLE" ]; then

@@ -146,7 +146,13 @@ pub fn node_name(n: usize) -> String {
 
 /// An `EventList` for a namespace: Normal events for some pods, Warnings for the failing ones,
 /// then routine Normal events (Scheduled, Pulled, Created, Started) until there are `at_least`.
-pub fn event_list(out: &mut Vec<u8>, rng: &mut Rng, namespace: &str, pods: &[Pod], at_least: usize) {
+pub fn event_list(
+    out: &mut Vec<u8>,
+    rng: &mut Rng,
+    namespace: &str,
+    pods: &[Pod],
+    at_least: usize,
+) {
     out.extend_from_slice(br#"{"kind":"EventList","apiVersion":"v1","metadata":{"resourceVersion":"48213377"},"items":["#);
     let mut first = true;
     let mut written = 0usize;

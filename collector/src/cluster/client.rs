@@ -561,6 +561,49 @@ mod tests {
         );
     }
 
+    fn settings(kubeconfig: Option<PathBuf>, context: Option<&str>) -> ApiSettings {
+        ApiSettings {
+            kubeconfig,
+            context: context.map(str::to_string),
+            qps: 5.0,
+            burst: 10,
+            request_timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(2),
+        }
+    }
+
+    #[test]
+    fn the_kubeconfig_names_server_context_and_cluster() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        std::fs::write(
+            &path,
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: prod-eu1\n  cluster:\n    server: https://10.0.0.1:6443\n    insecure-skip-tls-verify: true\n- name: lab\n  cluster:\n    server: http://127.0.0.1:9\ncontexts:\n- name: prod\n  context:\n    cluster: prod-eu1\n    user: u\n- name: lab\n  context:\n    cluster: lab\n    user: u\ncurrent-context: prod\nusers:\n- name: u\n  user:\n    token: abc\n",
+        )
+        .unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let t = rt
+            .block_on(resolve(&settings(Some(path.clone()), None)))
+            .unwrap();
+        assert_eq!(t.server, "https://10.0.0.1:6443");
+        assert_eq!(t.context.as_deref(), Some("prod"));
+        assert_eq!(t.cluster.as_deref(), Some("prod-eu1"));
+        assert_eq!(t.config.connect_timeout, Some(Duration::from_secs(2)));
+        assert!(!t.config.default_retry);
+        let lab = rt
+            .block_on(resolve(&settings(Some(path.clone()), Some("lab"))))
+            .unwrap();
+        assert_eq!(lab.server, "http://127.0.0.1:9");
+        assert_eq!(lab.cluster.as_deref(), Some("lab"));
+        let missing = rt.block_on(resolve(&settings(Some(path.clone()), Some("nope"))));
+        assert!(missing.is_err());
+        let absent = rt.block_on(resolve(&settings(Some(dir.path().join("none")), None)));
+        assert!(absent.err().unwrap().contains("none"));
+    }
+
     #[test]
     fn status_bodies_give_their_message() {
         let body = br#"{"kind":"Status","apiVersion":"v1","status":"Failure","message":"pods is forbidden: User \"x\" cannot list resource \"pods\"","reason":"Forbidden","code":403}"#;

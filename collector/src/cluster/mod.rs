@@ -205,7 +205,12 @@ impl Cluster {
         let runtime = self.runtime;
         let options = self.options;
         let warned = WarnedPods::default();
-        let index = PodIndex::new(options.big_cluster_pods, options.all_logs, &warned);
+        let since = options.logs.since_secs.and_then(|s| {
+            jiff::Timestamp::now()
+                .checked_sub(jiff::SignedDuration::from_secs(i64::try_from(s).ok()?))
+                .ok()
+        });
+        let index = PodIndex::new(options.big_cluster_pods, options.all_logs, since, &warned);
         let names = Mutex::new(Vec::new());
         let mut summary = std::thread::scope(|scope| {
             let workers = Workers::start(scope, 2);
@@ -427,7 +432,7 @@ async fn run<'s>(
             "big cluster ({} pods, more than --big-cluster-pods {}): logs of kube-system and of pods not Running and Ready, restarted or named in a Warning event only; {skipped} healthy pods' logs not fetched (--all-logs fetches them)",
             selection.total, options.big_cluster_pods
         );
-        ctx.progress.note(&format!("kbundle-collect: {why}"));
+        ctx.progress.note(&why);
         ctx.bundle.record(Started::now().row(
             &format!("{}/pods/logs (healthy pods)", layout::CLUSTER_RESOURCES),
             None,
@@ -498,7 +503,7 @@ async fn add_warned(ctx: &Context<'_, '_>, pods: &mut Vec<PodRecord>, warned: &W
     .await;
     for body in fetched.into_iter().flatten() {
         if let Ok(pod) = serde_json::from_slice::<Value>(&body) {
-            if let Some(record) = PodRecord::from_pod(&pod, true) {
+            if let Some(record) = PodRecord::from_pod(&pod, true, None) {
                 pods.push(record);
             }
         }

@@ -28,14 +28,20 @@ pub struct PodRecord {
 pub struct ContainerLogs {
     /// Container name.
     pub name: String,
-    /// It restarted: the previous instance's log exists too.
+    /// It restarted within `--since`: the previous instance's log is wanted too.
     pub previous: bool,
 }
 
 impl PodRecord {
     /// Reads a pod object. Containers that never started (no status, or waiting without a
-    /// restart) are left out: they have no log to fetch.
-    pub fn from_pod(pod: &Value, warned: bool) -> Option<PodRecord> {
+    /// restart) are left out: they have no log to fetch. A restart counts (for the selection
+    /// and for the previous log) when the last instance ended after `since` (or at an
+    /// unknown time): an older one has no log within `--since` anyway.
+    pub fn from_pod(
+        pod: &Value,
+        warned: bool,
+        since: Option<jiff::Timestamp>,
+    ) -> Option<PodRecord> {
         let meta = pod.get("metadata")?;
         let namespace = meta.get("namespace")?.as_str()?.to_string();
         let name = meta.get("name")?.as_str()?.to_string();
@@ -87,10 +93,19 @@ impl PodRecord {
                 if !ran {
                     continue;
                 }
-                restarted |= restarts > 0;
+                let ended = status
+                    .pointer("/lastState/terminated/finishedAt")
+                    .and_then(Value::as_str)
+                    .and_then(|t| t.parse::<jiff::Timestamp>().ok());
+                let recent = match (since, ended) {
+                    (Some(since), Some(ended)) => ended >= since,
+                    _ => true,
+                };
+                let previous = restarts > 0 && recent;
+                restarted |= previous;
                 containers.push(ContainerLogs {
                     name: cname.to_string(),
-                    previous: restarts > 0,
+                    previous,
                 });
             }
         }
@@ -131,6 +146,7 @@ impl PodRecord {
 /// The pods whose logs may be fetched, filled while pods are listed.
 pub struct PodIndex<'w> {
     threshold: u64,
+    since: Option<jiff::Timestamp>,
     all_logs: bool,
     warned: &'w WarnedPods,
     inner: Mutex<Inner>,
@@ -154,10 +170,17 @@ pub struct Selection {
 }
 
 impl<'w> PodIndex<'w> {
-    /// An index that keeps every pod up to `threshold` pods (all of them with `all_logs`).
-    pub fn new(threshold: u64, all_logs: bool, warned: &'w WarnedPods) -> Self {
+    /// An index that keeps every pod up to `threshold` pods (all of them with `all_logs`);
+    /// restarts that ended before `since` do not count.
+    pub fn new(
+        threshold: u64,
+        all_logs: bool,
+        since: Option<jiff::Timestamp>,
+        warned: &'w WarnedPods,
+    ) -> Self {
         PodIndex {
             threshold,
+            since,
             all_logs,
             warned,
             inner: Mutex::new(Inner::default()),
@@ -173,7 +196,7 @@ impl<'w> PodIndex<'w> {
             (Some(ns), Some(name)) => self.warned.contains(ns, name),
             _ => false,
         };
-        let Some(record) = PodRecord::from_pod(pod, warned) else {
+        let Some(record) = PodRecord::from_pod(pod, warned, self.since) else {
             return;
         };
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
@@ -224,7 +247,8 @@ mod tests {
                 "conditions": [{"type": "Ready", "status": if ready {"True"} else {"False"}}],
                 "initContainerStatuses": [{"name": "init", "restartCount": 0, "state": {"terminated": {"exitCode": 0}}}],
                 "containerStatuses": [
-                    {"name": "app", "restartCount": restarts, "state": {"running": {}}},
+                    {"name": "app", "restartCount": restarts, "state": {"running": {}},
+                     "lastState": {"terminated": {"finishedAt": "2026-11-27T09:00:00Z"}}},
                     {"name": "side", "restartCount": 0, "state": {"waiting": {"reason": "ContainerCreating"}}}],
                 "ephemeralContainerStatuses": [{"name": "debug", "restartCount": 0, "state": {"running": {}}}]}
         })
@@ -232,7 +256,7 @@ mod tests {
 
     #[test]
     fn records_name_containers_that_ran() {
-        let r = PodRecord::from_pod(&pod("a", "p", "Running", true, 2), false).unwrap();
+        let r = PodRecord::from_pod(&pod("a", "p", "Running", true, 2), false, None).unwrap();
         let names: Vec<(&str, bool)> = r
             .containers
             .iter()
@@ -241,13 +265,22 @@ mod tests {
         assert_eq!(names, [("init", false), ("app", true), ("debug", false)]);
         assert_eq!(r.reason, Some("restarted"));
         assert_eq!(r.node.as_deref(), Some("w1"));
-        let healthy = PodRecord::from_pod(&pod("a", "p", "Running", true, 0), false).unwrap();
+        let before: jiff::Timestamp = "2026-11-27T08:00:00Z".parse().unwrap();
+        let after: jiff::Timestamp = "2026-11-27T09:30:00Z".parse().unwrap();
+        let recent = PodRecord::from_pod(&pod("a", "p", "Running", true, 2), false, Some(before));
+        assert_eq!(recent.unwrap().reason, Some("restarted"));
+        let old =
+            PodRecord::from_pod(&pod("a", "p", "Running", true, 2), false, Some(after)).unwrap();
+        assert_eq!(old.reason, None);
+        assert!(old.containers.iter().all(|c| !c.previous));
+        let healthy = PodRecord::from_pod(&pod("a", "p", "Running", true, 0), false, None).unwrap();
         assert_eq!(healthy.reason, None);
-        let done = PodRecord::from_pod(&pod("a", "p", "Succeeded", false, 0), false).unwrap();
+        let done = PodRecord::from_pod(&pod("a", "p", "Succeeded", false, 0), false, None).unwrap();
         assert_eq!(done.reason, None);
-        let pending = PodRecord::from_pod(&pod("a", "p", "Pending", false, 0), false).unwrap();
+        let pending =
+            PodRecord::from_pod(&pod("a", "p", "Pending", false, 0), false, None).unwrap();
         assert_eq!(pending.reason, Some("not running and ready"));
-        let warned = PodRecord::from_pod(&pod("a", "p", "Running", true, 0), true).unwrap();
+        let warned = PodRecord::from_pod(&pod("a", "p", "Running", true, 0), true, None).unwrap();
         assert_eq!(warned.reason, Some("named in a Warning event"));
     }
 
@@ -255,7 +288,7 @@ mod tests {
     fn a_big_cluster_keeps_the_unhealthy_only() {
         let warned = WarnedPods::default();
         warned.observe(&json!({"type": "Warning", "involvedObject": {"kind": "Pod", "namespace": "a", "name": "w"}}));
-        let index = PodIndex::new(3, false, &warned);
+        let index = PodIndex::new(3, false, None, &warned);
         for i in 0..10 {
             index.observe(&pod("a", &format!("ok{i}"), "Running", true, 0));
         }
@@ -268,7 +301,7 @@ mod tests {
         let names: Vec<&str> = s.pods.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["w", "crash", "dns"]);
 
-        let small = PodIndex::new(3, false, &warned);
+        let small = PodIndex::new(3, false, None, &warned);
         small.observe(&pod("a", "ok", "Running", true, 0));
         small.observe(&pod("a", "crash", "Running", false, 7));
         let s = small.finish();
@@ -276,7 +309,7 @@ mod tests {
         assert_eq!(s.pods[0].name, "crash");
         assert_eq!(s.pods.len(), 2);
 
-        let all = PodIndex::new(1, true, &warned);
+        let all = PodIndex::new(1, true, None, &warned);
         for i in 0..5 {
             all.observe(&pod("a", &format!("ok{i}"), "Running", true, 0));
         }
