@@ -229,3 +229,38 @@ fn a_list_that_pages_forever_is_stopped() {
     assert_eq!(names, unique);
     assert_eq!(row(m, "cluster-resources/pods").status, CollectorStatus::Ok);
 }
+
+#[test]
+fn sigterm_while_the_server_throttles_still_leaves_a_valid_bundle() {
+    // Every request answered 429 with Retry-After: 30: the collector sits waiting.
+    let served = serve(&fixture("broken-cluster.tar.gz"), &["throttle=1:30"]);
+    let out = served.dir.path().join("stopped.tar.gz");
+    let home = tempfile::tempdir().unwrap();
+    let mut child = collector()
+        .args(["--no-host", "--kubeconfig"])
+        .arg(&served.kubeconfig)
+        .arg("-o")
+        .arg(&out)
+        .args(FAST)
+        .env_remove("KUBECONFIG")
+        .env("HOME", home.path())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    let started = Instant::now();
+    // SAFETY: signalling our own child by its pid.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    let bundle = Bundle::read(&out);
+    bundle.check_manifest_files();
+    let m = bundle.manifest();
+    assert!(m.interrupted);
+}
