@@ -7,7 +7,8 @@
 
 use super::client::{ApiError, Retry};
 use super::discovery::{escape, Resource};
-use super::lists::{self, ListFiles, PageHead, PAGE};
+use super::lists::{self, ListFiles, PAGE};
+use super::pages::{self, PageHead};
 use super::{Context, Observer};
 use crate::bundle::{Added, Started};
 use bytes::Bytes;
@@ -250,7 +251,7 @@ async fn page(ctx: &Context<'_, '_>, path: &str, cont: Option<&str>) -> Result<P
     let mut last = String::new();
     for _ in 0..2 {
         let body = ctx.api.get(&url, Retry::Full).await.map_err(Stop::Api)?;
-        match lists::page_head(&body) {
+        match pages::page_head(&body) {
             Ok(head) => return Ok(Page { body, head }),
             Err(e) => last = e,
         }

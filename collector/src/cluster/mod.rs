@@ -1,11 +1,11 @@
 //! The cluster part: everything the Kubernetes API tells, read with `GET` only, into the
 //! `cluster-info/` and `cluster-resources/` parts of the bundle.
 //!
-//! In order: [`client`] finds the server and makes every request (rate limit, deadlines,
-//! retries); `GET /version` tells within the connect timeout whether the server is there
+//! In order: [`client`] finds the server and makes every request (deadlines, retries, the
+//! [`ratelimit`]); `GET /version` tells within the connect timeout whether the server is there
 //! (when it is not, the manifest says why and the node part's bundle is still written);
-//! [`discovery`] finds every resource; [`kinds`] lists each one through [`lists`] (paged,
-//! streamed into the bundle; Secrets via [`secrets`]); [`events`] and [`pods`] note, on
+//! [`discovery`] finds every resource; [`kinds`] lists each one through [`pages`] and
+//! [`lists`] (paged, streamed into the bundle; Secrets via [`secrets`]); [`events`] and [`pods`] note, on
 //! the way past, which pods' logs to fetch; [`logs`] fetches them. Network waits run on a
 //! small tokio runtime, decoding and compression on [`workers`] threads.
 
@@ -15,7 +15,9 @@ pub mod events;
 pub mod kinds;
 pub mod lists;
 pub mod logs;
+pub mod pages;
 pub mod pods;
+pub mod ratelimit;
 pub mod secrets;
 pub mod workers;
 
