@@ -3,6 +3,11 @@
 use clap::Parser;
 use std::process::ExitCode;
 
+/// Analyzing a big bundle allocates millions of small strings: mimalloc does that at a
+/// fraction of glibc's cost.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = kbundle::cli::Cli::parse();
     match kbundle::cli::run(cli) {

@@ -122,8 +122,11 @@ pub struct Facts {
     pub bundles: Vec<BundleInfo>,
     /// Nodes.
     pub nodes: Vec<Sourced<Node>>,
-    /// Pods.
+    /// Pods a rule may care about ([`Pod::may_matter`]): the healthy majority of a big
+    /// cluster is only in `pod_summaries`.
     pub pods: Vec<Sourced<Pod>>,
+    /// Every pod, as a row of the pod table.
+    pub pod_summaries: Vec<objects::pod::PodSummary>,
     /// Events grouped by reason and object.
     pub events: EventGroups,
     /// Controllers.
@@ -177,6 +180,7 @@ impl Facts {
         self.bundles.extend(other.bundles);
         self.nodes.extend(other.nodes);
         self.pods.extend(other.pods);
+        self.pod_summaries.extend(other.pod_summaries);
         self.events.merge(other.events);
         self.workloads.extend(other.workloads);
         self.replica_set_owner.extend(other.replica_set_owner);
@@ -187,13 +191,6 @@ impl Facts {
         self.logs.extend(other.logs);
         self.collection.extend(other.collection);
         self.kinds_present.extend(other.kinds_present);
-    }
-
-    /// The pods of a node.
-    pub fn pods_on<'a>(&'a self, node: &'a str) -> impl Iterator<Item = &'a Sourced<Pod>> + 'a {
-        self.pods
-            .iter()
-            .filter(move |p| p.object.spec.node_name == node)
     }
 
     /// The workload that owns a pod: its kind and name (a ReplicaSet is followed to its

@@ -206,44 +206,71 @@ fn decode_yaml<T: DeserializeOwned>(buf: &[u8]) -> Result<Vec<T>, DecodeError> {
     }
 }
 
-/// For each value, in order, the 1-based line where `"<field>": "<value>"` (JSON) or
-/// `<field>: <value>` (YAML) next occurs; objects come in file order, so one forward pass
-/// finds them all.
+/// For each value, in order, the 1-based line where `"<field>": "<value>"` (JSON, spaced or
+/// compact) or `<field>: <value>` (YAML) occurs. Objects come in file order, so one forward
+/// pass over the occurrences of the field finds them all: the cost is linear in the member
+/// whatever the JSON's layout. A value not found (escaped, or absent) gets `None`, and the
+/// pass resynchronises on the next few values.
 pub fn locate_field<'a>(
     buf: &[u8],
     field: &str,
     values: impl Iterator<Item = &'a str>,
     yaml: bool,
 ) -> Vec<Option<u64>> {
-    let mut out = Vec::new();
-    let mut pos = 0usize;
-    let mut line = 1u64;
-    for name in values {
-        if name.is_empty() {
-            out.push(None);
+    /// How many expected values a found one may skip: objects whose name was not found.
+    const RESYNC: usize = 8;
+    let values: Vec<&str> = values.collect();
+    let mut out = vec![None; values.len()];
+    let token = if yaml {
+        format!("{field}:")
+    } else {
+        format!("\"{field}\":")
+    };
+    let (mut next, mut line, mut counted_to) = (0usize, 1u64, 0usize);
+    for at in memchr::memmem::find_iter(buf, token.as_bytes()) {
+        if next >= values.len() {
+            break;
+        }
+        let Some(value) = value_after(buf, at + token.len(), yaml) else {
             continue;
-        }
-        let found = if yaml {
-            find_from(buf, pos, format!("{field}: {name}\n").as_bytes())
-                .or_else(|| find_from(buf, pos, format!("{field}: \"{name}\"").as_bytes()))
-        } else {
-            find_from(buf, pos, format!("\"{field}\": \"{name}\"").as_bytes())
-                .or_else(|| find_from(buf, pos, format!("\"{field}\":\"{name}\"").as_bytes()))
         };
-        match found {
-            Some(at) => {
-                line += memchr::memchr_iter(b'\n', &buf[pos..at]).count() as u64;
-                pos = at;
-                out.push(Some(line));
-            }
-            None => out.push(None),
-        }
+        let window = next..values.len().min(next + RESYNC);
+        let Some(k) = window
+            .into_iter()
+            .find(|&k| !values[k].is_empty() && values[k].as_bytes() == value)
+        else {
+            continue;
+        };
+        line += memchr::memchr_iter(b'\n', &buf[counted_to..at]).count() as u64;
+        counted_to = at;
+        out[k] = Some(line);
+        next = k + 1;
     }
     out
 }
 
-fn find_from(buf: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    memchr::memmem::find(buf.get(from..)?, needle).map(|i| i + from)
+/// The scalar after a key: a JSON string's raw bytes, or a YAML plain or quoted scalar.
+fn value_after(buf: &[u8], from: usize, yaml: bool) -> Option<&[u8]> {
+    let rest = buf.get(from..)?;
+    let start = rest.iter().position(|b| *b != b' ' && *b != b'\t')?;
+    let rest = &rest[start..];
+    if yaml {
+        let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+        let v = rest[..end].strip_suffix(b"\r").unwrap_or(&rest[..end]);
+        let v = v
+            .strip_prefix(b"\"")
+            .and_then(|v| v.strip_suffix(b"\""))
+            .unwrap_or(v);
+        let v = v
+            .strip_prefix(b"'")
+            .and_then(|v| v.strip_suffix(b"'"))
+            .unwrap_or(v);
+        Some(v)
+    } else {
+        let rest = rest.strip_prefix(b"\"")?;
+        let end = memchr::memchr(b'"', rest)?;
+        Some(&rest[..end])
+    }
 }
 
 #[cfg(test)]
@@ -282,6 +309,24 @@ mod tests {
         let pods = decode_slice::<Pod>(json, false).unwrap();
         assert_eq!(pods[0].line, Some(4));
         assert_eq!(pods[1].line, Some(6));
+    }
+
+    #[test]
+    fn lines_are_found_in_compact_json_and_yaml_in_one_pass() {
+        let compact = b"{\"items\":[{\"metadata\":{\"name\":\"a\",\"ownerReferences\":[{\"name\":\"rs-1\"}]}},\n{\"metadata\":{\"name\":\"b\"}}]}";
+        let pods = decode_slice::<Pod>(compact, false).unwrap();
+        assert_eq!((pods[0].line, pods[1].line), (Some(1), Some(2)));
+        let yaml = b"items:\n- metadata:\n    name: a\n- metadata:\n    name: \"b\"\n";
+        let pods = decode_slice::<Pod>(yaml, true).unwrap();
+        assert_eq!((pods[0].line, pods[1].line), (Some(3), Some(5)));
+        // A name that is never found does not stop the next ones from being found.
+        let lines = locate_field(
+            b"\"name\": \"x\"\n\"name\": \"z\"",
+            "name",
+            ["y", "x", "z"].into_iter(),
+            false,
+        );
+        assert_eq!(lines, [None, Some(1), Some(2)]);
     }
 
     #[test]

@@ -105,18 +105,19 @@ pub struct ContainerStatus {
     pub last_state: ContainerState,
 }
 
-/// One of waiting, running or terminated.
+/// One of waiting, running or terminated. Boxed: two of the three are always empty, and
+/// 150,000 pods' statuses must stay small.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 pub struct ContainerState {
     /// Waiting: CrashLoopBackOff, ImagePullBackOff, ContainerCreating, ...
     #[serde(default)]
-    pub waiting: Option<StateDetail>,
+    pub waiting: Option<Box<StateDetail>>,
     /// Running since.
     #[serde(default)]
-    pub running: Option<StateDetail>,
+    pub running: Option<Box<StateDetail>>,
     /// Terminated: Error, OOMKilled, Completed, ...
     #[serde(default)]
-    pub terminated: Option<StateDetail>,
+    pub terminated: Option<Box<StateDetail>>,
 }
 
 /// The details of a container state (fields unused by a state are empty).
@@ -209,6 +210,89 @@ impl Pod {
     pub fn restarts(&self) -> i64 {
         self.all_container_statuses().map(|c| c.restart_count).sum()
     }
+
+    /// Whether any rule could say something about this pod. Pods that are Running and
+    /// ready with no restart, no deletion and outside kube-system are only rows of the pod
+    /// table: the analysis keeps their [`PodSummary`] and drops the object, so 150,000
+    /// healthy pods cost little memory.
+    pub fn may_matter(&self) -> bool {
+        let healthy_running = self.status.phase == "Running"
+            && self.is_ready()
+            && self.status.container_statuses.iter().all(|c| c.ready);
+        let healthy = (healthy_running || self.status.phase == "Succeeded")
+            && self.status.reason.is_empty()
+            && self.metadata.deletion_timestamp.is_none()
+            && self.all_container_statuses().all(|c| {
+                c.restart_count == 0
+                    && c.state.waiting.is_none()
+                    && c.state
+                        .terminated
+                        .as_ref()
+                        .is_none_or(|t| t.reason == "Completed")
+            });
+        !healthy || self.metadata.namespace == "kube-system" || self.is_mirror()
+    }
+
+    /// The row `kubectl get pods -o wide` would show, minus the ages (computed at display
+    /// time from the bundle's creation).
+    pub fn summary(&self) -> PodSummary {
+        let status = self.display_status();
+        // Like kubectl: init containers' restarts while initializing, else the app ones'.
+        let counted: Vec<&ContainerStatus> = if status.starts_with("Init:") {
+            self.status.init_container_statuses.iter().collect()
+        } else {
+            self.status.container_statuses.iter().collect()
+        };
+        PodSummary {
+            namespace: self.metadata.namespace.clone(),
+            name: self.metadata.name.clone(),
+            node: self.spec.node_name.clone(),
+            ready: self
+                .status
+                .container_statuses
+                .iter()
+                .filter(|c| c.ready)
+                .count() as u32,
+            containers: self
+                .spec
+                .containers
+                .len()
+                .max(self.status.container_statuses.len()) as u32,
+            status,
+            restarts: counted.iter().map(|c| c.restart_count).sum(),
+            last_restart: counted
+                .iter()
+                .filter_map(|c| c.last_state.terminated.as_ref()?.finished_at)
+                .max(),
+            created: self.metadata.creation_timestamp,
+            ip: self.status.pod_ip.clone(),
+        }
+    }
+}
+
+/// A pod as one row of the pod table: kept for every pod of the bundle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodSummary {
+    /// Namespace.
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+    /// Node, empty when not scheduled.
+    pub node: String,
+    /// Ready containers.
+    pub ready: u32,
+    /// Containers.
+    pub containers: u32,
+    /// The STATUS column.
+    pub status: String,
+    /// Restarts (of init containers while initializing).
+    pub restarts: i64,
+    /// When the last restart ended.
+    pub last_restart: Option<Timestamp>,
+    /// Creation time.
+    pub created: Option<Timestamp>,
+    /// Pod IP, empty when none.
+    pub ip: String,
 }
 
 fn non_empty<'a>(s: &'a str, fallback: &'a str) -> &'a str {

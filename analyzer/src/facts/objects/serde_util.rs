@@ -177,10 +177,10 @@ impl<'de> Deserialize<'de> for SelectedMap {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SelectedMap, A::Error> {
                 let mut kept = Vec::new();
-                while let Some(key) = map.next_key::<LenientString>()? {
-                    if is_selected_key(&key.0) {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
+                    if is_selected_key(key.as_str()) {
                         let value: LenientString = map.next_value()?;
-                        kept.push((key.0, value.0));
+                        kept.push((key.as_str().to_string(), value.0));
                     } else {
                         map.next_value::<IgnoredAny>()?;
                     }
@@ -189,6 +189,53 @@ impl<'de> Deserialize<'de> for SelectedMap {
             }
         }
         d.deserialize_option(V)
+    }
+}
+
+/// A map key, borrowed from the input when it can be: most keys are skipped, and a key
+/// that is only compared need not be allocated.
+enum Key<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl Key<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Key::Borrowed(s) => s,
+            Key::Owned(s) => s,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a map key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key::Borrowed(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key::Owned(v.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key::Owned(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Key<'de>, E> {
+                Ok(Key::Owned(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Key<'de>, E> {
+                Ok(Key::Owned(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Key<'de>, E> {
+                Ok(Key::Owned(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
