@@ -29,9 +29,8 @@ impl BundleWriter {
     pub fn create(out: &Path, top: &str, mtime: u64, level: u32) -> io::Result<Self> {
         let file = File::create(out)?;
         let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(4);
-        let compressor = std::thread::Builder::new()
-            .name("gzip".to_string())
-            .spawn(move || -> io::Result<()> {
+        let compressor = std::thread::Builder::new().name("gzip".to_string()).spawn(
+            move || -> io::Result<()> {
                 let mut gz = flate2::write::GzEncoder::new(
                     BufWriter::with_capacity(CHUNK, file),
                     flate2::Compression::new(level),
@@ -40,7 +39,8 @@ impl BundleWriter {
                     gz.write_all(&chunk)?;
                 }
                 gz.finish()?.flush()
-            })?;
+            },
+        )?;
         let mut writer = BundleWriter {
             tar: tar::Builder::new(ChunkSender {
                 buf: Vec::with_capacity(CHUNK),

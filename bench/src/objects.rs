@@ -161,7 +161,11 @@ pub fn event_list(out: &mut Vec<u8>, rng: &mut Rng, namespace: &str, pods: &[Pod
             out.push(b',');
         }
         first = false;
-        let count = if kind == "Warning" { rng.between(3, 900) } else { 1 };
+        let count = if kind == "Warning" {
+            rng.between(3, 900)
+        } else {
+            1
+        };
         let _ = write!(
             out,
             r#"{{"metadata":{{"name":"{pod_name}.{id}","namespace":"{namespace}","uid":"{uid}","resourceVersion":"{rv}","creationTimestamp":"2026-11-27T08:00:00Z"}},"involvedObject":{{"kind":"Pod","namespace":"{namespace}","name":"{pod_name}","uid":"{puid}","apiVersion":"v1","fieldPath":"spec.containers{{{app}}}"}},"reason":"{reason}","message":{message:?},"source":{{"component":"kubelet","host":"{host}"}},"firstTimestamp":"2026-11-27T08:00:00Z","lastTimestamp":"2026-11-27T09:58:12Z","count":{count},"type":"{kind}","eventTime":null,"reportingComponent":"kubelet","reportingInstance":"{host}"}}"#,

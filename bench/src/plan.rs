@@ -53,8 +53,22 @@ const LOG_MAX_BYTES: u64 = 5 << 20;
 const CREATED: &str = "2026-11-27T10:00:00Z";
 const CREATED_UNIX: u64 = 1_795_773_600;
 const APPS: &[&str] = &[
-    "api", "web", "worker", "cart", "checkout", "search", "auth", "billing", "catalog",
-    "gateway", "notifier", "scheduler", "indexer", "ledger", "media", "reports",
+    "api",
+    "web",
+    "worker",
+    "cart",
+    "checkout",
+    "search",
+    "auth",
+    "billing",
+    "catalog",
+    "gateway",
+    "notifier",
+    "scheduler",
+    "indexer",
+    "ledger",
+    "media",
+    "reports",
 ];
 const FIXED_NAMESPACES: &[&str] = &["kube-system", "default", "monitoring", "ingress-nginx"];
 
@@ -70,7 +84,11 @@ pub fn generate(options: &Options) -> io::Result<Summary> {
         })
         .collect();
     let per_ns = plan_pods(&mut rng, options.pods, &namespaces, nodes);
-    let failing_pods = per_ns.iter().flatten().filter(|p| p.failure.is_some()).count();
+    let failing_pods = per_ns
+        .iter()
+        .flatten()
+        .filter(|p| p.failure.is_some())
+        .count();
 
     let top = format!("kbundle-bench-{}", CREATED.replace(['-', ':'], ""));
     let mut bundle = BundleWriter::create(&options.out, &top, CREATED_UNIX, options.level)?;

@@ -2,6 +2,9 @@
 //! analysis format, what the JSON holds) plus the views of the facts that a page adds — the
 //! one thing every renderer is fed.
 
+pub mod checklist;
+pub mod inventory;
+
 use crate::facts::Facts;
 use kbundle_format::analysis::{
     Analysis, BundleSummary, CollectionRow, Finding, Severity, SeverityCounts, ANALYSIS_FORMAT_V1,
@@ -13,12 +16,19 @@ use kbundle_format::manifest::Tool;
 pub struct Report {
     /// Findings, timeline and collection rows (analysis format v1).
     pub analysis: Analysis,
+    /// Nodes and pods as `kubectl get -o wide` lists them.
+    pub inventory: inventory::Inventory,
+    /// The triage checklist, one row per node.
+    pub checklist: checklist::Checklist,
 }
 
 /// Builds the report of the facts.
 pub fn build(facts: &Facts) -> Report {
+    let analysis = analyze(facts);
     Report {
-        analysis: analyze(facts),
+        inventory: inventory::build(facts),
+        checklist: checklist::build(facts, &analysis),
+        analysis,
     }
 }
 
