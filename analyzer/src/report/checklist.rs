@@ -286,8 +286,9 @@ fn node_of<'a>(f: &'a Finding, pod_nodes: &HashMap<(&str, &str), &'a str>) -> Op
     None
 }
 
-/// Statuses of collection rows that mean data is missing (as [`crate::facts::CollectionIssue::is_gap`]).
-fn is_gap(status: &str) -> bool {
+/// Statuses of collection rows that mean data is missing (as
+/// [`crate::facts::CollectionIssue::is_gap`]), unlike `skipped` or `truncated`.
+pub fn is_gap(status: &str) -> bool {
     matches!(
         status,
         "error" | "timeout" | "forbidden" | "unreadable" | "interrupted"

@@ -6,7 +6,7 @@
 
 use crate::facts::objects::node::Node;
 use crate::facts::objects::pod::{ContainerStatus, Pod};
-use crate::facts::Facts;
+use crate::facts::{BundleInfo, Facts};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
@@ -15,9 +15,12 @@ const UNKNOWN: &str = "<unknown>";
 /// What kubectl prints where a value is absent.
 const NONE: &str = "<none>";
 
-/// The nodes and pods of the bundle, sorted the way kubectl sorts them.
+/// What the bundles are and hold: who collected them from which cluster, and the nodes and
+/// pods, sorted the way kubectl sorts them.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Inventory {
+    /// One per bundle read, in the order given.
+    pub sources: Vec<Source>,
     /// Node objects were in the bundle: an empty `nodes` then means none, not "not collected".
     pub nodes_collected: bool,
     /// Pod lists were in the bundle.
@@ -26,6 +29,19 @@ pub struct Inventory {
     pub nodes: Vec<NodeRow>,
     /// One row per pod, by namespace and name.
     pub pods: Vec<PodRow>,
+}
+
+/// Where a bundle came from, for the report's header.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Source {
+    /// The path given on the command line.
+    pub path: String,
+    /// The kubeconfig context (else the API server URL) the collector used, when recorded.
+    pub cluster: Option<String>,
+    /// The collector and its version (`kbundle-collect 0.1.0`), when recorded.
+    pub collector: Option<String>,
+    /// The collection was cut short: the bundle is partial.
+    pub interrupted: bool,
 }
 
 /// A row of `kubectl get nodes -o wide`, plus the conditions that are not healthy.
@@ -97,10 +113,30 @@ pub fn build(facts: &Facts) -> Inventory {
     let mut pods: Vec<PodRow> = facts.pods.iter().map(|p| pod_row(&p.object, now)).collect();
     pods.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
     Inventory {
+        sources: facts.bundles.iter().map(source).collect(),
         nodes_collected: facts.kinds_present.contains("nodes"),
         pods_collected: facts.kinds_present.contains("pods"),
         nodes,
         pods,
+    }
+}
+
+fn source(b: &BundleInfo) -> Source {
+    let m = b.manifest.as_ref();
+    let cluster = m
+        .and_then(|m| m.cluster.as_ref())
+        .and_then(|c| c.context.clone().or_else(|| c.server.clone()))
+        .filter(|c| !c.is_empty());
+    let collector = m.filter(|m| !m.tool.name.is_empty()).map(|m| {
+        format!("{} {}", m.tool.name, m.tool.version)
+            .trim_end()
+            .to_string()
+    });
+    Source {
+        path: b.path.clone(),
+        cluster,
+        collector,
+        interrupted: m.is_some_and(|m| m.interrupted),
     }
 }
 
