@@ -138,6 +138,19 @@ fn print_rules() -> Result<()> {
             r.id, r.category, r.severity, r.looks_at
         )?;
     }
+    let catalog = crate::logscan::Catalog::builtin()?;
+    for r in catalog.rules() {
+        let kinds: Vec<&str> = r.looks_at.iter().map(|k| k.as_str()).collect();
+        writeln!(
+            out,
+            "{:<36} {:<26} {:<8} logs: {} ({})",
+            r.id,
+            r.category,
+            r.severity,
+            kinds.join(", "),
+            r.file
+        )?;
+    }
     out.flush()?;
     Ok(())
 }

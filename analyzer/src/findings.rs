@@ -93,6 +93,11 @@ impl Findings {
         })
     }
 
+    /// The findings so far, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &Finding> {
+        self.by_problem.values()
+    }
+
     /// The findings, most severe first, then by category and subject.
     pub fn into_sorted(self) -> Vec<Finding> {
         let mut all: Vec<Finding> = self.by_problem.into_values().collect();
@@ -166,11 +171,28 @@ pub struct Draft {
 impl Draft {
     /// Starts a finding of `rule` about `subject`.
     pub fn new(rule: &crate::rules::Rule, subject: Subject) -> Self {
+        Draft::of(
+            rule.id,
+            rule.category,
+            rule.severity,
+            rule.remediation,
+            subject,
+        )
+    }
+
+    /// Starts a finding of a rule known only at run time (the log rules of the catalog).
+    pub fn of(
+        rule: &str,
+        category: kbundle_format::analysis::Category,
+        severity: Severity,
+        remediation: &str,
+        subject: Subject,
+    ) -> Self {
         Draft {
             finding: Finding {
-                rule: rule.id.to_string(),
-                category: rule.category,
-                severity: rule.severity,
+                rule: rule.to_string(),
+                category,
+                severity,
                 title: String::new(),
                 message: String::new(),
                 subject,
@@ -178,7 +200,7 @@ impl Draft {
                 first_seen: None,
                 last_seen: None,
                 evidence: Vec::new(),
-                remediation: rule.remediation.to_string(),
+                remediation: remediation.to_string(),
             },
         }
     }

@@ -11,6 +11,7 @@ use crate::facts::objects::node::Node;
 use crate::facts::objects::pod::Pod;
 use crate::facts::objects::workload::{WorkloadKind, WorkloadObject};
 use crate::facts::{BundleInfo, CollectionIssue, Facts, Sourced, Workload};
+use crate::logscan::{LogFileRef, LogKind};
 use crate::read::{self, Member, MemberSink, ReadError};
 use jiff::Timestamp;
 use kbundle_format::analysis::Flavor;
@@ -250,11 +251,21 @@ impl<'a> Ingest<'a> {
             timedatectl, ParseError,
         };
         use crate::facts::outputs::Parsed;
-        if matches!(id, "journalctl-kubelet" | "journalctl-containerd" | "dmesg") {
+        let log = LogFileRef::for_path(m.path);
+        if log
+            .as_ref()
+            .is_some_and(|l| l.kind != LogKind::ServiceStatus)
+        {
             return self.scan_log(m);
         }
         let mut bytes = Vec::new();
         m.body.take(SMALL_FILE_LIMIT).read_to_end(&mut bytes)?;
+        if let Some(log) = log {
+            // A unit's status ends with the tail of its journal: scanned like a journal,
+            // parsed for the unit's state below.
+            let scan = self.logs.scan(&log, bytes.as_slice())?;
+            self.facts.logs.push(scan);
+        }
         let text = String::from_utf8_lossy(&bytes).into_owned();
         if text.trim().is_empty() {
             // A tool that printed nothing (not installed, nothing configured) says nothing.
@@ -299,6 +310,9 @@ impl<'a> Ingest<'a> {
 
     fn node_file(&mut self, m: &mut Member<'_>, node: &str, host_path: &str) -> io::Result<()> {
         self.host(node).files.insert(host_path.to_string());
+        if LogFileRef::for_path(m.path).is_some() {
+            return self.scan_log(m);
+        }
         if let Some(name) = host_path.strip_prefix("etc/kubernetes/manifests/") {
             if !name.contains('/')
                 && (name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json"))
@@ -456,7 +470,11 @@ impl MemberSink for Ingest<'_> {
 
 impl Ingest<'_> {
     fn scan_log(&mut self, m: &mut Member<'_>) -> io::Result<()> {
-        let _ = (m, self.logs);
+        let Some(file) = LogFileRef::for_path(m.path) else {
+            return Ok(());
+        };
+        let scan = self.logs.scan(&file, &mut *m.body)?;
+        self.facts.logs.push(scan);
         Ok(())
     }
 }

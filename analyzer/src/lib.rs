@@ -27,5 +27,5 @@ pub fn analyze_paths(paths: &[PathBuf]) -> Result<report::Report> {
     for path in paths {
         facts.merge(ingest::read_bundle(path, &scanner)?);
     }
-    Ok(report::build(&facts))
+    Ok(report::build(&facts, scanner.catalog()))
 }

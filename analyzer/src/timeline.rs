@@ -21,12 +21,12 @@ struct Moment {
 }
 
 /// Builds the timeline of the facts.
-pub fn build(facts: &Facts) -> Vec<TimelineEntry> {
+pub fn build(facts: &Facts, catalog: &crate::logscan::Catalog) -> Vec<TimelineEntry> {
     let ctx = Context::of(facts);
     let mut moments = Vec::new();
     events(facts, &mut moments);
     terminations(facts, &ctx, &mut moments);
-    crate::rules::logs::timeline(facts, &mut |time, entry| {
+    crate::rules::logs::timeline(facts, catalog, &mut |time, entry| {
         moments.push(Moment { time, entry })
     });
     crate::rules::host::reboots_timeline(facts, &mut |time, entry| {

@@ -93,7 +93,7 @@ const AGENTS: &[&str] = &[
 ];
 
 /// Container log incident lines, as the real components print them.
-const CONTAINER_INCIDENTS: &[&str] = &[
+pub const CONTAINER_INCIDENTS: &[&str] = &[
     "E1127 10:00:00.000000       1 reflector.go:147] Failed to watch *v1.Pod: failed to list *v1.Pod: Get \"https://10.43.0.1:443/api/v1/pods?limit=500\": dial tcp 10.43.0.1:443: i/o timeout",
     "time=\"2026-11-27T10:00:00Z\" level=fatal msg=\"Error starting daemon: Cannot start Provisioner: failed to get Kubernetes server version: Get \\\"https://10.43.0.1:443/version?timeout=32s\\\": dial tcp 10.43.0.1:443: i/o timeout\"",
     "Error: unable to load configmap based request-header-client-ca-file: Get \"https://10.43.0.1:443/api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication\": dial tcp 10.43.0.1:443: i/o timeout",
@@ -103,7 +103,7 @@ const CONTAINER_INCIDENTS: &[&str] = &[
 ];
 
 /// Kubelet journal incident messages (after the klog header).
-const KUBELET_INCIDENTS: &[&str] = &[
+pub const KUBELET_INCIDENTS: &[&str] = &[
     "\"Skipping pod synchronization\" err=\"PLEG is not healthy: pleg was last seen active 3m10.2s ago; threshold is 3m0s\"",
     "\"Probe failed\" probeType=\"Liveness\" pod=\"shop/api-5f7d8c9b6-x2k4q\" podUID=\"0b9f2d9e-1c2a-4e57-9d0e-3f0f4a1b2c3d\" containerName=\"api\" probeResult=\"failure\" output=\"HTTP probe failed with statuscode: 500\"",
     "\"Probe failed\" probeType=\"Readiness\" pod=\"shop/web-6c8d7f5b4-q9w8e\" podUID=\"9a8b7c6d-5e4f-3a2b-1c0d-9e8f7a6b5c4d\" containerName=\"web\" probeResult=\"failure\" output=\"Get \\\"http://10.42.1.17:8080/ready\\\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)\"",
@@ -113,7 +113,7 @@ const KUBELET_INCIDENTS: &[&str] = &[
 ];
 
 /// Kernel incident messages (after `kernel: [uptime] `).
-const KERNEL_INCIDENTS: &[&str] = &[
+pub const KERNEL_INCIDENTS: &[&str] = &[
     "Memory cgroup out of memory: Killed process 48213 (java) total-vm:8388608kB, anon-rss:4194304kB, file-rss:0kB, shmem-rss:0kB, UID:1000 pgtables:9000kB oom_score_adj:984",
     "Out of memory: Killed process 51234 (node) total-vm:2097152kB, anon-rss:1048576kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:4100kB oom_score_adj:1000",
     "nf_conntrack: nf_conntrack: table full, dropping packet",
@@ -193,9 +193,9 @@ impl LogMaker<'_> {
     fn klog_line(&mut self, out: &mut Vec<u8>, stamp: &Stamp) {
         out.push(*self.rng.pick(b"IIIIIIIW"));
         stamp.klog(out);
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "       1 {}] {} traceID=\"{}\"\n",
+            "       1 {}] {} traceID=\"{}\"",
             self.rng.pick(KLOG_FILES),
             self.rng.pick(KLOG_MESSAGES),
             self.rng.hex(16)
@@ -206,9 +206,9 @@ impl LogMaker<'_> {
         out.extend_from_slice(b"time=\"");
         stamp.rfc3339(out, 0);
         let level = self.rng.pick(&["info", "info", "info", "debug", "warning"]);
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "\" level={level} msg=\"{}\" requestID={} duration={}ms\n",
+            "\" level={level} msg=\"{}\" requestID={} duration={}ms",
             self.rng.pick(LOGRUS_MESSAGES),
             self.rng.hex(12),
             self.rng.below(900)
@@ -218,9 +218,9 @@ impl LogMaker<'_> {
     fn json_line(&mut self, out: &mut Vec<u8>, stamp: &Stamp) {
         out.extend_from_slice(b"{\"level\":\"info\",\"ts\":\"");
         stamp.rfc3339(out, 3);
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "\",\"logger\":\"controller\",\"msg\":\"{}\",\"reconcileID\":\"{}\",\"namespace\":\"ns-{}\",\"latency\":{}.{:03}}}\n",
+            "\",\"logger\":\"controller\",\"msg\":\"{}\",\"reconcileID\":\"{}\",\"namespace\":\"ns-{}\",\"latency\":{}.{:03}}}",
             self.rng.pick(JSON_MESSAGES),
             self.rng.uuid(),
             self.rng.below(150),
@@ -239,9 +239,9 @@ impl LogMaker<'_> {
         );
         stamp.clf(out);
         let status = *self.rng.pick(&[200, 200, 200, 200, 304, 404, 200, 301]);
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "] \"GET {} HTTP/1.1\" {status} {} \"-\" \"{}\"\n",
+            "] \"GET {} HTTP/1.1\" {status} {} \"-\" \"{}\"",
             self.rng.pick(PATHS),
             self.rng.between(120, 48_000),
             self.rng.pick(AGENTS)

@@ -84,7 +84,7 @@ fn pod_json(out: &mut Vec<u8>, rng: &mut Rng, namespace: &str, pod: &Pod) {
         None => (
             "Running",
             true,
-            format!(r#"{{"running":{{"startedAt":"2026-11-20T08:13:02Z"}}}}"#),
+            r#"{"running":{"startedAt":"2026-11-20T08:13:02Z"}}"#.to_string(),
             if restarts > 0 {
                 format!(
                     r#"{{"terminated":{{"exitCode":0,"reason":"Completed","startedAt":"2026-11-20T08:12:50Z","finishedAt":"2026-11-20T08:13:01Z","containerID":"{container_id}"}}}}"#
@@ -107,7 +107,7 @@ fn pod_json(out: &mut Vec<u8>, rng: &mut Rng, namespace: &str, pod: &Pod) {
         Some(Failure::OomKilled) => (
             "Running",
             true,
-            format!(r#"{{"running":{{"startedAt":"2026-11-27T09:40:11Z"}}}}"#),
+            r#"{"running":{"startedAt":"2026-11-27T09:40:11Z"}}"#.to_string(),
             format!(
                 r#"{{"terminated":{{"exitCode":137,"reason":"OOMKilled","startedAt":"2026-11-27T08:02:41Z","finishedAt":"2026-11-27T09:40:09Z","containerID":"{container_id}"}}}}"#
             ),

@@ -140,7 +140,8 @@ pub fn generate(options: &Options) -> io::Result<Summary> {
     let container_budget = log_bytes * 4 / 5;
     let mut written = 0;
     let mut next_report = 1u64 << 30;
-    let stride = 7919 % all_pods.len().max(1) | 1;
+    // A stride coprime with the count visits every pod once, in a scattered order.
+    let stride = (7919..).find(|s| gcd(*s, all_pods.len()) == 1).unwrap_or(1);
     for i in 0..all_pods.len() {
         if written >= container_budget {
             break;
@@ -241,6 +242,14 @@ pub fn generate(options: &Options) -> io::Result<Summary> {
     bundle.add(&path(layout::MANIFEST)?, &json)?;
     bundle.finish()?;
     Ok(summary)
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
 }
 
 /// Spreads `count` pods over `namespaces` in deployments of 2 to 20 replicas; 1 % fail.

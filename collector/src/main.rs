@@ -1,4 +1,5 @@
-fn main() {
-    eprintln!("kbundle-collect: not built yet");
-    std::process::exit(2);
+//! `kbundle-collect`: see the library for how it works and docs/collector.md for how to use it.
+
+fn main() -> std::process::ExitCode {
+    kbundle_collect::run::main()
 }

@@ -2,7 +2,6 @@
 //! `.zip` or saved without an extension still reads, and a random file named `.tar.gz` is
 //! refused as not a bundle.
 
-use super::Container;
 use std::io::{self, Read};
 
 /// Offset and value of the POSIX/GNU tar magic in a header block.
@@ -14,8 +13,12 @@ pub(crate) const BLOCK: usize = 512;
 /// What the first bytes of a file say it is.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Sniffed {
-    /// One of the archives a bundle can be.
-    Archive(Container),
+    /// gzip magic: a `.tar.gz`, to be checked for a tar inside once inflated.
+    Gzip,
+    /// A tar header (or an empty tar).
+    Tar,
+    /// A zip local header (or an empty zip).
+    Zip,
     /// Nothing at all.
     Empty,
     /// Something else.
@@ -30,11 +33,11 @@ pub(crate) fn sniff(reader: &mut impl Read) -> io::Result<Sniffed> {
     Ok(if head.is_empty() {
         Sniffed::Empty
     } else if head.starts_with(&[0x1f, 0x8b]) {
-        Sniffed::Archive(Container::TarGz)
+        Sniffed::Gzip
     } else if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
-        Sniffed::Archive(Container::Zip)
+        Sniffed::Zip
     } else if is_tar_block(head) {
-        Sniffed::Archive(Container::Tar)
+        Sniffed::Tar
     } else {
         Sniffed::Unknown
     })
@@ -72,16 +75,13 @@ mod tests {
 
     #[test]
     fn tells_containers_by_their_magic() {
-        assert_eq!(
-            sniffed(&[0x1f, 0x8b, 8, 0]),
-            Sniffed::Archive(Container::TarGz)
-        );
-        assert_eq!(sniffed(b"PK\x03\x04rest"), Sniffed::Archive(Container::Zip));
+        assert_eq!(sniffed(&[0x1f, 0x8b, 8, 0]), Sniffed::Gzip);
+        assert_eq!(sniffed(b"PK\x03\x04rest"), Sniffed::Zip);
         let mut tar = [0u8; BLOCK];
         tar[..4].copy_from_slice(b"a.md");
         tar[USTAR_OFFSET..USTAR_OFFSET + 6].copy_from_slice(b"ustar\0");
-        assert_eq!(sniffed(&tar), Sniffed::Archive(Container::Tar));
-        assert_eq!(sniffed(&[0u8; BLOCK]), Sniffed::Archive(Container::Tar));
+        assert_eq!(sniffed(&tar), Sniffed::Tar);
+        assert_eq!(sniffed(&[0u8; BLOCK]), Sniffed::Tar);
     }
 
     #[test]

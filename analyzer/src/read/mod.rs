@@ -3,6 +3,10 @@
 //!
 //! The reader knows nothing about what a member means; [`crate::ingest`] does. They meet
 //! through [`MemberSink`], so adding an archive format touches this folder only.
+//!
+//! One file per job: `container` tells the format by content, `entry` checks names and strips
+//! the top directory, `inflate` inflates gzip on a thread of its own, `tar`, `zip` and `dir`
+//! walk each container, `body` holds a member to its declared size.
 
 mod body;
 mod container;
@@ -162,23 +166,19 @@ pub fn read_bundle(path: &Path, sink: &mut dyn MemberSink) -> Result<Source, Rea
     let mut file = File::open(path).map_err(io_error)?;
     let sniffed = container::sniff(&mut file).map_err(io_error)?;
     file.rewind().map_err(io_error)?;
-    let container = match sniffed {
-        Sniffed::Archive(container) => container,
+    let (container, read) = match sniffed {
+        Sniffed::Gzip => (Container::TarGz, tar::read_tar_gz(file, path, sink)?),
+        Sniffed::Tar => {
+            let read = tar::read_tar(BufReader::with_capacity(1 << 20, file), path, sink)?;
+            (Container::Tar, (read.members, read.top_dir))
+        }
+        Sniffed::Zip => (Container::Zip, zip::read_zip(file, path, sink)?),
         Sniffed::Empty => return Err(not_a_bundle("empty file")),
         Sniffed::Unknown => {
             return Err(not_a_bundle(
                 "not a gzip, tar or zip archive, nor a directory",
             ))
         }
-    };
-    let read = match container {
-        Container::TarGz => tar::read_tar_gz(file, path, sink)?,
-        Container::Tar => {
-            let read = tar::read_tar(BufReader::with_capacity(1 << 20, file), path, sink)?;
-            (read.members, read.top_dir)
-        }
-        Container::Zip => zip::read_zip(file, path, sink)?,
-        Container::Directory => dir::read_directory(path, sink)?,
     };
     Ok(source(container, read))
 }

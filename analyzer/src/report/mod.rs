@@ -6,6 +6,7 @@ pub mod checklist;
 pub mod inventory;
 
 use crate::facts::Facts;
+use crate::logscan::Catalog;
 use kbundle_format::analysis::{
     Analysis, BundleSummary, CollectionRow, Finding, Severity, SeverityCounts, ANALYSIS_FORMAT_V1,
 };
@@ -22,9 +23,10 @@ pub struct Report {
     pub checklist: checklist::Checklist,
 }
 
-/// Builds the report of the facts.
-pub fn build(facts: &Facts) -> Report {
-    let analysis = analyze(facts);
+/// Builds the report of the facts; `catalog` is the log-rule catalog the logs were scanned
+/// with.
+pub fn build(facts: &Facts, catalog: &Catalog) -> Report {
+    let analysis = analyze(facts, catalog);
     Report {
         inventory: inventory::build(facts),
         checklist: checklist::build(facts, &analysis),
@@ -33,8 +35,8 @@ pub fn build(facts: &Facts) -> Report {
 }
 
 /// Runs the rules over the facts and assembles the analysis.
-pub fn analyze(facts: &Facts) -> Analysis {
-    let findings = crate::rules::evaluate(facts).into_sorted();
+pub fn analyze(facts: &Facts, catalog: &Catalog) -> Analysis {
+    let findings = crate::rules::evaluate(facts, catalog).into_sorted();
     Analysis {
         format: ANALYSIS_FORMAT_V1.to_string(),
         tool: Tool {
@@ -43,7 +45,7 @@ pub fn analyze(facts: &Facts) -> Analysis {
         },
         bundles: bundles(facts),
         summary: count(&findings),
-        timeline: crate::timeline::build(facts),
+        timeline: crate::timeline::build(facts, catalog),
         collection: collection(facts),
         findings,
     }

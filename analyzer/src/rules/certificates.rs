@@ -92,7 +92,7 @@ mod tests {
             });
         }
         facts.hosts.insert("m1".into(), host);
-        let all = crate::rules::evaluate(&facts).into_sorted();
+        let all = crate::rules::testing::evaluate(&facts).into_sorted();
         assert_eq!(all.len(), 2);
         assert_eq!(all[0].severity, Severity::Critical);
         assert!(

@@ -75,6 +75,13 @@ event_rule!(
     "Find the node pressure that caused the eviction."
 );
 event_rule!(
+    PRESSURE,
+    "event.eviction-threshold",
+    NodePressure,
+    Warning,
+    "The kubelet reached an eviction threshold: free the resource under pressure on the node."
+);
+event_rule!(
     SYSTEM_OOM,
     "event.system-oom",
     KernelOom,
@@ -108,6 +115,7 @@ pub const RULES: &[&Rule] = &[
     &SANDBOX,
     &CNI,
     &EVICTION,
+    &PRESSURE,
     &SYSTEM_OOM,
     &REBOOT,
     &WORKLOAD,
@@ -149,6 +157,7 @@ const MAPPINGS: &[ReasonMapping] = &[
     map("Evicted", None, &EVICTION, 1),
     map("Evicting", None, &EVICTION, 1),
     map("TaintManagerEviction", None, &EVICTION, 1),
+    map("EvictionThresholdMet", None, &PRESSURE, 1),
     map("SystemOOM", None, &SYSTEM_OOM, 1),
     map("OOMKilling", None, &SYSTEM_OOM, 1),
     map("Rebooted", None, &REBOOT, 1),
@@ -184,7 +193,13 @@ pub fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
         if g.count < min_count || !ctx.within(g.last, STALE) {
             severity = Severity::Info;
         }
-        let subject = subject_of(facts, g);
+        let mut subject = subject_of(facts, g);
+        if rule.category == Category::PodEvicted {
+            // Evictions are the node's story: one finding per node, with the pods as evidence.
+            if let Some(node) = node_of_pod(facts, g) {
+                subject = Subject::node(node);
+            }
+        }
         let span = match (g.first, g.last) {
             (Some(a), Some(b)) if a != b => format!(" between {} and {}", rfc3339(a), rfc3339(b)),
             (_, Some(b)) => format!(" at {}", rfc3339(b)),
@@ -209,6 +224,25 @@ pub fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
                 .build(),
         );
     }
+}
+
+/// The node of the pod an event is about: the reporting kubelet, else the pod's spec.
+fn node_of_pod<'a>(facts: &'a Facts, g: &'a EventGroup) -> Option<&'a str> {
+    if g.object.kind != "Pod" {
+        return None;
+    }
+    if !g.host.is_empty() {
+        return Some(&g.host);
+    }
+    facts
+        .pods
+        .iter()
+        .find(|p| {
+            p.object.metadata.namespace == g.object.namespace
+                && p.object.metadata.name == g.object.name
+        })
+        .map(|p| p.object.spec.node_name.as_str())
+        .filter(|n| !n.is_empty())
 }
 
 /// The subject an event group is about: its pod (and container), node, or workload.

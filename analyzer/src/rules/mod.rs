@@ -17,6 +17,7 @@ pub mod workloads;
 
 use crate::facts::Facts;
 use crate::findings::Findings;
+use crate::logscan::Catalog;
 use jiff::{SignedDuration, Timestamp};
 use kbundle_format::analysis::{Category, Severity};
 
@@ -86,8 +87,9 @@ pub fn object_rules() -> Vec<&'static Rule> {
     .collect()
 }
 
-/// Runs every rule over the facts.
-pub fn evaluate(facts: &Facts) -> Findings {
+/// Runs every rule over the facts: object and host rules first, then the log rules of
+/// `catalog` (the one the logs were scanned with).
+pub fn evaluate(facts: &Facts, catalog: &Catalog) -> Findings {
     let ctx = Context::of(facts);
     let mut out = Findings::new();
     nodes::check(facts, &ctx, &mut out);
@@ -98,6 +100,7 @@ pub fn evaluate(facts: &Facts) -> Findings {
     host::check(facts, &ctx, &mut out);
     events::check(facts, &ctx, &mut out);
     pods::check_stuck_pending(facts, &ctx, &mut out);
+    logs::check(facts, catalog, &mut out);
     collection::check(facts, &ctx, &mut out);
     for (precise, vague) in SUPPRESSIONS {
         out.suppress(precise, vague);
@@ -111,6 +114,9 @@ pub const SUPPRESSIONS: &[(&str, &str)] = &[
     // A restarting etcd or API server is a control-plane problem first.
     ("control-plane.unhealthy", "pod.crash-loop"),
     ("control-plane.unhealthy", "event.crash-loop"),
+    ("control-plane.unhealthy", "event.probe-failure"),
+    // A crash-looping container fails its probes too: the crash is the problem.
+    ("pod.crash-loop", "event.probe-failure"),
 ];
 
 /// Human words for a duration: `3d 4h`, `2h 5m`, `40s`.
@@ -167,9 +173,20 @@ pub(crate) mod testing {
         f
     }
 
+    /// The catalog compiled into the binary, loaded once for all tests.
+    pub fn catalog() -> &'static crate::logscan::Catalog {
+        static CATALOG: std::sync::OnceLock<crate::logscan::Catalog> = std::sync::OnceLock::new();
+        CATALOG.get_or_init(|| crate::logscan::Catalog::builtin().expect("builtin catalog loads"))
+    }
+
+    /// Runs every rule, as `analyze` does.
+    pub fn evaluate(facts: &Facts) -> crate::findings::Findings {
+        super::evaluate(facts, catalog())
+    }
+
     /// The rule ids of the findings, sorted.
     pub fn rule_ids(facts: &Facts) -> Vec<String> {
-        let mut ids: Vec<String> = super::evaluate(facts)
+        let mut ids: Vec<String> = evaluate(facts)
             .into_sorted()
             .into_iter()
             .map(|f| format!("{} {}", f.rule, f.subject))

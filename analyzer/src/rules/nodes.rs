@@ -121,8 +121,17 @@ fn check_conditions(node: &Sourced<Node>, ctx: &Context, out: &mut Findings) {
                     }
                 )),
             ("MemoryPressure" | "DiskPressure" | "PIDPressure", "True") => {
+                // Every pressure of a node is one finding, titled with all of them.
+                let all: Vec<&str> = node
+                    .object
+                    .status
+                    .conditions
+                    .iter()
+                    .filter(|p| p.kind.ends_with("Pressure") && p.is_true())
+                    .map(|p| p.kind.as_str())
+                    .collect();
                 Draft::new(&PRESSURE, Subject::node(name))
-                    .title(format!("Node {name} has {}", c.kind))
+                    .title(format!("Node {name} has {}", all.join(" and ")))
                     .message(format!("{} is True{since}: {}", c.kind, c.message))
             }
             ("NetworkUnavailable", "True") => Draft::new(&NETWORK_UNAVAILABLE, Subject::node(name))

@@ -1,10 +1,13 @@
 //! `read-bundle`: streams every member of a bundle through `kbundle::read::read_bundle` and
 //! counts lines with memchr: the reader pipeline alone, without the analysis, for
 //! benchmarks. Prints members, bytes, lines, time and peak RSS.
+//!
+//! `read-bundle --inflate-only FILE.tar.gz` only inflates (flate2, zlib-rs, one thread, no
+//! tar): the floor the pipelined reader is measured against.
 
 use kbundle::read::{read_bundle, Member, MemberSink, SkipReason};
-use std::io;
-use std::path::PathBuf;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// Counts what streams past.
@@ -43,13 +46,43 @@ fn peak_rss_kb() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// Inflates `path` on this thread and counts the bytes.
+fn inflate_only(path: &Path) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let file = std::fs::File::open(path)?;
+    let mut gz = flate2::bufread::MultiGzDecoder::new(io::BufReader::with_capacity(1 << 20, file));
+    // Large reads, as the reader's inflate thread does (io::copy's 8 KiB would be slower).
+    let mut buf = vec![0; 512 << 10];
+    let mut bytes = 0u64;
+    loop {
+        let n = gz.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        bytes += n as u64;
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "{}: inflated {:.1} MB, {:.3} s, {:.0} MB/s, peak RSS {} MB",
+        path.display(),
+        bytes as f64 / 1e6,
+        elapsed.as_secs_f64(),
+        bytes as f64 / 1e6 / elapsed.as_secs_f64(),
+        peak_rss_kb().map_or("?".to_string(), |kb| (kb / 1024).to_string())
+    );
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
-    let Some(path) = std::env::args_os().nth(1).map(PathBuf::from) else {
-        anyhow::bail!("usage: read-bundle BUNDLE");
+    let args: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
+    let path = match args.as_slice() {
+        [flag, path] if flag.as_os_str() == "--inflate-only" => return inflate_only(path),
+        [path] => path,
+        _ => anyhow::bail!("usage: read-bundle [--inflate-only] BUNDLE"),
     };
     let started = Instant::now();
     let mut count = LineCount::default();
-    let source = read_bundle(&path, &mut count)?;
+    let source = read_bundle(path, &mut count)?;
     let elapsed = started.elapsed();
     println!(
         "{}: {:?}, {} members, {} skipped, {:.1} MB, {} lines, {:.3} s, {:.0} MB/s, peak RSS {} MB",

@@ -72,21 +72,43 @@ pub fn check(facts: &Facts, _ctx: &Context, out: &mut Findings) {
             usage(node, df, &INODES, "of its inodes", out);
         }
         if let Some(m) = &host.outputs.mounts {
-            for mount in mounts::unexpected_read_only(&m.value) {
-                let subject =
-                    Subject::new(SubjectKind::Filesystem, &mount.mount_point).on_node(node);
-                out.add(
-                    Draft::new(&READ_ONLY, subject)
-                        .title(format!("{} on {node} is mounted read-only", mount.mount_point))
-                        .message(format!(
-                            "{} ({} on {}) is mounted read-only while the node's other disk filesystems are read-write.",
-                            mount.mount_point, mount.fs_type, mount.device
-                        ))
-                        .evidence(&m.file, Some(mount.line as u64), m.line(mount.line))
-                        .build(),
-                );
-            }
+            read_only_devices(node, m, out);
         }
+    }
+}
+
+/// One finding per device: a device mounted in several places (bind mounts of a volume into
+/// pods) is one filesystem that went read-only, named by its shortest mount point.
+fn read_only_devices(node: &str, m: &Parsed<Vec<mounts::Mount>>, out: &mut Findings) {
+    let mut by_device: std::collections::BTreeMap<&str, Vec<&mounts::Mount>> = Default::default();
+    for mount in mounts::unexpected_read_only(&m.value) {
+        by_device
+            .entry(mount.device.as_str())
+            .or_default()
+            .push(mount);
+    }
+    for (device, mut places) in by_device {
+        places.sort_by_key(|p| (p.mount_point.len(), p.line));
+        let Some(first) = places.first() else {
+            continue;
+        };
+        let subject = Subject::new(SubjectKind::Filesystem, &first.mount_point).on_node(node);
+        let also = if places.len() > 1 {
+            format!(" (also mounted at {} other place(s))", places.len() - 1)
+        } else {
+            String::new()
+        };
+        let mut draft = Draft::new(&READ_ONLY, subject)
+            .title(format!("{device} on {node} is mounted read-only"))
+            .message(format!(
+                "{device} ({}) is mounted read-only at {}{also} while the node's other disk filesystems are read-write.",
+                first.fs_type, first.mount_point
+            ))
+            .count(places.len() as u64);
+        for p in places {
+            draft = draft.evidence(&m.file, Some(p.line as u64), m.line(p.line));
+        }
+        out.add(draft.build());
     }
 }
 
@@ -153,7 +175,7 @@ mod tests {
                 "host.disk-full Filesystem /var/lib/containerd on w1"
             ]
         );
-        let all = crate::rules::evaluate(&facts).into_sorted();
+        let all = crate::rules::testing::evaluate(&facts).into_sorted();
         assert_eq!(all[0].severity, Severity::Critical);
         assert_eq!(all[0].evidence[0].line, Some(2));
         assert!(all[0].evidence[0].text.starts_with("/dev/sda1"));

@@ -1,0 +1,234 @@
+//! Helpers shared by the end-to-end tests: run the binary, read a bundle back.
+#![allow(dead_code)] // each test file uses a different subset
+
+use kbundle_format::manifest::{CommandInfo, Manifest};
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The collector binary.
+pub fn collector() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_kbundle-collect"))
+}
+
+/// Runs the collector with `args`, failing the test if it cannot start.
+pub fn run(args: &[&str], path_env: Option<&Path>) -> Output {
+    let mut c = collector();
+    c.args(args);
+    if let Some(p) = path_env {
+        c.env("PATH", p);
+    }
+    c.output().expect("kbundle-collect runs")
+}
+
+/// One member of a bundle, path relative to the top directory.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Member {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+}
+
+/// A bundle read back with the tar or zip crate.
+pub struct Bundle {
+    pub top: String,
+    pub members: Vec<Member>,
+    pub dirs: Vec<String>,
+}
+
+impl Bundle {
+    pub fn read(path: &Path) -> Bundle {
+        if path.extension().is_some_and(|e| e == "zip") {
+            read_zip(path)
+        } else {
+            read_tar_gz(path)
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Option<&Member> {
+        self.members.iter().find(|m| m.path == path)
+    }
+
+    pub fn text(&self, path: &str) -> String {
+        self.get(path)
+            .unwrap_or_else(|| panic!("{path} missing; have {:?}", self.paths()))
+            .text()
+    }
+
+    pub fn paths(&self) -> Vec<&str> {
+        self.members.iter().map(|m| m.path.as_str()).collect()
+    }
+
+    pub fn manifest(&self) -> Manifest {
+        serde_json::from_str(&self.text("manifest.json")).expect("manifest parses")
+    }
+
+    pub fn info(&self, node: &str, id: &str) -> CommandInfo {
+        let p = format!("host-collectors/{node}/run/{id}-info.json");
+        serde_json::from_str(&self.text(&p)).unwrap_or_else(|e| panic!("{p}: {e}"))
+    }
+
+    /// Checks the manifest lists every member but itself, with the right size and SHA-256.
+    pub fn check_manifest_files(&self) {
+        let m = self.manifest();
+        let listed: Vec<&str> = m.files.iter().map(|f| f.path.as_str()).collect();
+        let mut members: Vec<&str> = self
+            .paths()
+            .into_iter()
+            .filter(|p| *p != "manifest.json")
+            .collect();
+        let mut sorted = listed.clone();
+        sorted.sort();
+        members.sort();
+        assert_eq!(sorted, members);
+        for f in &m.files {
+            let member = self.get(&f.path).unwrap();
+            assert_eq!(f.size, member.bytes.len() as u64, "{}", f.path);
+            let hash: String = Sha256::digest(&member.bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            assert_eq!(f.sha256, hash, "{}", f.path);
+        }
+    }
+}
+
+fn read_tar_gz(path: &Path) -> Bundle {
+    let file = std::fs::File::open(path).unwrap();
+    let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    let mut tops = std::collections::BTreeSet::new();
+    let mut members = Vec::new();
+    let mut dirs = Vec::new();
+    for entry in ar.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let name = entry.path().unwrap().to_string_lossy().into_owned();
+        let (top, rest) = name.split_once('/').unwrap_or((&name, ""));
+        tops.insert(top.to_string());
+        match entry.header().entry_type() {
+            tar::EntryType::Regular => {
+                let mut bytes = Vec::new();
+                entry.read_to_end(&mut bytes).unwrap();
+                members.push(Member {
+                    path: rest.to_string(),
+                    bytes,
+                });
+            }
+            tar::EntryType::Directory => dirs.push(rest.trim_end_matches('/').to_string()),
+            other => panic!("{name}: entry type {other:?} in a bundle"),
+        }
+    }
+    assert_eq!(tops.len(), 1, "exactly one top directory: {tops:?}");
+    Bundle {
+        top: tops.into_iter().next().unwrap(),
+        members,
+        dirs,
+    }
+}
+
+fn read_zip(path: &Path) -> Bundle {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut tops = std::collections::BTreeSet::new();
+    let mut members = Vec::new();
+    let mut dirs = Vec::new();
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        let (top, rest) = name.split_once('/').unwrap_or((&name, ""));
+        tops.insert(top.to_string());
+        if f.is_dir() {
+            dirs.push(rest.trim_end_matches('/').to_string());
+        } else {
+            assert!(f.is_file(), "{name}: not a regular file");
+            let mut bytes = Vec::new();
+            f.read_to_end(&mut bytes).unwrap();
+            members.push(Member {
+                path: rest.to_string(),
+                bytes,
+            });
+        }
+    }
+    assert_eq!(tops.len(), 1, "exactly one top directory: {tops:?}");
+    Bundle {
+        top: tops.into_iter().next().unwrap(),
+        members,
+        dirs,
+    }
+}
+
+/// Writes an executable script `name` into `dir`.
+pub fn script(dir: &Path, name: &str, body: &str) {
+    let p = dir.join(name);
+    std::fs::write(&p, format!("#!/bin/sh\nPATH=/usr/bin:/bin\n{body}\n")).unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// Processes whose command line contains `marker` as a whole argument.
+pub fn processes_with_arg(marker: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        if cmdline.split(|&b| b == 0).any(|a| a == marker.as_bytes()) {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+/// The single file in `dir` whose name ends with `suffix`.
+pub fn find_file(dir: &Path, suffix: &str) -> PathBuf {
+    let found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(suffix))
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    found.into_iter().next().unwrap()
+}
+
+/// Members as the analyzer's streaming reader hands them over: (path, bytes), archive order.
+pub fn read_with_analyzer(path: &Path) -> (kbundle::read::Source, Vec<Member>) {
+    struct Sink {
+        members: Vec<Member>,
+        skipped: Vec<String>,
+    }
+    impl kbundle::read::MemberSink for Sink {
+        fn member(&mut self, m: kbundle::read::Member<'_>) -> std::io::Result<()> {
+            let mut bytes = Vec::new();
+            m.body.read_to_end(&mut bytes)?;
+            assert_eq!(bytes.len() as u64, m.size, "{}", m.path);
+            self.members.push(Member {
+                path: m.path.as_str().to_string(),
+                bytes,
+            });
+            Ok(())
+        }
+        fn skipped(&mut self, entry: &str, reason: kbundle::read::SkipReason) {
+            self.skipped.push(format!("{entry}: {reason:?}"));
+        }
+    }
+    let mut sink = Sink {
+        members: Vec::new(),
+        skipped: Vec::new(),
+    };
+    let source = kbundle::read::read_bundle(path, &mut sink)
+        .unwrap_or_else(|e| panic!("the analyzer cannot read {}: {e}", path.display()));
+    assert!(
+        sink.skipped.is_empty(),
+        "skipped entries: {:?}",
+        sink.skipped
+    );
+    (source, sink.members)
+}
