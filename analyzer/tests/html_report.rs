@@ -6,6 +6,7 @@ mod html_common;
 
 use html_common::{count, data_block, markup, xss};
 use kbundle::render::html::{self, FINDINGS_SHOWN, TABLE_PAGE};
+use kbundle::report::checklist::{Mark, Step};
 use kbundle::report::inventory::PodRow;
 use kbundle::report::Report;
 use kbundle_format::analysis::{Category, Severity, Subject};
@@ -192,6 +193,85 @@ fn every_bundle_renders_a_whole_page() {
         std::fs::write(&path, &page).expect("writing the page");
         println!("{name}: {} bytes, {}", page.len(), path.display());
     }
+}
+
+fn marks_of(report: &Report, node: Option<&str>) -> Vec<Mark> {
+    report
+        .checklist
+        .rows
+        .iter()
+        .find(|r| r.node.as_deref() == node)
+        .unwrap_or_else(|| panic!("a row for {node:?}"))
+        .cells
+        .iter()
+        .map(|c| c.mark)
+        .collect()
+}
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures")).join(name);
+    assert!(path.is_file(), "{} is missing", path.display());
+    path
+}
+
+#[test]
+fn the_healthy_cluster_passes_every_step_that_applies() {
+    let (report, page) = html_common::render(&[fixture("healthy-cluster.tar.gz")]);
+    assert!(markup(&page).contains("data-count=\"critical\">0<"));
+    for row in &report.checklist.rows {
+        for cell in &row.cells {
+            assert!(
+                matches!(cell.mark, Mark::Pass | Mark::NotApplicable),
+                "{:?} {cell:?}",
+                row.node
+            );
+        }
+    }
+}
+
+#[test]
+fn the_broken_cluster_marks_its_failures_and_its_gaps() {
+    let (report, _) = html_common::render(&[fixture("broken-cluster.tar.gz")]);
+    let rows = &report.checklist.rows;
+    assert_eq!(rows.len(), 5, "the cluster and 4 nodes");
+    // w3's multipath -ll timed out: its storage-paths step has no data, with the reason.
+    let w3 = rows
+        .iter()
+        .find(|r| r.node.as_deref() == Some("w3"))
+        .unwrap();
+    let iscsi = &w3.cells[10];
+    assert_eq!(iscsi.mark, Mark::NoData);
+    assert!(iscsi.reason.contains("multipath-ll timeout"), "{iscsi:?}");
+    // Every node has critical or warning cells; workers have no static pods.
+    for node in ["m1", "w1", "w2", "w3"] {
+        let marks = marks_of(&report, Some(node));
+        assert!(
+            marks.contains(&Mark::Critical) || marks.contains(&Mark::Warning),
+            "{node}"
+        );
+        if node != "m1" {
+            assert_eq!(marks[3], Mark::NotApplicable, "{node}: static pods");
+        }
+    }
+}
+
+#[test]
+fn with_the_api_server_down_the_api_steps_have_no_data() {
+    let (report, _) = html_common::render(&[fixture("node-apiserver-down.tar.gz")]);
+    let cluster = marks_of(&report, None);
+    let cp = marks_of(&report, Some("cp-1"));
+    for (i, step) in Step::ALL.iter().enumerate() {
+        if matches!(step, Step::NodeReady | Step::Events) {
+            assert_eq!(
+                (cluster[i], cp[i]),
+                (Mark::NoData, Mark::NoData),
+                "{step:?}"
+            );
+        }
+    }
+    // The host part is there: the node's own steps are decided, not unknown.
+    assert_eq!(cp[3], Mark::Pass, "static pods");
+    assert_eq!(cp[10], Mark::NotApplicable, "no iSCSI or multipath tools");
 }
 
 #[test]

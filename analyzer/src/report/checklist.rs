@@ -19,7 +19,7 @@ use crate::facts::{CommandRecord, Facts, HostFacts};
 use crate::logscan::LogKind;
 use kbundle_format::analysis::{Analysis, Category, Finding, Severity, SubjectKind};
 use kbundle_format::layout::{self, Member};
-use kbundle_format::manifest::{CollectorStatus, NOT_FOUND};
+use kbundle_format::manifest::NOT_FOUND;
 use kbundle_format::BundlePath;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -37,11 +37,12 @@ pub enum Step {
     KubeSystemPods,
     /// `kubectl logs [--previous]` of the pods that fail.
     PodLogs,
-    /// /etc/kubernetes/manifests against the mirror pods; control-plane certificates.
+    /// /etc/kubernetes/manifests against the mirror pods.
     StaticPods,
     /// `kubectl get events`.
     Events,
-    /// `systemctl status kubelet`, `journalctl -u kubelet`, and the container runtime.
+    /// `systemctl status kubelet`, `journalctl -u kubelet`, the container runtime, and the
+    /// node's certificates (x509 errors show in these journals).
     Kubelet,
     /// dmesg, kern.log, syslog / messages; the clock.
     OsLogs,
@@ -98,10 +99,12 @@ pending, evicted, stuck, sandboxes, volumes, control plane"
             }
             Step::PodLogs => "Container logs: etcd, DNS and CNI errors",
             Step::StaticPods => {
-                "Manifests in /etc/kubernetes/manifests against running mirror pods; certificates"
+                "Manifests in /etc/kubernetes/manifests against running mirror pods"
             }
             Step::Events => "Warning events, probe failures",
-            Step::Kubelet => "systemctl status and journal of the kubelet and container runtime",
+            Step::Kubelet => {
+                "Kubelet and container runtime: systemctl status, journals; certificate expiry"
+            }
             Step::OsLogs => "Kernel OOM, hangs, I/O errors, conntrack, clock sync",
             Step::Reboots => "Reboots without clean shutdown, reboots in the incident window",
             Step::Storage => "Filesystem blocks and inodes (df -h, df -i)",
@@ -131,9 +134,9 @@ pending, evicted, stuck, sandboxes, volumes, control plane"
             | C::SandboxFailure
             | C::ControlPlaneUnhealthy => Step::KubeSystemPods,
             C::EtcdProblem | C::DnsFailure | C::CniFailure => Step::PodLogs,
-            C::StaticPodMissing | C::CertExpiry => Step::StaticPods,
+            C::StaticPodMissing => Step::StaticPods,
             C::ProbeFailure | C::WarningEvents => Step::Events,
-            C::KubeletDown | C::KubeletError | C::RuntimeDown => Step::Kubelet,
+            C::KubeletDown | C::KubeletError | C::RuntimeDown | C::CertExpiry => Step::Kubelet,
             C::KernelOom | C::KernelHang | C::DiskIoError | C::ConntrackFull | C::TimeSync => {
                 Step::OsLogs
             }
@@ -258,7 +261,7 @@ pub fn build(facts: &Facts, analysis: &Analysis) -> Checklist {
                         .get(&(node.clone(), step))
                         .map(Vec::as_slice)
                         .unwrap_or_default();
-                    let gaps = gaps_of(analysis, node.as_deref(), step);
+                    let gaps = gaps_of(analysis, node.as_deref(), step, &pod_nodes);
                     let gap_finding = gap_finding(analysis, node.as_deref());
                     decide(step, analysis, findings, gaps, gap_finding, view.data(step))
                 })
@@ -296,8 +299,15 @@ pub fn is_gap(status: &str) -> bool {
 }
 
 /// The collection rows that leave `step` without (complete) data on this row: node
-/// collectors of the node, and cluster collectors for the steps that read the API.
-fn gaps_of(analysis: &Analysis, node: Option<&str>, step: Step) -> Vec<usize> {
+/// collectors of the node, and cluster collectors for the steps that read the API. A
+/// container-log gap that names its containers (`namespace/pod/container`) hits only the
+/// rows of the nodes those pods run on.
+fn gaps_of(
+    analysis: &Analysis,
+    node: Option<&str>,
+    step: Step,
+    pod_nodes: &HashMap<(&str, &str), &str>,
+) -> Vec<usize> {
     analysis
         .collection
         .iter()
@@ -308,6 +318,23 @@ fn gaps_of(analysis: &Analysis, node: Option<&str>, step: Step) -> Vec<usize> {
             None => step.reads_api(),
         })
         .filter(|(_, c)| collector_steps(&c.collector).contains(&step))
+        .filter(|(_, c)| {
+            let (Some(node), Step::PodLogs) = (node, step) else {
+                return true;
+            };
+            let named: Vec<&str> = c
+                .error
+                .as_deref()
+                .unwrap_or("")
+                .split(|ch: char| ch.is_whitespace() || matches!(ch, ',' | ';' | '(' | ')'))
+                .filter_map(|token| {
+                    let mut parts = token.split('/');
+                    let (ns, pod, _container) = (parts.next()?, parts.next()?, parts.next()?);
+                    pod_nodes.get(&(ns, pod)).copied()
+                })
+                .collect();
+            named.is_empty() || named.contains(&node)
+        })
         .map(|(i, _)| i)
         .collect()
 }
@@ -341,7 +368,7 @@ fn collector_steps(collector: &str) -> Vec<Step> {
         return host_file_step(path).into_iter().collect();
     }
     if collector == "certificates" {
-        return vec![Step::StaticPods];
+        return vec![Step::Kubelet];
     }
     if let Some(rest) = collector.strip_prefix("cluster-resources/") {
         // `cluster-resources/<kind>[ in namespace <ns>]`, or a file of that directory.
@@ -360,7 +387,7 @@ fn collector_steps(collector: &str) -> Vec<Step> {
     match layout::classify(&path) {
         Member::Command { id, .. } => command_step(id).into_iter().collect(),
         Member::NodeFile { host_path, .. } => host_file_step(host_path).into_iter().collect(),
-        Member::Certificates { .. } => vec![Step::StaticPods],
+        Member::Certificates { .. } => vec![Step::Kubelet],
         Member::PodLog { .. } => vec![Step::PodLogs],
         Member::List { dir, .. } => {
             let canonical = layout::kind_dir_named(dir).map_or(dir, |k| k.dir);
@@ -573,7 +600,11 @@ impl<'a> NodeView<'a> {
             if kinds.contains(kind) {
                 Data::Present(what)
             } else {
-                Data::Missing(format!("no {kind} lists in the bundle"))
+                Data::Missing(match kind {
+                    "nodes" => "no Node objects in the bundle".to_string(),
+                    "pods" => "no pod lists in the bundle".to_string(),
+                    _ => format!("no {kind} lists in the bundle"),
+                })
             }
         };
         match step {
@@ -727,16 +758,18 @@ impl<'a> NodeView<'a> {
             .pods_on(node)
             .filter(|p| p.object.is_mirror())
             .count();
-        let dir_skipped = self.facts.bundles.iter().any(|b| {
+        // The collector copied the directory (a row that is not a gap: ok with no file, or
+        // skipped because it is empty or absent) and found nothing in it.
+        let dir_empty = self.facts.bundles.iter().any(|b| {
             b.manifest.as_ref().is_some_and(|m| {
                 m.collectors.iter().any(|c| {
                     c.node.as_deref() == Some(node)
-                        && c.name == "files/etc/kubernetes/manifests/*"
-                        && c.status == CollectorStatus::Skipped
+                        && c.name.trim_end_matches("/*") == "files/etc/kubernetes/manifests"
+                        && !c.status.is_gap()
                 })
             })
         });
-        match (dir_skipped, mirrors) {
+        match (dir_empty, mirrors) {
             (true, 0) => Data::NotApplicable(
                 "/etc/kubernetes/manifests is empty or absent and no mirror pod runs here"
                     .to_string(),

@@ -6,7 +6,7 @@ use crate::rules::testing::{facts_at_ten, sourced};
 use kbundle_format::analysis::{
     CollectionRow, Evidence, Finding, SeverityCounts, Subject, ANALYSIS_FORMAT_V1,
 };
-use kbundle_format::manifest::{CollectorRun, CommandInfo, Manifest, Tool};
+use kbundle_format::manifest::{CollectorRun, CollectorStatus, CommandInfo, Manifest, Tool};
 
 fn analysis(findings: Vec<Finding>, collection: Vec<CollectionRow>) -> Analysis {
     Analysis {
@@ -340,6 +340,57 @@ fn mirror_pods_with_an_empty_manifests_directory_are_no_data() {
     let cell = &row(&c, Some("m1")).cells[3];
     assert_eq!(cell.mark, Mark::NoData);
     assert!(cell.reason.contains("1 mirror pods"), "{cell:?}");
+}
+
+#[test]
+fn a_manifests_directory_copied_with_no_file_is_empty_but_a_failed_copy_is_no_data() {
+    let mut facts = facts_at_ten();
+    healthy_worker(&mut facts, "w1");
+    fn row_of(facts: &mut Facts) -> &mut CollectorRun {
+        &mut facts.bundles[1].manifest.as_mut().unwrap().collectors[0]
+    }
+    // How the fixtures record it: `ok`, no file.
+    let copy = row_of(&mut facts);
+    copy.name = "files/etc/kubernetes/manifests".into();
+    copy.status = CollectorStatus::Ok;
+    let c = build(&facts, &analysis(Vec::new(), Vec::new()));
+    assert_eq!(row(&c, Some("w1")).cells[3].mark, Mark::NotApplicable);
+    row_of(&mut facts).status = CollectorStatus::Error;
+    let c = build(&facts, &analysis(Vec::new(), Vec::new()));
+    let cell = &row(&c, Some("w1")).cells[3];
+    assert_eq!(cell.mark, Mark::NoData);
+    assert_eq!(cell.reason, "/etc/kubernetes/manifests was not collected");
+}
+
+#[test]
+fn a_container_log_gap_that_names_its_pods_hits_their_nodes_only() {
+    let mut facts = facts_at_ten();
+    healthy_worker(&mut facts, "w1");
+    healthy_worker(&mut facts, "w2");
+    facts.pods = sourced::<Pod>(
+        "cluster-resources/pods/kube-system.json",
+        r#"[{"metadata":{"namespace":"kube-system","name":"proxy-a"},"spec":{"nodeName":"w1"}},
+            {"metadata":{"namespace":"kube-system","name":"proxy-b"},"spec":{"nodeName":"w2"}}]"#,
+    );
+    let gap = |error: &str| CollectionRow {
+        collector: "cluster-resources/pods/logs".into(),
+        node: None,
+        status: "error".into(),
+        error: Some(error.into()),
+    };
+    let a = analysis(
+        Vec::new(),
+        vec![gap(
+            "1 of 2 container logs could not be fetched (kube-system/proxy-b/proxy): refused",
+        )],
+    );
+    let c = build(&facts, &a);
+    assert!(row(&c, Some("w1")).cells[2].gaps.is_empty());
+    assert_eq!(row(&c, Some("w2")).cells[2].gaps, [0]);
+    assert_eq!(row(&c, None).cells[2].gaps, [0]);
+    // A gap that names no known pod hits every row.
+    let c = build(&facts, &analysis(Vec::new(), vec![gap("timeout")]));
+    assert_eq!(row(&c, Some("w1")).cells[2].mark, Mark::NoData);
 }
 
 #[test]
