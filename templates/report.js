@@ -20,7 +20,8 @@
     if (target) target.addEventListener(type, fn);
   }
 
-  // Pods arrive column by column, names and IPs front-coded: decode once, when first needed.
+  // Pods arrive column by column, names and IPs front-coded (see docs/html-report.md):
+  // decode once, when first needed.
   var podRows = null;
   function pods() {
     if (podRows) return podRows;
@@ -28,12 +29,15 @@
     var n = p.namespace.length;
     var rows = new Array(n);
     var name = '';
-    var ip = '';
+    var lastIp = new Map();
     for (var i = 0; i < n; i++) {
       name = name.slice(0, p.name_keep[i]) + p.name_rest[i];
-      ip = ip.slice(0, p.ip_keep[i]) + p.ip_rest[i];
-      rows[i] = [S[p.namespace[i]], name, S[p.ready[i]], S[p.status[i]],
-        S[p.restarts[i]], S[p.age[i]], ip, S[p.node[i]]];
+      var node = S[p.node[i]];
+      var ip = (lastIp.get(node) || '').slice(0, p.ip_keep[i]) + p.ip_rest[i];
+      lastIp.set(node, ip);
+      var shape = p.shapes[p.shape[i]];
+      rows[i] = [S[p.namespace[i]], name, S[shape[0]], S[shape[1]], S[shape[2]], S[shape[3]],
+        ip, node];
     }
     podRows = rows;
     return rows;
@@ -132,6 +136,7 @@
       this.prev.disabled = start === 0;
       this.next.disabled = end >= total;
     }
+    if (window.performance && performance.mark) performance.mark('kbundle-rendered-' + this.name);
   };
 
   function plainRow(row) {

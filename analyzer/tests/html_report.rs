@@ -7,9 +7,7 @@ mod html_common;
 use html_common::{count, data_block, markup, xss};
 use kbundle::render::html::{self, FINDINGS_SHOWN, TABLE_PAGE};
 use kbundle::report::checklist::{Mark, Step};
-use kbundle::report::inventory::PodRow;
 use kbundle::report::Report;
-use kbundle_format::analysis::{Category, Severity, Subject};
 use regex::Regex;
 use std::path::Path;
 
@@ -348,70 +346,9 @@ fn bundle_strings_are_text_everywhere() {
     std::fs::write(&path, &page).unwrap();
 }
 
-/// A cluster of `n` pods over 150 namespaces and 20 nodes, named as controllers name them.
-fn synthetic_pods(n: usize) -> Vec<PodRow> {
-    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
-    let alphabet = b"bcdfghjklmnpqrstvwxz2456789";
-    let word = |len: usize, next: &mut dyn FnMut() -> u64| -> String {
-        (0..len)
-            .map(|_| alphabet[(next() % alphabet.len() as u64) as usize] as char)
-            .collect()
-    };
-    let apps = [
-        "api", "web", "worker", "cart", "checkout", "search", "auth", "billing",
-    ];
-    let mut pods: Vec<PodRow> = (0..n)
-        .map(|i| {
-            let app = apps[i % apps.len()];
-            let rs = (i / 40) % 7;
-            let failing = i % 100 == 0;
-            PodRow {
-                namespace: format!("team-{:03}", i % 150),
-                name: format!("{app}-{}-{}", 7_000_000 + rs * 9_973, word(5, &mut next)),
-                ready: if failing { "0/1" } else { "1/1" }.to_string(),
-                status: if failing {
-                    "CrashLoopBackOff"
-                } else {
-                    "Running"
-                }
-                .to_string(),
-                restarts: if failing {
-                    "12 (3m ago)".to_string()
-                } else {
-                    "0".to_string()
-                },
-                age: format!("{}d", 1 + i % 60),
-                ip: format!("10.42.{}.{}", i % 20, 2 + next() % 250),
-                node: format!("worker-{:03}", i % 20),
-            }
-        })
-        .collect();
-    pods.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
-    pods
-}
-
 #[test]
 fn a_page_of_150000_pods_stays_under_10_mb_with_one_page_of_rows() {
-    let (mut report, _) = html_common::render(&[html_common::interop_bundle()]);
-    report.inventory.pods = synthetic_pods(150_000);
-    // 1 % failing: 1,500 crash-loop findings in one group.
-    let template = report.analysis.findings[0].clone();
-    report.analysis.findings = (0..1500)
-        .map(|i| {
-            let mut f = template.clone();
-            f.category = Category::CrashLoop;
-            f.severity = Severity::Warning;
-            f.subject = Subject::pod(format!("team-{:03}", i % 150), format!("api-{i}"))
-                .on_node(format!("worker-{:03}", i % 20));
-            f
-        })
-        .collect();
+    let report = html_common::synthetic_report(150_000, 1500);
     let page = html_common::page_of(&report);
     println!("150,000 pods, 1,500 findings: {} bytes", page.len());
     assert!(page.len() < 10_000_000, "{} bytes", page.len());

@@ -6,7 +6,9 @@ pub mod browser;
 pub mod webdriver;
 pub mod xss;
 
+use kbundle::report::inventory::PodRow;
 use kbundle::report::Report;
+use kbundle_format::analysis::{Category, Severity, Subject};
 use std::path::{Path, PathBuf};
 
 /// The real troubleshoot bundle of the shared interop folder.
@@ -90,4 +92,71 @@ pub fn markup(html: &str) -> String {
 /// How often `needle` occurs in `hay`.
 pub fn count(hay: &str, needle: &str) -> usize {
     hay.matches(needle).count()
+}
+
+/// A cluster of `n` pods over 150 namespaces and 20 nodes, named as controllers name them.
+pub fn synthetic_pods(n: usize) -> Vec<PodRow> {
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let alphabet = b"bcdfghjklmnpqrstvwxz2456789";
+    let word = |len: usize, next: &mut dyn FnMut() -> u64| -> String {
+        (0..len)
+            .map(|_| alphabet[(next() % alphabet.len() as u64) as usize] as char)
+            .collect()
+    };
+    let apps = [
+        "api", "web", "worker", "cart", "checkout", "search", "auth", "billing",
+    ];
+    let mut pods: Vec<PodRow> = (0..n)
+        .map(|i| {
+            let app = apps[i % apps.len()];
+            let rs = (i / 40) % 7;
+            let failing = i % 100 == 0;
+            PodRow {
+                namespace: format!("team-{:03}", i % 150),
+                name: format!("{app}-{}-{}", 7_000_000 + rs * 9_973, word(5, &mut next)),
+                ready: if failing { "0/1" } else { "1/1" }.to_string(),
+                status: if failing {
+                    "CrashLoopBackOff"
+                } else {
+                    "Running"
+                }
+                .to_string(),
+                restarts: if failing {
+                    "12 (3m ago)".to_string()
+                } else {
+                    "0".to_string()
+                },
+                age: format!("{}d", 1 + i % 60),
+                ip: format!("10.42.{}.{}", i % 20, 2 + next() % 250),
+                node: format!("worker-{:03}", i % 20),
+            }
+        })
+        .collect();
+    pods.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    pods
+}
+
+/// The interop bundle's report with `pods` synthetic pods and `findings` crash-loop findings
+/// in one group (1 % of 150,000 pods failing), like a big cluster's.
+pub fn synthetic_report(pods: usize, findings: usize) -> Report {
+    let mut report = kbundle::analyze_paths(&[interop_bundle()]).expect("the interop bundle");
+    report.inventory.pods = synthetic_pods(pods);
+    let template = report.analysis.findings[0].clone();
+    report.analysis.findings = (0..findings)
+        .map(|i| {
+            let mut f = template.clone();
+            f.category = Category::CrashLoop;
+            f.severity = Severity::Warning;
+            f.subject = Subject::pod(format!("team-{:03}", i % 150), format!("api-{i}"))
+                .on_node(format!("worker-{:03}", i % 20));
+            f
+        })
+        .collect();
+    report
 }

@@ -119,6 +119,9 @@ pub fn write_bundle(dir: &Path) -> PathBuf {
         let name = format!("{}-{i}", ALL[i % ALL.len()]);
         pods.push(pod(&name, NODE, i));
     }
+    // Names that are also properties of every JavaScript object.
+    pods.push(pod("__proto__", "__proto__", 0));
+    pods.push(pod("constructor", "constructor", 1));
     write(
         &root,
         "cluster-resources/pods/xss.json",

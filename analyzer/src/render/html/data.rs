@@ -33,18 +33,18 @@ struct Data<'a> {
     findings: BTreeMap<String, Vec<serde_json::Value>>,
 }
 
-/// The pod table, one array per column, each `n` long; string columns are indices into
-/// the string table, `name` and `ip` are front-coded (`*_keep`: UTF-16 units kept from the
-/// previous row's value, `*_rest`: what follows).
+/// The pod table, one array per column, each as long as there are pods. `namespace` and
+/// `node` are indices into the string table; `shape` indexes `shapes`, the distinct
+/// (ready, status, restarts, age) combinations as string-table indices (most pods of a
+/// cluster share a few). `name` and `ip` are front-coded: `*_keep` UTF-16 units of the
+/// previous value (the previous row's name; the previous IP on the same node), then `*_rest`.
 #[derive(Serialize, Default)]
 struct PodColumns {
+    shapes: Vec<[u32; 4]>,
     namespace: Vec<u32>,
     name_keep: Vec<usize>,
     name_rest: Vec<String>,
-    ready: Vec<u32>,
-    status: Vec<u32>,
-    restarts: Vec<u32>,
-    age: Vec<u32>,
+    shape: Vec<u32>,
     ip_keep: Vec<usize>,
     ip_rest: Vec<String>,
     node: Vec<u32>,
@@ -123,22 +123,32 @@ pub fn block(report: &Report) -> String {
 
 fn pod_columns<'a>(report: &'a Report, strings: &mut Strings<'a>) -> PodColumns {
     let mut c = PodColumns::default();
-    let (mut prev_name, mut prev_ip) = ("", "");
+    let mut shapes: HashMap<[u32; 4], u32> = HashMap::new();
+    let mut prev_ip: HashMap<&str, &str> = HashMap::new();
+    let mut prev_name = "";
     for p in &report.inventory.pods {
         c.namespace.push(strings.id(&p.namespace));
         let (keep, rest) = front_code(prev_name, &p.name);
         c.name_keep.push(keep);
         c.name_rest.push(rest.to_string());
-        c.ready.push(strings.id(&p.ready));
-        c.status.push(strings.id(&p.status));
-        c.restarts.push(strings.id(&p.restarts));
-        c.age.push(strings.id(&p.age));
-        let (keep, rest) = front_code(prev_ip, &p.ip);
+        prev_name = &p.name;
+        let shape = [
+            strings.id(&p.ready),
+            strings.id(&p.status),
+            strings.id(&p.restarts),
+            strings.id(&p.age),
+        ];
+        let next = c.shapes.len() as u32;
+        let id = *shapes.entry(shape).or_insert(next);
+        if id == next {
+            c.shapes.push(shape);
+        }
+        c.shape.push(id);
+        let previous = prev_ip.insert(&p.node, &p.ip).unwrap_or("");
+        let (keep, rest) = front_code(previous, &p.ip);
         c.ip_keep.push(keep);
         c.ip_rest.push(rest.to_string());
         c.node.push(strings.id(&p.node));
-        prev_name = &p.name;
-        prev_ip = &p.ip;
     }
     c
 }

@@ -112,6 +112,8 @@ pub struct CellView {
     pub word: &'static str,
     /// Why.
     pub reason: String,
+    /// The reason cut to a length that fits a cell (the tooltip has it whole).
+    pub brief: String,
     /// The step's label, for the cell's tooltip.
     pub step: &'static str,
     /// Where the mark links: the first finding, else the first gap.
@@ -422,6 +424,7 @@ fn checklist(report: &Report) -> Vec<ChecklistRow> {
                         symbol,
                         word,
                         reason: c.reason.clone(),
+                        brief: brief(&c.reason),
                         step: c.step.label(),
                         href,
                         more: links
@@ -437,6 +440,21 @@ fn checklist(report: &Report) -> Vec<ChecklistRow> {
         })
         .collect()
 }
+
+/// At most [`BRIEF_CHARS`] characters of `text`, cut at a word with `…`.
+fn brief(text: &str) -> String {
+    match text.char_indices().nth(BRIEF_CHARS) {
+        None => text.to_string(),
+        Some((cut, _)) => {
+            let head = &text[..cut];
+            let head = head.rsplit_once(' ').map_or(head, |(h, _)| h);
+            format!("{}…", head.trim_end_matches([',', ';', ':', ' ']))
+        }
+    }
+}
+
+/// The longest reason a checklist cell shows.
+const BRIEF_CHARS: usize = 80;
 
 /// CSS class, symbol and word of a mark.
 pub fn mark_words(mark: Mark) -> (&'static str, &'static str, &'static str) {
@@ -562,5 +580,23 @@ pub fn timeline_row(t: &TimelineEntry, pod_nodes: &HashMap<(&str, &str), &str>) 
         subject: t.subject.to_string(),
         text: t.text.clone(),
         location: location(&t.file, t.line),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn briefs_cut_long_reasons_at_a_word() {
+        assert_eq!(brief("no finding; read df -h"), "no finding; read df -h");
+        let long = "collection gap: cluster-resources/pods/logs error: 6 of 47 container logs could not be fetched";
+        let b = brief(long);
+        assert!(
+            b.ends_with('…') && b.chars().count() <= BRIEF_CHARS + 1,
+            "{b}"
+        );
+        assert!(long.starts_with(b.trim_end_matches('…')));
+        assert_eq!(brief(&"é".repeat(200)).chars().count(), BRIEF_CHARS + 1);
     }
 }
