@@ -596,19 +596,19 @@ impl<'a> NodeView<'a> {
 
     fn cluster_data(&self, step: Step) -> Data {
         let kinds = &self.facts.kinds_present;
-        let have = |kind: &str, what: String| {
+        let have = |kind: &str, what: String, missing: &str| {
             if kinds.contains(kind) {
                 Data::Present(what)
             } else {
-                Data::Missing(match kind {
-                    "nodes" => "no Node objects in the bundle".to_string(),
-                    "pods" => "no pod lists in the bundle".to_string(),
-                    _ => format!("no {kind} lists in the bundle"),
-                })
+                Data::Missing(missing.to_string())
             }
         };
         match step {
-            Step::NodeReady => have("nodes", format!("{} Node objects", self.facts.nodes.len())),
+            Step::NodeReady => have(
+                "nodes",
+                format!("{} Node objects", self.facts.nodes.len()),
+                "no Node objects in the bundle",
+            ),
             Step::KubeSystemPods => {
                 let unscheduled = self
                     .facts
@@ -622,6 +622,7 @@ impl<'a> NodeView<'a> {
                         "{} pods, {unscheduled} not scheduled to a node",
                         self.facts.pods.len()
                     ),
+                    "no pod lists in the bundle",
                 )
             }
             Step::PodLogs => {
@@ -635,6 +636,7 @@ impl<'a> NodeView<'a> {
             Step::Events => have(
                 "events",
                 format!("{} event groups", self.facts.events.len()),
+                "no event lists in the bundle",
             ),
             _ => Data::NotApplicable("a step of each node, not of the cluster".to_string()),
         }

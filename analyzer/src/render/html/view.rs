@@ -428,6 +428,7 @@ fn checklist(report: &Report) -> Vec<ChecklistRow> {
                         step: c.step.label(),
                         href,
                         more: links
+                            .take(MORE_LINKS)
                             .enumerate()
                             .map(|(n, href)| Link {
                                 href,
@@ -452,6 +453,9 @@ fn brief(text: &str) -> String {
         }
     }
 }
+
+/// Links to further findings a cell shows (its reason says how many there are).
+const MORE_LINKS: usize = 4;
 
 /// The longest reason a checklist cell shows.
 const BRIEF_CHARS: usize = 80;
