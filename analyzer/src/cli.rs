@@ -23,6 +23,10 @@ enum Command {
     Analyze(AnalyzeArgs),
     /// List every rule: id, category, severity and what it looks at.
     Rules,
+    /// Serve a bundle as a read-only Kubernetes API on 127.0.0.1 for kubectl.
+    Serve(crate::serve::command::ServeArgs),
+    /// Open a shell whose kubectl reads a bundle (KUBECONFIG set to a served bundle).
+    Shell(crate::serve::command::ShellArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -69,6 +73,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
             print_rules()?;
             Ok(Outcome::Clean)
         }
+        Command::Serve(args) => crate::serve::command::serve(args).map(|()| Outcome::Clean),
+        Command::Shell(args) => crate::serve::command::shell(args).map(|()| Outcome::Clean),
     }
 }
 

@@ -72,7 +72,7 @@ impl Findings {
     /// Drops findings of `rule` whose subject also has a finding of a rule that
     /// `suppressed_by` names: the precise conclusion wins over the vague one.
     pub fn suppress(&mut self, suppressor: &str, suppressed: &str) {
-        let subjects: Vec<(SubjectKind, Option<String>, String)> = self
+        let subjects: std::collections::HashSet<(SubjectKind, Option<String>, String)> = self
             .by_problem
             .values()
             .filter(|f| f.rule == suppressor)
@@ -86,11 +86,13 @@ impl Findings {
         });
     }
 
-    /// Whether any finding of `category` exists about this subject identity.
-    pub fn has(&self, category: Category, subject: &Subject) -> bool {
-        self.by_problem.values().any(|f| {
-            f.category == category && subject_identity(&f.subject) == subject_identity(subject)
-        })
+    /// The pods (namespace, name) that some finding is about, themselves or a container.
+    pub fn pods_with_findings(&self) -> std::collections::HashSet<(String, String)> {
+        self.by_problem
+            .values()
+            .filter_map(|f| f.subject.pod_identity())
+            .map(|(ns, name)| (ns.to_string(), name.to_string()))
+            .collect()
     }
 
     /// The findings so far, in no particular order.
@@ -122,8 +124,14 @@ impl Findings {
     }
 }
 
+/// Who a subject is, for suppression: a pod and its containers are one.
 fn subject_identity(s: &Subject) -> (SubjectKind, Option<String>, String) {
-    (s.kind, s.namespace.clone(), s.name.clone())
+    let kind = if s.kind == SubjectKind::Container {
+        SubjectKind::Pod
+    } else {
+        s.kind
+    };
+    (kind, s.namespace.clone(), s.name.clone())
 }
 
 fn fold(existing: &mut Finding, other: Finding) {

@@ -61,6 +61,7 @@ impl<'a> Ingest<'a> {
         self.facts.collection.push(CollectionIssue {
             collector: file.to_string(),
             node: node_of(file),
+            namespace: None,
             status: "unreadable".to_string(),
             error: Some(error.to_string()),
             file: file.to_string(),
@@ -176,13 +177,10 @@ impl<'a> Ingest<'a> {
             } else {
                 "error"
             };
-            let collector = match namespace.as_deref().filter(|n| !n.is_empty()) {
-                Some(ns) => format!("cluster-resources/{dir} in namespace {ns}"),
-                None => format!("cluster-resources/{dir}"),
-            };
             self.facts.collection.push(CollectionIssue {
-                collector,
+                collector: format!("cluster-resources/{dir}"),
                 node: None,
+                namespace: namespace.filter(|n| !n.is_empty()),
                 status: status.to_string(),
                 error: Some(error),
                 file: m.path.as_str().to_string(),
@@ -267,8 +265,10 @@ impl<'a> Ingest<'a> {
             self.facts.logs.push(scan);
         }
         let text = String::from_utf8_lossy(&bytes).into_owned();
-        if text.trim().is_empty() {
-            // A tool that printed nothing (not installed, nothing configured) says nothing.
+        if text.trim().is_empty() && id != "iscsiadm-session" {
+            // A tool that printed nothing (not installed, nothing configured) says nothing;
+            // but `iscsiadm -m session` prints nothing (its "No active sessions." goes to
+            // stderr) exactly when there is no session, which is the news.
             return Ok(());
         }
         let file = m.path.as_str().to_string();
@@ -409,6 +409,7 @@ fn manifest_issues(m: &Manifest) -> Vec<CollectionIssue> {
         .map(|c| CollectionIssue {
             collector: c.name.clone(),
             node: c.node.clone(),
+            namespace: None,
             status: c.status.as_str().to_string(),
             error: c.error.clone(),
             file: layout::MANIFEST.to_string(),
@@ -418,6 +419,7 @@ fn manifest_issues(m: &Manifest) -> Vec<CollectionIssue> {
         issues.push(CollectionIssue {
             collector: "kbundle-collect".into(),
             node: None,
+            namespace: None,
             status: "interrupted".into(),
             error: Some("the collection was interrupted: this bundle is partial".into()),
             file: layout::MANIFEST.to_string(),
@@ -427,6 +429,7 @@ fn manifest_issues(m: &Manifest) -> Vec<CollectionIssue> {
         issues.push(CollectionIssue {
             collector: "cluster API".into(),
             node: None,
+            namespace: None,
             status: "error".into(),
             error: Some(format!(
                 "API server {} unreachable: {}",

@@ -15,6 +15,7 @@ pub mod read;
 pub mod render;
 pub mod report;
 pub mod rules;
+pub mod serve;
 pub mod timeline;
 
 use anyhow::Result;

@@ -32,6 +32,18 @@ pub fn build(facts: &Facts, catalog: &crate::logscan::Catalog) -> Vec<TimelineEn
     crate::rules::host::reboots_timeline(facts, &mut |time, entry| {
         moments.push(Moment { time, entry })
     });
+    // One line matched by two rules is one moment, at its worse severity.
+    moments.sort_by(|a, b| {
+        (a.time, &a.entry.file, a.entry.line, &a.entry.subject)
+            .cmp(&(b.time, &b.entry.file, b.entry.line, &b.entry.subject))
+            .then(b.entry.severity.cmp(&a.entry.severity))
+    });
+    moments.dedup_by(|later, kept| {
+        later.time == kept.time
+            && later.entry.file == kept.entry.file
+            && later.entry.line == kept.entry.line
+            && later.entry.subject == kept.entry.subject
+    });
     if moments.len() > MAX_ENTRIES {
         moments.sort_by(|a, b| {
             b.entry

@@ -261,10 +261,25 @@ impl Subject {
         self
     }
 
-    /// Sets the container.
+    /// Sets the container; a pod's subject becomes that container's (kind `Container`, the
+    /// pod's name and namespace kept).
     pub fn with_container(mut self, container: impl Into<String>) -> Self {
+        if self.kind == SubjectKind::Pod {
+            self.kind = SubjectKind::Container;
+        }
         self.container = Some(container.into());
         self
+    }
+
+    /// The pod a Pod or Container subject is about, as `(namespace, name)`: findings about a
+    /// pod and about one of its containers concern the same pod.
+    pub fn pod_identity(&self) -> Option<(&str, &str)> {
+        match self.kind {
+            SubjectKind::Pod | SubjectKind::Container => {
+                Some((self.namespace.as_deref().unwrap_or(""), self.name.as_str()))
+            }
+            _ => None,
+        }
     }
 
     /// Sets the workload kind.
@@ -279,6 +294,8 @@ impl fmt::Display for Subject {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = match (&self.kind, &self.workload_kind) {
             (SubjectKind::Workload, Some(w)) => w.as_str(),
+            // A container is shown as its pod, with the container named after it.
+            (SubjectKind::Container, _) => "Pod",
             (k, _) => subject_kind_name(*k),
         };
         write!(f, "{kind} ")?;

@@ -64,6 +64,8 @@ pub struct CollectionIssue {
     pub collector: String,
     /// The node, for node collectors.
     pub node: Option<String>,
+    /// The namespace, when listing one namespace failed (`<kind>-errors.json`).
+    pub namespace: Option<String>,
     /// `error`, `timeout`, `forbidden`, `skipped`, `truncated`, `unreadable`, `interrupted`.
     pub status: String,
     /// Why.

@@ -4,7 +4,7 @@
 use super::{Context, Rule};
 use crate::facts::{CollectionIssue, Facts};
 use crate::findings::{Draft, Findings};
-use kbundle_format::analysis::{Category, Severity, Subject};
+use kbundle_format::analysis::{Category, Severity, Subject, SubjectKind};
 use std::collections::BTreeMap;
 
 /// Data the analysis needed is missing.
@@ -21,22 +21,38 @@ collect the missing data by hand; until then, treat these areas as unknown, not 
 /// The rules of this file.
 pub const RULES: &[&Rule] = &[&GAP];
 
-/// Runs the collection-gap rule: one finding per node (and one for the cluster part),
-/// listing every gap there.
+/// Runs the collection-gap rule: one finding per place data is missing from — a node, a
+/// namespace, or the cluster part — listing every gap there.
 pub fn check(facts: &Facts, _ctx: &Context, out: &mut Findings) {
-    let mut by_node: BTreeMap<Option<&str>, Vec<&CollectionIssue>> = BTreeMap::new();
+    // A kind whose `<kind>-errors.json` names the failing namespaces is reported per
+    // namespace; its manifest row says the same thing less precisely.
+    let per_namespace: Vec<&str> = facts
+        .collection
+        .iter()
+        .filter(|i| i.namespace.is_some())
+        .map(|i| i.collector.as_str())
+        .collect();
+    let mut by_place: BTreeMap<Subject, Vec<&CollectionIssue>> = BTreeMap::new();
     for issue in facts.collection.iter().filter(|i| i.is_gap()) {
-        by_node
-            .entry(issue.node.as_deref())
-            .or_default()
-            .push(issue);
-    }
-    for (node, issues) in by_node {
-        let subject = match node {
-            Some(n) => Subject::node(n),
-            None => Subject::cluster(),
+        if issue.namespace.is_none()
+            && issue.node.is_none()
+            && per_namespace.contains(&issue.collector.as_str())
+        {
+            continue;
+        }
+        let subject = match (&issue.node, &issue.namespace) {
+            (Some(n), _) => Subject::node(n),
+            (None, Some(ns)) => Subject::new(SubjectKind::Namespace, ns),
+            (None, None) => Subject::cluster(),
         };
-        let where_ = node.map(|n| format!(" on {n}")).unwrap_or_default();
+        by_place.entry(subject).or_default().push(issue);
+    }
+    for (subject, issues) in by_place {
+        let where_ = match subject.kind {
+            SubjectKind::Cluster => String::new(),
+            SubjectKind::Namespace => format!(" in namespace {}", subject.name),
+            _ => format!(" on {}", subject.name),
+        };
         let list: Vec<String> = issues
             .iter()
             .map(|i| match &i.error {
@@ -79,6 +95,7 @@ mod tests {
         CollectionIssue {
             collector: collector.into(),
             node: node.map(String::from),
+            namespace: None,
             status: status.into(),
             error: Some("boom".into()),
             file: "manifest.json".into(),

@@ -103,10 +103,8 @@ fn check_components(facts: &Facts, ctx: &Context, out: &mut Findings) {
             continue;
         }
         let mut problems = Vec::new();
-        let mut severity = Severity::Warning;
         if !p.is_ready() {
             problems.push(format!("not ready ({})", p.display_status()));
-            severity = Severity::Critical;
         }
         let restarts: Vec<String> = p
             .all_container_statuses()
@@ -128,7 +126,6 @@ fn check_components(facts: &Facts, ctx: &Context, out: &mut Findings) {
         }
         out.add(
             Draft::new(&UNHEALTHY, subject)
-                .severity(severity)
                 .title(format!("{component} on {} is unhealthy", p.spec.node_name))
                 .message(format!(
                     "{component} pod {}: {}.",

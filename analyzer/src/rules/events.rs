@@ -56,15 +56,15 @@ event_rule!(
 );
 event_rule!(PROBE, "event.probe-failure", ProbeFailure, Warning,
     "Check what the probe calls and its timeouts; a failing liveness probe restarts the container, a failing readiness probe takes it out of its Service.");
-event_rule!(MOUNT, "event.volume-mount", VolumeMount, Warning,
+event_rule!(MOUNT, "event.volume-mount", VolumeMount, Critical,
     "Check the volume's backend (CSI driver pods, storage reachability), that the referenced Secret/ConfigMap/path exists, and for Multi-Attach the node still holding the volume.");
-event_rule!(SANDBOX, "event.sandbox-failure", SandboxFailure, Warning,
+event_rule!(SANDBOX, "event.sandbox-failure", SandboxFailure, Critical,
     "The runtime or CNI plugin could not create the pod's sandbox: check the CNI pods on the node and the runtime's journal.");
 event_rule!(
     CNI,
     "event.network-not-ready",
     CniFailure,
-    Warning,
+    Critical,
     "The node's network plugin is not configured: check the CNI daemonset pod on that node."
 );
 event_rule!(
@@ -145,6 +145,9 @@ const MAPPINGS: &[ReasonMapping] = &[
     map("ErrImageNeverPull", None, &IMAGE_PULL, 1),
     map("InspectFailed", None, &IMAGE_PULL, 1),
     map("FailedScheduling", None, &SCHEDULING, 1),
+    // calico-node's readiness probe reports BGP state: a network finding, not a probe one.
+    map("Unhealthy", Some("BGP not established"), &CNI, 3),
+    map("Unhealthy", Some("BIRD is not ready"), &CNI, 3),
     map("Unhealthy", None, &PROBE, 3),
     map("ProbeError", None, &PROBE, 3),
     map("FailedMount", None, &MOUNT, 1),
@@ -158,6 +161,8 @@ const MAPPINGS: &[ReasonMapping] = &[
     map("Evicting", None, &EVICTION, 1),
     map("TaintManagerEviction", None, &EVICTION, 1),
     map("EvictionThresholdMet", None, &PRESSURE, 1),
+    map("FreeDiskSpaceFailed", None, &PRESSURE, 1),
+    map("ImageGCFailed", None, &PRESSURE, 1),
     map("SystemOOM", None, &SYSTEM_OOM, 1),
     map("OOMKilling", None, &SYSTEM_OOM, 1),
     map("Rebooted", None, &REBOOT, 1),
@@ -194,6 +199,13 @@ pub fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
             severity = Severity::Info;
         }
         let mut subject = subject_of(facts, g);
+        if rule.category == Category::CniFailure {
+            // The network plugin runs as a DaemonSet: its pods failing on several nodes are
+            // one problem of the DaemonSet.
+            if let Some(ds) = daemonset_of_pod(facts, g) {
+                subject = ds;
+            }
+        }
         if rule.category == Category::PodEvicted {
             // Evictions are the node's story: one finding per node, with the pods as evidence.
             if let Some(node) = node_of_pod(facts, g) {
@@ -223,6 +235,24 @@ pub fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
                 )
                 .build(),
         );
+    }
+}
+
+/// The DaemonSet owning the pod an event is about, as a subject.
+fn daemonset_of_pod(facts: &Facts, g: &EventGroup) -> Option<Subject> {
+    if g.object.kind != "Pod" {
+        return None;
+    }
+    let pod = facts.pods.iter().find(|p| {
+        p.object.metadata.namespace == g.object.namespace && p.object.metadata.name == g.object.name
+    })?;
+    match facts.owner_of(&pod.object)? {
+        (kind, name) if kind == "DaemonSet" => Some(super::workloads::workload_subject(
+            "DaemonSet",
+            &g.object.namespace,
+            &name,
+        )),
+        _ => None,
     }
 }
 

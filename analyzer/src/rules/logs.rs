@@ -6,7 +6,7 @@ use crate::facts::Facts;
 use crate::findings::{Draft, Findings};
 use crate::logscan::{Catalog, FileScan, LogFileRef, LogKind, RuleHits};
 use jiff::Timestamp;
-use kbundle_format::analysis::{Severity, Subject, TimelineEntry, TimelineSource};
+use kbundle_format::analysis::{Subject, TimelineEntry, TimelineSource};
 use std::collections::BTreeMap;
 
 /// A log line that explains why a container died.
@@ -49,7 +49,8 @@ pub fn crash_causes(facts: &Facts, namespace: &str, pod: &str, container: &str) 
 }
 
 /// What a log finding is about: the pod the rule's captures name (`pod_ns`, `pod_name`,
-/// `ctr`), else the container of a container log, else the node of a node log.
+/// `ctr`), else the pod of a container log (what its log says — DNS, etcd, CNI trouble — is
+/// the pod's; the container is in the evidence's path), else the node of a node log.
 fn subject_of(file: &LogFileRef, hits: &RuleHits) -> Subject {
     let capture = |name: &str| {
         hits.captures
@@ -68,7 +69,7 @@ fn subject_of(file: &LogFileRef, hits: &RuleHits) -> Subject {
         return s;
     }
     match (&file.pod, &file.node) {
-        (Some(p), _) => Subject::pod(&p.namespace, &p.pod).with_container(&p.container),
+        (Some(p), _) => Subject::pod(&p.namespace, &p.pod),
         (None, Some(node)) => Subject::node(node),
         (None, None) => Subject::cluster(),
     }
@@ -87,8 +88,8 @@ struct Gathered<'a> {
     evidence: Vec<kbundle_format::analysis::Evidence>,
 }
 
-/// Turns every conclusive log hit into findings.
-pub fn check(facts: &Facts, catalog: &Catalog, out: &mut Findings) {
+/// Every conclusive hit, gathered by rule and subject over all files.
+fn gather<'a>(facts: &'a Facts, catalog: &'a Catalog) -> BTreeMap<(String, Subject), Gathered<'a>> {
     let reference = facts.reference_time().unwrap_or_else(Timestamp::now);
     let mut gathered: BTreeMap<(String, Subject), Gathered> = BTreeMap::new();
     for scan in &facts.logs {
@@ -107,7 +108,9 @@ pub fn check(facts: &Facts, catalog: &Catalog, out: &mut Findings) {
                     last: None,
                     evidence: Vec::new(),
                 });
-            if hits.count > g.lead.1.count {
+            // The file with the most hits leads; on a tie the more specific log (the kubelet
+            // journal over its copy in syslog).
+            if (hits.count, specificity(scan.kind)) > (g.lead.1.count, specificity(g.lead.0.kind)) {
                 g.lead = (scan, hits);
             }
             g.count = g.count.max(hits.count);
@@ -119,6 +122,12 @@ pub fn check(facts: &Facts, catalog: &Catalog, out: &mut Findings) {
             g.evidence.extend(hits.evidence(&scan.file));
         }
     }
+    gathered
+}
+
+/// Turns every conclusive log hit into findings.
+pub fn check(facts: &Facts, catalog: &Catalog, out: &mut Findings) {
+    let gathered = gather(facts, catalog);
     for ((_, subject), g) in gathered {
         if pods_say_it_better(out, g.rule.category, &subject) {
             continue;
@@ -155,9 +164,19 @@ fn pods_say_it_better(
     subject.kind == SubjectKind::Node
         && out.iter().any(|f| {
             f.category == category
-                && f.subject.kind == SubjectKind::Pod
+                && f.subject.pod_identity().is_some()
                 && f.subject.node.as_deref() == Some(subject.name.as_str())
         })
+}
+
+/// How directly a kind of log shows what it holds: syslog and status tails repeat others.
+fn specificity(kind: LogKind) -> u8 {
+    match kind {
+        LogKind::KubeletJournal | LogKind::RuntimeJournal | LogKind::ContainerLog => 3,
+        LogKind::Kernel => 2,
+        LogKind::ServiceStatus => 1,
+        LogKind::Syslog => 0,
+    }
 }
 
 fn timeline_source(kind: LogKind) -> TimelineSource {
@@ -171,37 +190,31 @@ fn timeline_source(kind: LogKind) -> TimelineSource {
     }
 }
 
-/// Adds the first and last line of every conclusive log hit to the timeline.
+/// Adds the first and last line of every log finding to the timeline, from the file that
+/// showed it most (the journal, not its copy in syslog).
 pub fn timeline(facts: &Facts, catalog: &Catalog, add: &mut dyn FnMut(Timestamp, TimelineEntry)) {
     let reference = facts.reference_time().unwrap_or_else(Timestamp::now);
-    for scan in &facts.logs {
-        for hits in scan.conclusive(catalog) {
-            let rule = catalog.rule(hits.rule);
-            let subject = subject_of(&scan.file, hits);
-            let mut lines = vec![&hits.first];
-            if hits.last.line != hits.first.line {
-                lines.push(&hits.last);
-            }
-            for h in lines {
-                let Some(t) = h.time else { continue };
-                let time = t.resolve(reference);
-                add(
+    for ((_, subject), g) in gather(facts, catalog) {
+        let (scan, hits) = g.lead;
+        let mut lines = vec![&hits.first];
+        if hits.last.line != hits.first.line {
+            lines.push(&hits.last);
+        }
+        for h in lines {
+            let Some(t) = h.time else { continue };
+            let time = t.resolve(reference);
+            add(
+                time,
+                crate::timeline::entry(
                     time,
-                    crate::timeline::entry(
-                        time,
-                        timeline_source(scan.kind),
-                        subject.clone(),
-                        h.text.clone(),
-                        scan.file.path.as_str(),
-                        Some(h.line),
-                        if rule.severity == Severity::Info {
-                            Severity::Info
-                        } else {
-                            rule.severity
-                        },
-                    ),
-                );
-            }
+                    timeline_source(scan.kind),
+                    subject.clone(),
+                    h.text.clone(),
+                    scan.file.path.as_str(),
+                    Some(h.line),
+                    g.rule.severity,
+                ),
+            );
         }
     }
 }

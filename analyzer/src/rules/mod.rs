@@ -115,6 +115,7 @@ pub const SUPPRESSIONS: &[(&str, &str)] = &[
     ("control-plane.unhealthy", "pod.crash-loop"),
     ("control-plane.unhealthy", "event.crash-loop"),
     ("control-plane.unhealthy", "event.probe-failure"),
+    ("control-plane.unhealthy", "kubelet.crash-loop"),
     // A crash-looping container fails its probes too: the crash is the problem.
     ("pod.crash-loop", "event.probe-failure"),
 ];

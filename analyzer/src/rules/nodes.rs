@@ -22,7 +22,7 @@ reporting.",
 pub const PRESSURE: Rule = Rule {
     id: "node.pressure",
     category: Category::NodePressure,
-    severity: Severity::Warning,
+    severity: Severity::Critical,
     looks_at: "nodes: status.conditions[MemoryPressure|DiskPressure|PIDPressure]",
     remediation: "Free the resource under pressure (large pods, images, logs in /var) or add \
 capacity; the kubelet evicts pods until the pressure ends.",

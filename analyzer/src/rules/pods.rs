@@ -329,6 +329,7 @@ const STUCK_PENDING: SignedDuration = SignedDuration::from_mins(15);
 /// Runs after the event rules: a pod Pending for long with no other finding about it (a
 /// failing mount or sandbox already explains a pod stuck in ContainerCreating).
 pub fn check_stuck_pending(facts: &Facts, ctx: &Context, out: &mut Findings) {
+    let explained = out.pods_with_findings();
     for pod in &facts.pods {
         let p = &pod.object;
         if p.status.phase != "Pending" || p.metadata.deletion_timestamp.is_some() {
@@ -338,12 +339,8 @@ pub fn check_stuck_pending(facts: &Facts, ctx: &Context, out: &mut Findings) {
             continue;
         };
         let subject = pod_subject(p);
-        let explained = Category::ALL.iter().any(|c| {
-            out.has(*c, &subject)
-                || p.all_container_statuses()
-                    .any(|s| out.has(*c, &container_subject(p, &s.name)))
-        });
-        if age > STUCK_PENDING && !explained {
+        let key = (p.metadata.namespace.clone(), p.metadata.name.clone());
+        if age > STUCK_PENDING && !explained.contains(&key) {
             out.add(
                 Draft::new(&PENDING, subject)
                     .title(format!("Pod {} is stuck Pending", p.key()))

@@ -34,7 +34,8 @@ pub fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
         if let Some((have, want, what)) = shortfall(w, ctx) {
             let kind = w.object.kind.as_str();
             let meta = &w.object.object.metadata;
-            let severity = if have == 0 {
+            // Less than half of what it wants is an outage of the workload.
+            let severity = if have * 2 < want {
                 Severity::Critical
             } else {
                 Severity::Warning

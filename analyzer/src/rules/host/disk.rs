@@ -92,7 +92,9 @@ fn read_only_devices(node: &str, m: &Parsed<Vec<mounts::Mount>>, out: &mut Findi
         let Some(first) = places.first() else {
             continue;
         };
-        let subject = Subject::new(SubjectKind::Filesystem, &first.mount_point).on_node(node);
+        // The node is the subject: the I/O errors in its kernel log that caused the remount
+        // are the same problem and join this finding.
+        let subject = Subject::node(node);
         let also = if places.len() > 1 {
             format!(" (also mounted at {} other place(s))", places.len() - 1)
         } else {

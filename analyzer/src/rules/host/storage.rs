@@ -7,7 +7,7 @@ use crate::facts::outputs::Parsed;
 use crate::facts::Facts;
 use crate::findings::{Draft, Findings};
 use crate::rules::{Context, Rule};
-use kbundle_format::analysis::{Category, Severity, Subject, SubjectKind};
+use kbundle_format::analysis::{Category, Severity, Subject};
 use std::collections::BTreeMap;
 
 /// Multipath maps with failed or faulty paths, or fewer paths than the same map elsewhere.
@@ -25,7 +25,7 @@ counts of the same WWID across nodes",
 pub const ISCSI: Rule = Rule {
     id: "host.iscsi-no-session",
     category: Category::IscsiSession,
-    severity: Severity::Warning,
+    severity: Severity::Critical,
     looks_at: "run/iscsiadm-node.txt against run/iscsiadm-session.txt",
     remediation: "Log in to the target (`iscsiadm -m node -T <iqn> -p <portal> --login`) and \
 find why the session dropped: network to the portal (MTU!), CHAP, the array.",
@@ -34,13 +34,14 @@ find why the session dropped: network to the portal (MTU!), CHAP, the array.",
 /// The rules of this file.
 pub const RULES: &[&Rule] = &[&MULTIPATH, &ISCSI];
 
-/// Runs the storage rules.
+/// Runs the storage rules. Findings are about the node: a node's storage paths are one
+/// problem to its engineer, with every degraded map or orphaned target as evidence.
 pub fn check(facts: &Facts, _ctx: &Context, out: &mut Findings) {
     let mut path_counts: BTreeMap<&str, Vec<(&str, usize)>> = BTreeMap::new();
     for (node, host) in &facts.hosts {
         if let Some(mp) = host.outputs.multipath() {
+            degraded_maps(node, mp, out);
             for map in &mp.value {
-                failed_paths(node, mp, map, out);
                 path_counts
                     .entry(map.wwid.as_str())
                     .or_default()
@@ -50,20 +51,30 @@ pub fn check(facts: &Facts, _ctx: &Context, out: &mut Findings) {
         if let (Some(nodes), Some(sessions)) =
             (&host.outputs.iscsi_nodes, &host.outputs.iscsi_sessions)
         {
-            for record in iscsiadm::nodes_without_session(&nodes.value, &sessions.value) {
-                let subject = Subject::new(SubjectKind::Volume, &record.target).on_node(node);
-                out.add(
-                    Draft::new(&ISCSI, subject)
-                        .title(format!("iSCSI target {} has no session on {node}", record.target))
-                        .message(format!(
-                            "{node} is configured for {} through {} but has no logged-in session to it.",
-                            record.target, record.portal
-                        ))
-                        .evidence(&nodes.file, Some(record.line as u64), nodes.line(record.line))
-                        .evidence(&sessions.file, None, session_summary(&sessions.value))
-                        .build(),
+            let orphans = iscsiadm::nodes_without_session(&nodes.value, &sessions.value);
+            if orphans.is_empty() {
+                continue;
+            }
+            let mut targets: Vec<&str> = orphans.iter().map(|r| r.target.as_str()).collect();
+            targets.dedup();
+            let mut draft = Draft::new(&ISCSI, Subject::node(node))
+                .title(format!("{} iSCSI portal(s) configured without a session on {node}", orphans.len()))
+                .message(format!(
+                    "{node} has node records for {} but no logged-in session through {} of its portals ({}).",
+                    targets.join(", "),
+                    orphans.len(),
+                    orphans.iter().map(|r| r.portal.as_str()).collect::<Vec<_>>().join(", ")
+                ))
+                .count(orphans.len() as u64)
+                .evidence(&sessions.file, None, session_summary(&sessions.value));
+            for record in orphans {
+                draft = draft.evidence(
+                    &nodes.file,
+                    Some(record.line as u64),
+                    nodes.line(record.line),
                 );
             }
+            out.add(draft.build());
         }
     }
     fewer_paths_than_peers(facts, &path_counts, out);
@@ -72,54 +83,57 @@ pub fn check(facts: &Facts, _ctx: &Context, out: &mut Findings) {
 fn session_summary(s: &iscsiadm::SessionList) -> String {
     match (s.sessions.len(), s.messages.first()) {
         (0, Some(m)) => m.text.clone(),
+        (0, None) => "no session listed".to_string(),
         (n, _) => format!("{n} session(s) listed"),
     }
 }
 
-fn map_subject(node: &str, map: &MultipathMap) -> Subject {
-    Subject::new(SubjectKind::Volume, &map.name).on_node(node)
-}
-
-fn failed_paths(
-    node: &str,
-    mp: &Parsed<Vec<MultipathMap>>,
-    map: &MultipathMap,
-    out: &mut Findings,
-) {
-    let failed: Vec<_> = map.failed_paths().collect();
-    if failed.is_empty() {
+/// Maps with failed paths, or with no path at all (critical: I/O cannot complete).
+fn degraded_maps(node: &str, mp: &Parsed<Vec<MultipathMap>>, out: &mut Findings) {
+    let mut severity = Severity::Warning;
+    let mut problems = Vec::new();
+    let mut draft_evidence = Vec::new();
+    for map in &mp.value {
+        let failed: Vec<_> = map.failed_paths().collect();
+        let total = map.path_count();
+        if total == 0 {
+            severity = Severity::Critical;
+            problems.push(format!(
+                "{} ({} {}) has no path",
+                map.name, map.vendor, map.product
+            ));
+            draft_evidence.push((map.line, mp.line(map.line)));
+        } else if !failed.is_empty() {
+            if failed.len() >= total {
+                severity = Severity::Critical;
+            }
+            problems.push(format!(
+                "{} has {} of {total} paths failed ({})",
+                map.name,
+                failed.len(),
+                failed
+                    .iter()
+                    .map(|p| format!("{} {}", p.hctl, p.device))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            draft_evidence.push((map.line, mp.line(map.line)));
+            draft_evidence.extend(failed.iter().map(|p| (p.line, mp.line(p.line))));
+        }
+    }
+    if problems.is_empty() {
         return;
     }
-    let total = map.path_count();
-    let severity = if failed.len() >= total {
-        Severity::Critical
-    } else {
-        Severity::Warning
-    };
-    let mut draft = Draft::new(&MULTIPATH, map_subject(node, map))
+    let mut draft = Draft::new(&MULTIPATH, Subject::node(node))
         .severity(severity)
         .title(format!(
-            "Multipath {} on {node}: {} of {total} paths failed",
-            map.name,
-            failed.len()
+            "Multipath degraded on {node}: {}",
+            problems.join("; ")
         ))
-        .message(format!(
-            "Map {} ({} {} {}) on {node} has {} failed path(s) of {total}: {}.",
-            map.name,
-            map.wwid,
-            map.vendor,
-            map.product,
-            failed.len(),
-            failed
-                .iter()
-                .map(|p| format!("{} {}", p.hctl, p.device))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-        .count(failed.len() as u64)
-        .evidence(&mp.file, Some(map.line as u64), mp.line(map.line));
-    for p in failed {
-        draft = draft.evidence(&mp.file, Some(p.line as u64), mp.line(p.line));
+        .message(format!("On {node}: {}.", problems.join("; ")))
+        .count(problems.len() as u64);
+    for (line, text) in draft_evidence {
+        draft = draft.evidence(&mp.file, Some(line as u64), text);
     }
     out.add(draft.build());
 }
@@ -141,7 +155,7 @@ fn fewer_paths_than_peers(
                 continue;
             };
             out.add(
-                Draft::new(&MULTIPATH, map_subject(node, map))
+                Draft::new(&MULTIPATH, Subject::node(*node))
                     .title(format!("Multipath {} on {node} has {n} paths, its peers {most}", map.name))
                     .message(format!(
                         "Map {} ({wwid}) has {n} path(s) on {node} but {most} on other nodes: paths are missing here.",
@@ -191,8 +205,8 @@ mod tests {
         assert_eq!(
             rule_ids(&facts),
             [
-                "host.multipath-faulty Volume mpatha on w1",
-                "host.multipath-faulty Volume mpatha on w3"
+                "host.multipath-faulty Node w1",
+                "host.multipath-faulty Node w3"
             ]
         );
     }
