@@ -1,11 +1,14 @@
+use super::gaps::collector_steps;
 use super::*;
 use crate::facts::objects::node::Node;
 use crate::facts::objects::pod::Pod;
 use crate::facts::{BundleInfo, Sourced};
+use crate::facts::{CommandRecord, HostFacts};
 use crate::rules::testing::{facts_at_ten, sourced};
 use kbundle_format::analysis::{
     CollectionRow, Evidence, Finding, SeverityCounts, Subject, ANALYSIS_FORMAT_V1,
 };
+use kbundle_format::manifest::NOT_FOUND;
 use kbundle_format::manifest::{CollectorRun, CollectorStatus, CommandInfo, Manifest, Tool};
 
 fn analysis(findings: Vec<Finding>, collection: Vec<CollectionRow>) -> Analysis {
