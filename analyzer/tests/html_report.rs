@@ -143,6 +143,17 @@ fn check_page(name: &str, report: &Report, page: &str) {
             "{name}: gap {i}"
         );
     }
+    if !a.collection.is_empty() {
+        let gaps = a
+            .collection
+            .iter()
+            .filter(|c| kbundle::report::checklist::is_gap(&c.status))
+            .count();
+        assert!(
+            marks.contains(&format!("data-gaps=\"{gaps}\"")),
+            "{name}: {gaps} gaps"
+        );
+    }
     check_self_contained(name, page);
 }
 

@@ -41,6 +41,8 @@ pub struct Page {
     pub timeline_nodes: Vec<String>,
     /// Every collection row, gaps first.
     pub gaps: Vec<GapRow>,
+    /// How many of them are gaps (data missing), not skips or truncations.
+    pub gap_count: usize,
     /// The first page of nodes.
     pub nodes: TableView<NodeRow>,
     /// The first page of pods.
@@ -282,6 +284,7 @@ pub fn page(report: &Report) -> Page {
         })
         .collect();
     gaps.sort_by_key(|g| !g.is_gap);
+    let gap_count = gaps.iter().filter(|g| g.is_gap).count();
     Page {
         title: format!("kbundle report: {}", header_cluster(report)),
         csp: String::new(),
@@ -307,6 +310,7 @@ pub fn page(report: &Report) -> Page {
         ),
         timeline_nodes: timeline_nodes.into_iter().collect(),
         gaps,
+        gap_count,
         nodes: TableView::new(
             report.inventory.nodes.len(),
             report
