@@ -90,6 +90,12 @@ fn assert_no_requests_but(s: &Session<'_>, url: &str) {
     assert_eq!(resources, json!([]), "resources loaded by the page");
 }
 
+/// A line for the person running the tests, shown even when the harness captures output.
+fn say(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
 fn screenshot(s: &Session<'_>, name: &str) -> PathBuf {
     let height = s
         .execute(
@@ -108,7 +114,7 @@ fn screenshot(s: &Session<'_>, name: &str) -> PathBuf {
     let path = html_common::out_dir().join(format!("{name}.png"));
     std::fs::write(&path, png).expect("writing the screenshot");
     s.set_window(1366, 900).expect("resizing back");
-    println!("screenshot of {name}: {}", path.display());
+    say(&format!("screenshot of {name}: {}", path.display()));
     path
 }
 
@@ -197,7 +203,10 @@ fn every_page_loads_offline_cleanly_and_its_filters_work() {
         let path = html_common::out_dir().join(format!("{name}.html"));
         std::fs::write(&path, &page).expect("writing the page");
         let ready = open_clean(&s, &path);
-        println!("{name}: {} bytes, usable after {ready:.0} ms", page.len());
+        say(&format!(
+            "{name}: {} bytes, usable after {ready:.0} ms",
+            page.len()
+        ));
         screenshot(&s, &name);
 
         // The checklist has a mark in every cell.
