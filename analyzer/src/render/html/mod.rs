@@ -15,7 +15,6 @@
 mod data;
 mod view;
 
-pub use data::script_safe_json;
 pub use view::{FINDINGS_SHOWN, TABLE_PAGE};
 
 use crate::report::Report;
