@@ -85,7 +85,12 @@ fn tar_bytes(entries: &[Entry<'_>]) -> Vec<u8> {
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+    gzip_at(bytes, Compression::fast())
+}
+
+/// gzip at `level`; `Compression::none()` keeps the large tests quick in debug builds.
+fn gzip_at(bytes: &[u8], level: Compression) -> Vec<u8> {
+    let mut gz = GzEncoder::new(Vec::new(), level);
     gz.write_all(bytes).unwrap();
     gz.finish().unwrap()
 }
@@ -111,7 +116,7 @@ fn noise(len: usize, mut seed: u64) -> Vec<u8> {
 /// A log large enough to cross the inflate thread's chunks several times.
 fn big_log() -> Vec<u8> {
     let mut log = Vec::new();
-    for i in 0..40_000 {
+    for i in 0..12_000 {
         writeln!(
             log,
             "I1127 10:{:02}:{:02}.{i:06} 1234 kubelet.go:2100] \"SyncLoop (PLEG): event for pod\" pod=\"default/web-{i}\"",
@@ -544,21 +549,31 @@ fn a_sink_error_stops_the_read_and_the_inflate_thread() {
         .iter()
         .map(|(n, d)| Entry::File(n.as_str(), d.as_slice()))
         .collect();
-    let path = write(&dir, "big.tar.gz", &gzip(&tar_bytes(&entries)));
+    let path = write(
+        &dir,
+        "big.tar.gz",
+        &gzip_at(&tar_bytes(&entries), Compression::none()),
+    );
     let err = read_bundle(&path, &mut FailSecond(0)).unwrap_err();
     let message = err.to_string();
     assert!(matches!(err, ReadError::Damaged { .. }), "{message}");
     assert!(message.contains("n1.bin: the sink gave up"), "{message}");
 }
 
+/// Many tiny entries stream through; that memory stays flat is measured by the benchmark
+/// (300,000 entries, 6 MB peak RSS: docs/performance.md), debug builds being too slow here.
 #[test]
 fn a_tar_bomb_of_tiny_entries_streams() {
     let dir = TempDir::new().unwrap();
-    let names: Vec<String> = (0..50_000)
+    let names: Vec<String> = (0..5_000)
         .map(|i| format!("kbundle-x/host-collectors/w{}/run/{i}.txt", i % 7))
         .collect();
     let entries: Vec<Entry<'_>> = names.iter().map(|n| Entry::File(n, b"1\n")).collect();
-    let path = write(&dir, "bomb.tar.gz", &gzip(&tar_bytes(&entries)));
+    let path = write(
+        &dir,
+        "bomb.tar.gz",
+        &gzip_at(&tar_bytes(&entries), Compression::none()),
+    );
 
     struct Count(u64, u64);
     impl MemberSink for Count {
@@ -570,8 +585,5 @@ fn a_tar_bomb_of_tiny_entries_streams() {
     }
     let mut count = Count(0, 0);
     let source = read_bundle(&path, &mut count).unwrap();
-    assert_eq!(
-        (source.members, count.0, count.1),
-        (50_000, 50_000, 100_000)
-    );
+    assert_eq!((source.members, count.0, count.1), (5_000, 5_000, 10_000));
 }

@@ -144,10 +144,18 @@ pub fn node_name(n: usize) -> String {
     format!("worker-{n:03}")
 }
 
-/// An `EventList` for a namespace: Normal events for some pods, Warnings for the failing ones.
-pub fn event_list(out: &mut Vec<u8>, rng: &mut Rng, namespace: &str, pods: &[Pod]) {
+/// An `EventList` for a namespace: Normal events for some pods, Warnings for the failing ones,
+/// then routine Normal events (Scheduled, Pulled, Created, Started) until there are `at_least`.
+pub fn event_list(
+    out: &mut Vec<u8>,
+    rng: &mut Rng,
+    namespace: &str,
+    pods: &[Pod],
+    at_least: usize,
+) {
     out.extend_from_slice(br#"{"kind":"EventList","apiVersion":"v1","metadata":{"resourceVersion":"48213377"},"items":["#);
     let mut first = true;
+    let mut written = 0usize;
     for pod in pods {
         let (kind, reason, message) = match pod.failure {
             Some(Failure::CrashLoop) => ("Warning", "BackOff", "Back-off restarting failed container".to_string()),
@@ -161,6 +169,7 @@ pub fn event_list(out: &mut Vec<u8>, rng: &mut Rng, namespace: &str, pods: &[Pod
             out.push(b',');
         }
         first = false;
+        written += 1;
         let count = if kind == "Warning" {
             rng.between(3, 900)
         } else {
@@ -177,6 +186,29 @@ pub fn event_list(out: &mut Vec<u8>, rng: &mut Rng, namespace: &str, pods: &[Pod
             rv = rng.between(1_000_000, 48_000_000),
             host = node_name(pod.node),
         );
+    }
+    let routine = ["Scheduled", "Pulled", "Created", "Started"];
+    let mut i = 0usize;
+    while written < at_least && !pods.is_empty() {
+        let pod = &pods[i % pods.len()];
+        let reason = routine[(i / pods.len()) % routine.len()];
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        let _ = write!(
+            out,
+            r#"{{"metadata":{{"name":"{pod_name}.{id}","namespace":"{namespace}","uid":"{uid}","resourceVersion":"{rv}","creationTimestamp":"2026-11-27T09:30:00Z"}},"involvedObject":{{"kind":"Pod","namespace":"{namespace}","name":"{pod_name}","uid":"{puid}","apiVersion":"v1","fieldPath":"spec.containers{{{app}}}"}},"reason":"{reason}","message":"{reason} container {app}","source":{{"component":"kubelet","host":"{host}"}},"firstTimestamp":"2026-11-27T09:30:00Z","lastTimestamp":"2026-11-27T09:30:00Z","count":1,"type":"Normal","eventTime":null,"reportingComponent":"kubelet","reportingInstance":"{host}"}}"#,
+            pod_name = pod.name,
+            app = pod.app,
+            id = rng.hex(16),
+            uid = rng.uuid(),
+            puid = rng.uuid(),
+            rv = rng.between(1_000_000, 48_000_000),
+            host = node_name(pod.node),
+        );
+        written += 1;
+        i += 1;
     }
     out.extend_from_slice(b"]}\n");
 }

@@ -33,6 +33,8 @@ pub struct Options {
     pub level: u32,
     /// Seed: the same options give the same bundle.
     pub seed: u64,
+    /// Events at least, spread over the namespaces (routine Normal events fill up).
+    pub events: usize,
 }
 
 /// What was generated.
@@ -84,6 +86,7 @@ pub fn generate(options: &Options) -> io::Result<Summary> {
         })
         .collect();
     let per_ns = plan_pods(&mut rng, options.pods, &namespaces, nodes);
+    let events_per_ns = options.events / namespaces.len();
     let failing_pods = per_ns
         .iter()
         .flatten()
@@ -111,7 +114,7 @@ pub fn generate(options: &Options) -> io::Result<Summary> {
             buf.clear();
             match kind {
                 "pods" => objects::pod_list(&mut buf, &mut rng, ns, pods),
-                _ => objects::event_list(&mut buf, &mut rng, ns, pods),
+                _ => objects::event_list(&mut buf, &mut rng, ns, pods, events_per_ns),
             }
             bundle.add(&layout::list_path(dir, Some(ns)), &buf)?;
         }

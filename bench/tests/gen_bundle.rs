@@ -13,6 +13,7 @@ use std::io;
 struct Bundle {
     sizes: BTreeMap<String, u64>,
     pods: usize,
+    events: usize,
     manifest: Option<Manifest>,
     incident_lines: usize,
 }
@@ -31,6 +32,10 @@ impl MemberSink for Bundle {
             if path.starts_with("cluster-resources/pods/") {
                 assert_eq!(value["kind"], "PodList", "{path}");
                 self.pods += value["items"].as_array().map_or(0, Vec::len);
+            }
+            if path.starts_with("cluster-resources/events/") {
+                assert_eq!(value["kind"], "EventList", "{path}");
+                self.events += value["items"].as_array().map_or(0, Vec::len);
             }
         } else {
             let text = String::from_utf8(content).map_err(io::Error::other)?;
@@ -57,6 +62,7 @@ fn a_generated_bundle_reads_back_whole() {
         out: out.clone(),
         level: 1,
         seed: 7,
+        events: 1000,
     })
     .unwrap();
 
@@ -66,6 +72,7 @@ fn a_generated_bundle_reads_back_whole() {
     assert!(source.top_dir.unwrap().starts_with("kbundle-bench-"));
     assert_eq!(source.members as usize, summary.files);
     assert_eq!(bundle.pods, 300);
+    assert!(bundle.events >= 1000, "{}", bundle.events);
     assert!(summary.incidents > 10, "{summary:?}");
     assert_eq!(bundle.incident_lines as u64, summary.incidents);
 

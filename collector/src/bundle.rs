@@ -12,12 +12,14 @@ use crate::pseudonymize::Pseudonymizer;
 use crate::redact::{LineRedactor, Redactor};
 use kbundle_format::layout;
 use kbundle_format::manifest::{
-    CollectorRun, CollectorStatus, FileEntry, Manifest, RedactionCount, Tool, FORMAT_V1,
+    ClusterAccess, CollectorRun, CollectorStatus, FileEntry, Manifest, RedactionCount, Tool,
+    FORMAT_V1,
 };
 use kbundle_format::BundlePath;
 use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -33,6 +35,8 @@ pub struct Bundle {
     redactor: Redactor,
     pseudonyms: Option<Pseudonymizer>,
     spool_dir: PathBuf,
+    bytes: AtomicU64,
+    cluster: Mutex<Option<ClusterAccess>>,
 }
 
 /// One member ready to be appended: its path and its redacted, capped content.
@@ -67,7 +71,25 @@ impl Bundle {
             redactor,
             pseudonyms,
             spool_dir,
+            bytes: AtomicU64::new(0),
+            cluster: Mutex::new(None),
         }
+    }
+
+    /// Bytes of the members written so far (uncompressed), for `--max-bundle-bytes`.
+    pub fn bytes(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
+    /// A raw spool beside the bundle (no redaction yet), for content that must be complete
+    /// before it is scrubbed, such as a log fetched twice.
+    pub fn spool(&self, cap: u64) -> io::Result<Spool> {
+        Spool::new(&self.spool_dir, cap)
+    }
+
+    /// Sets `manifest.cluster`: how the API server answered.
+    pub fn set_cluster(&self, access: ClusterAccess) {
+        *lock(&self.cluster) = Some(access);
     }
 
     /// The pseudonymizer, when `--pseudonymize` is on.
@@ -124,6 +146,7 @@ impl Bundle {
                 Ok(entry) => {
                     added.files += 1;
                     added.bytes += entry.size;
+                    self.bytes.fetch_add(entry.size, Ordering::Relaxed);
                 }
                 Err(e) => {
                     let why = format!("writing {}: {e}", m.path);
@@ -185,7 +208,7 @@ impl Bundle {
             created: created.to_string(),
             interrupted,
             options,
-            cluster: None,
+            cluster: lock(&self.cluster).clone(),
             collectors: self.runs(),
             files,
         };

@@ -7,14 +7,73 @@ use std::time::Duration;
 
 /// Gather a redacted Kubernetes support bundle in bounded time.
 ///
-/// Run on a node with --host-only to collect that node alone. Read-only: it changes
-/// nothing on the machine and writes only the bundle (and, with --pseudonymize, its map).
+/// Collects the cluster through its API (kubeconfig like kubectl, or the pod's service
+/// account) and, on a node, the node itself. --host-only: this node alone; --no-host: the
+/// API alone. Read-only: it changes nothing on the machine or the cluster (GET requests
+/// only) and writes only the bundle (and, with --pseudonymize, its map).
 #[derive(Debug, Parser)]
 #[command(name = "kbundle-collect", version, max_term_width = 100)]
 pub struct Args {
     /// Collect this node only (no Kubernetes API access).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "no_host")]
     pub host_only: bool,
+
+    /// Skip the node part (a workstation that is not a node).
+    #[arg(long)]
+    pub no_host: bool,
+
+    /// The kubeconfig file [default: KUBECONFIG, else ~/.kube/config, else the pod's service
+    /// account].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The kubeconfig context [default: its current context].
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// Collect namespaced objects and logs of this namespace only; may be given several
+    /// times [default: all namespaces].
+    #[arg(
+        short = 'n',
+        long = "namespace",
+        value_name = "NS",
+        conflicts_with = "all_namespaces"
+    )]
+    pub namespaces: Vec<String>,
+
+    /// All namespaces (the default).
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+
+    /// API requests per second, sustained.
+    #[arg(long, value_name = "N", default_value = "50")]
+    pub qps: f64,
+
+    /// API requests allowed in a burst above --qps.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub burst: u32,
+
+    /// Give up on one API request (its whole answer) after this many seconds (or m, h).
+    #[arg(long, value_name = "SECONDS", default_value = "30")]
+    pub request_timeout: String,
+
+    /// Give up connecting to the API server after this many seconds (or m, h).
+    #[arg(long, value_name = "SECONDS", default_value = "10")]
+    pub connect_timeout: String,
+
+    /// Fetch every pod's logs even on a big cluster.
+    #[arg(long)]
+    pub all_logs: bool,
+
+    /// A cluster with more pods than this is big: logs come only from kube-system and from
+    /// pods that are unhealthy, restarted or named in a Warning event.
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    pub big_cluster_pods: u64,
+
+    /// Stop fetching container logs once the bundle holds this much (uncompressed; K, M, G;
+    /// 0 means no bound). Objects and node data are always collected.
+    #[arg(long, value_name = "SIZE", default_value = "2G")]
+    pub max_bundle_bytes: String,
 
     /// Directory the node's filesystem is mounted at (e.g. /host in a DaemonSet pod).
     #[arg(long, value_name = "DIR", default_value = "/")]
@@ -38,9 +97,10 @@ pub struct Args {
     pub since: String,
 
     /// Size cap per log, journal or command output, newest part kept (K, M, G suffixes are
-    /// powers of 1024; 0 means no cap).
-    #[arg(long, value_name = "SIZE", default_value = "20M")]
-    pub max_log_bytes: String,
+    /// powers of 1024; 0 means no cap) [default: 20M for node files and commands, 5M per
+    /// container log].
+    #[arg(long, value_name = "SIZE")]
+    pub max_log_bytes: Option<String>,
 
     /// Kill a node command (and everything it started) after this many seconds (or m, h).
     #[arg(long, value_name = "SECONDS", default_value = "30")]
@@ -69,6 +129,38 @@ pub struct Args {
 pub struct Options {
     /// `--host-only`.
     pub host_only: bool,
+    /// `--no-host`.
+    pub no_host: bool,
+    /// `--kubeconfig` (a local path: not recorded).
+    #[serde(skip)]
+    pub kubeconfig: Option<PathBuf>,
+    /// `--context`.
+    pub context: Option<String>,
+    /// `-n` as given; `["*"]` for all namespaces, as the manifest writes it.
+    #[serde(serialize_with = "namespaces")]
+    pub namespaces: Vec<String>,
+    /// `--qps`.
+    pub qps: f64,
+    /// `--burst`.
+    pub burst: u32,
+    /// `--request-timeout`.
+    #[serde(serialize_with = "seconds")]
+    pub request_timeout: Duration,
+    /// `--connect-timeout`.
+    #[serde(serialize_with = "seconds")]
+    pub connect_timeout: Duration,
+    /// `--all-logs`.
+    pub all_logs: bool,
+    /// `--big-cluster-pods`.
+    pub big_cluster_pods: u64,
+    /// `--max-bundle-bytes` (`u64::MAX` for no bound).
+    pub max_bundle_bytes: u64,
+    /// `--since` in seconds, for `sinceSeconds` on container logs.
+    #[serde(skip)]
+    pub since_secs: u64,
+    /// The cap per container log (`u64::MAX` for none).
+    #[serde(rename = "log_max_bytes")]
+    pub container_log_max_bytes: u64,
     /// `--host-root`.
     pub host_root: PathBuf,
     /// `--node-name`.
@@ -83,8 +175,8 @@ pub struct Options {
     /// `--since` in systemd's spelling, for `journalctl --since=-<span>` (`3d`, `30min`).
     #[serde(skip)]
     pub since_span: String,
-    /// `--max-log-bytes` (`u64::MAX` for no cap).
-    #[serde(rename = "log_max_bytes")]
+    /// The cap per node file, journal or command output (`u64::MAX` for none).
+    #[serde(rename = "node_log_max_bytes")]
     pub max_log_bytes: u64,
     /// `--command-timeout`.
     #[serde(serialize_with = "seconds")]
@@ -104,6 +196,20 @@ fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> 
     s.serialize_u64(d.as_secs())
 }
 
+fn namespaces<S: serde::Serializer>(n: &[String], s: S) -> Result<S::Ok, S::Error> {
+    use serde::Serialize;
+    if n.is_empty() {
+        ["*"].serialize(s)
+    } else {
+        n.serialize(s)
+    }
+}
+
+/// The default cap for node files, journals and command outputs.
+pub const NODE_LOG_MAX: u64 = 20 << 20;
+/// The default cap per container log.
+pub const CONTAINER_LOG_MAX: u64 = 5 << 20;
+
 impl Options {
     /// Checks the arguments; the error is one line naming the flag.
     pub fn from_args(args: Args) -> Result<Self, String> {
@@ -119,7 +225,32 @@ impl Options {
         if timeout == 0 {
             return Err("--command-timeout: must be at least 1 second".to_string());
         }
-        let max = parse_size(&args.max_log_bytes).map_err(|e| format!("--max-log-bytes: {e}"))?;
+        let max = match &args.max_log_bytes {
+            Some(text) => Some(parse_size(text).map_err(|e| format!("--max-log-bytes: {e}"))?),
+            None => None,
+        };
+        let no_cap = |n: u64| if n == 0 { u64::MAX } else { n };
+        let request_timeout =
+            parse_duration(&args.request_timeout).map_err(|e| format!("--request-timeout: {e}"))?;
+        let connect_timeout =
+            parse_duration(&args.connect_timeout).map_err(|e| format!("--connect-timeout: {e}"))?;
+        if request_timeout == 0 || connect_timeout == 0 {
+            return Err("--request-timeout and --connect-timeout: at least 1 second".to_string());
+        }
+        if !(args.qps.is_finite() && args.qps > 0.0) {
+            return Err(format!("--qps: {} is not a positive number", args.qps));
+        }
+        if args.burst == 0 {
+            return Err("--burst: at least 1".to_string());
+        }
+        let max_bundle =
+            parse_size(&args.max_bundle_bytes).map_err(|e| format!("--max-bundle-bytes: {e}"))?;
+        if let Some(bad) = args.namespaces.iter().find(|n| n.trim().is_empty()) {
+            return Err(format!("--namespace: {bad:?} is not a namespace name"));
+        }
+        let mut namespaces = args.namespaces.clone();
+        namespaces.sort();
+        namespaces.dedup();
         if !args.host_root.is_dir() {
             return Err(format!(
                 "--host-root: {} is not a directory",
@@ -128,13 +259,26 @@ impl Options {
         }
         Ok(Options {
             host_only: args.host_only,
+            no_host: args.no_host,
+            kubeconfig: args.kubeconfig,
+            context: args.context,
+            namespaces,
+            qps: args.qps,
+            burst: args.burst,
+            request_timeout: Duration::from_secs(request_timeout),
+            connect_timeout: Duration::from_secs(connect_timeout),
+            all_logs: args.all_logs,
+            big_cluster_pods: args.big_cluster_pods,
+            max_bundle_bytes: no_cap(max_bundle),
+            since_secs,
+            container_log_max_bytes: no_cap(max.unwrap_or(CONTAINER_LOG_MAX)),
             host_root: args.host_root,
             node_name: args.node_name,
             output: args.output,
             format,
             since: args.since.trim().to_string(),
             since_span: systemd_span(since_secs),
-            max_log_bytes: if max == 0 { u64::MAX } else { max },
+            max_log_bytes: no_cap(max.unwrap_or(NODE_LOG_MAX)),
             command_timeout: Duration::from_secs(timeout),
             jobs: usize::from(args.jobs),
             redact_rules: args.redact_rules,
@@ -186,7 +330,7 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 /// A span in systemd's syntax (journalctl --since=-<span>), in the largest exact unit.
 fn systemd_span(secs: u64) -> String {
     for (unit, size) in [("d", 86_400), ("h", 3600), ("min", 60)] {
-        if secs >= size && secs % size == 0 {
+        if secs >= size && secs.is_multiple_of(size) {
             return format!("{}{unit}", secs / size);
         }
     }
@@ -219,6 +363,37 @@ mod tests {
         let o = Options::from_args(args).unwrap();
         assert_eq!(o.format, Format::Zip);
         assert_eq!(o.max_log_bytes, 20 << 20);
+        assert_eq!(o.container_log_max_bytes, 5 << 20);
+        assert!(o.namespaces.is_empty());
+        let json = serde_json::to_value(&o).unwrap();
+        assert_eq!(json["namespaces"], serde_json::json!(["*"]));
+        assert_eq!(json["log_max_bytes"], 5 << 20);
+        let args = Args::parse_from([
+            "kbundle-collect",
+            "--no-host",
+            "-n",
+            "b",
+            "--namespace",
+            "a",
+            "-n",
+            "b",
+            "--max-log-bytes",
+            "1M",
+            "--qps",
+            "5",
+            "--burst",
+            "10",
+        ]);
+        let o = Options::from_args(args).unwrap();
+        assert_eq!(o.namespaces, ["a", "b"]);
+        assert_eq!(
+            (o.max_log_bytes, o.container_log_max_bytes),
+            (1 << 20, 1 << 20)
+        );
+        assert!(Args::try_parse_from(["kbundle-collect", "--host-only", "--no-host"]).is_err());
+        assert!(Args::try_parse_from(["kbundle-collect", "-A", "-n", "x"]).is_err());
+        let bad = Args::parse_from(["kbundle-collect", "--qps", "0"]);
+        assert!(Options::from_args(bad).unwrap_err().starts_with("--qps"));
         let bad = Args::parse_from(["kbundle-collect", "--since", "forever"]);
         assert!(Options::from_args(bad).unwrap_err().starts_with("--since"));
     }

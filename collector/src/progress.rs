@@ -110,6 +110,36 @@ impl Progress {
         }
     }
 
+    /// Live counts shown beside the bar (kinds, namespaces, objects, logs); not printed in
+    /// line mode, where [`Progress::finished`] and [`Progress::advance`] speak.
+    pub fn message(&self, text: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(text.to_string());
+        }
+    }
+
+    /// An item of a long phase finished (a container log): the bar moves; in line mode a
+    /// line is printed only at each tenth of the phase, so thousands of items stay readable.
+    pub fn advance(&self) {
+        let (name, done, total) = match self.state.lock() {
+            Ok(mut p) => {
+                p.done += 1;
+                (p.name.clone(), p.done, p.total)
+            }
+            Err(_) => (String::new(), 0, 0),
+        };
+        match (&self.bar, self.mode) {
+            (Some(bar), _) => bar.inc(1),
+            (None, ProgressMode::Lines) => {
+                let tenth = (total / 10).max(1);
+                if done.is_multiple_of(tenth) || done == total {
+                    self.line(&format!("{name}: [{done}/{total}]"));
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// A line the user should read even with a bar on screen (not shown with `--quiet`).
     pub fn note(&self, text: &str) {
         match (&self.bar, self.mode) {

@@ -5,6 +5,9 @@
 use crate::archive::BundleWriter;
 use crate::bundle::{rfc3339, Bundle, Started};
 use crate::cli::{Args, Options};
+use crate::cluster::client::ApiSettings;
+use crate::cluster::logs::LogSettings;
+use crate::cluster::{Cluster, ClusterOptions, ClusterSummary};
 use crate::interrupt::Interrupt;
 use crate::node::commands::CommandSettings;
 use crate::node::host::HostRoot;
@@ -60,6 +63,8 @@ pub struct Written {
     pub runs: Vec<CollectorRun>,
     /// Cut short by a signal.
     pub interrupted: bool,
+    /// What the API part did (absent with `--host-only`).
+    pub cluster: Option<ClusterSummary>,
 }
 
 /// Runs a collection and returns the exit status.
@@ -112,7 +117,15 @@ pub fn collect(
     let path_env = std::env::var_os("PATH");
     let node = identity::node_name(&host, options.node_name.as_deref());
     let evidence = identity::node_evidence(&host, path_env.as_deref());
-    let collect_node = options.host_only || evidence.is_some();
+    let collect_node = !options.no_host && (options.host_only || evidence.is_some());
+    let cluster =
+        if options.host_only {
+            None
+        } else {
+            Some(Cluster::prepare(cluster_options(options)).map_err(|e| {
+                Failure::NoBundle(format!("cannot start the API client runtime: {e}"))
+            })?)
+        };
 
     let pseudonyms = if options.pseudonymize {
         let hostname = identity::hostname(&host);
@@ -135,7 +148,14 @@ pub fn collect(
 
     let created_at = jiff::Timestamp::now();
     let created = rfc3339(created_at);
-    let target = target_path(options, &node_in_bundle, created_at);
+    // `kbundle-<cluster-or-host>-<time>`: the kubeconfig's cluster name when the API part
+    // runs and has one, else the node.
+    let bundle_subject = cluster
+        .as_ref()
+        .and_then(|c| c.name())
+        .map(str::to_string)
+        .unwrap_or_else(|| node_in_bundle.clone());
+    let target = target_path(options, &bundle_subject, created_at);
     if target.exists() {
         return Err(Failure::Usage(format!(
             "{} already exists; remove it or choose another --output",
@@ -181,10 +201,14 @@ pub fn collect(
         }
         .collect();
     } else {
-        let why = format!(
-            "not a Kubernetes node (no kubelet program or unit, no /etc/kubernetes, no /var/lib/kubelet under {}): node part skipped",
-            options.host_root.display()
-        );
+        let why = if options.no_host {
+            "--no-host: node part skipped".to_string()
+        } else {
+            format!(
+                "not a Kubernetes node (no kubelet program or unit, no /etc/kubernetes, no /var/lib/kubelet under {}): node part skipped",
+                options.host_root.display()
+            )
+        };
         progress.note(&why);
         bundle.record(Started::now().row(
             "host-collectors",
@@ -194,6 +218,13 @@ pub fn collect(
             Default::default(),
         ));
     }
+
+    let cluster_summary = cluster.map(|c| {
+        if !options.quiet {
+            progress.note("cluster: collecting through the API");
+        }
+        c.collect(&bundle, progress, interrupt)
+    });
 
     let interrupted = interrupt.is_set();
     let runs = bundle.runs();
@@ -221,7 +252,31 @@ pub fn collect(
         pseudonym_map: pseudonym_source,
         runs,
         interrupted,
+        cluster: cluster_summary,
     })
+}
+
+/// The API part's settings from the command line.
+pub fn cluster_options(options: &Options) -> ClusterOptions {
+    ClusterOptions {
+        api: ApiSettings {
+            kubeconfig: options.kubeconfig.clone(),
+            context: options.context.clone(),
+            qps: options.qps,
+            burst: options.burst,
+            request_timeout: options.request_timeout,
+            connect_timeout: options.connect_timeout,
+        },
+        namespaces: options.namespaces.clone(),
+        jobs: options.jobs,
+        logs: LogSettings {
+            cap: options.container_log_max_bytes,
+            since_secs: Some(options.since_secs).filter(|s| *s > 0),
+            max_bundle_bytes: options.max_bundle_bytes,
+        },
+        all_logs: options.all_logs,
+        big_cluster_pods: options.big_cluster_pods,
+    }
 }
 
 /// `-o` as given (a directory gets the default name), else the default name here.
@@ -317,12 +372,43 @@ fn summary(w: &Written, elapsed_ms: u64) {
         truncated,
         not_found
     );
-    for r in failed {
+    if let Some(c) = &w.cluster {
+        match (&c.access.reachable, &c.access.error) {
+            (true, _) => eprintln!(
+                "kbundle-collect: cluster {} ({}): {} objects, {} pods, {} logs asked for, {} API requests ({} retries){}",
+                c.access.server.as_deref().unwrap_or("?"),
+                c.access.version.as_deref().unwrap_or("version unknown"),
+                c.objects,
+                c.pods,
+                c.logs,
+                c.requests,
+                c.retried,
+                if c.big {
+                    "; big cluster: logs of unhealthy pods and kube-system only (--all-logs for all)"
+                } else {
+                    ""
+                }
+            ),
+            (false, why) => eprintln!(
+                "kbundle-collect: cluster NOT REACHED ({}): {}",
+                c.access.server.as_deref().unwrap_or("no server"),
+                why.as_deref().unwrap_or("unknown")
+            ),
+        }
+    }
+    const SHOWN: usize = 20;
+    for r in failed.iter().take(SHOWN) {
         eprintln!(
             "  {} {}: {}",
             r.status.as_str(),
             r.name,
             r.error.as_deref().unwrap_or("")
+        );
+    }
+    if failed.len() > SHOWN {
+        eprintln!(
+            "  ... and {} more (manifest.json lists them all)",
+            failed.len() - SHOWN
         );
     }
     if let Some(map) = &w.pseudonym_map {

@@ -209,10 +209,14 @@ fn a_machine_that_is_not_a_node_is_skipped_with_a_line_saying_so() {
     let out = tempfile::tempdir().unwrap();
     write(root.path(), "/etc/hostname", "laptop\n");
     let target = out.path().join("not-a-node.tar.gz");
+    // Without --host-only the API part runs too: point it at a kubeconfig that is not there.
+    let kubeconfig = root.path().join("no-kubeconfig");
     let output = run(
         &[
             "--host-root",
             root.path().to_str().unwrap(),
+            "--kubeconfig",
+            kubeconfig.to_str().unwrap(),
             "-o",
             target.to_str().unwrap(),
         ],
@@ -223,9 +227,16 @@ fn a_machine_that_is_not_a_node_is_skipped_with_a_line_saying_so() {
     assert!(stderr.contains("not a Kubernetes node"), "{stderr}");
     let bundle = Bundle::read(&target);
     let manifest = bundle.manifest();
-    assert_eq!(manifest.collectors.len(), 1);
-    assert_eq!(manifest.collectors[0].name, "host-collectors");
-    assert_eq!(manifest.collectors[0].status, CollectorStatus::Skipped);
+    let host = manifest
+        .collectors
+        .iter()
+        .find(|r| r.name == "host-collectors")
+        .expect("a host-collectors row");
+    assert_eq!(host.status, CollectorStatus::Skipped);
+    let cluster = manifest.cluster.expect("manifest.cluster");
+    assert!(!cluster.reachable);
+    assert!(cluster.error.unwrap_or_default().contains("no-kubeconfig"));
+    assert_eq!(manifest.collectors.len(), 2, "{:?}", manifest.collectors);
     assert!(!bundle
         .paths()
         .iter()

@@ -31,6 +31,9 @@ struct Args {
     /// Seed: the same arguments give the same bundle.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Events at least (Warnings for failing pods, routine Normal events fill up).
+    #[arg(long, default_value_t = 0)]
+    events: usize,
     /// Output file.
     #[arg(long)]
     out: PathBuf,
@@ -48,6 +51,7 @@ fn main() -> anyhow::Result<()> {
         out: args.out.clone(),
         level: args.level,
         seed: args.seed,
+        events: args.events,
     })?;
     let compressed = std::fs::metadata(&args.out)?.len();
     println!(

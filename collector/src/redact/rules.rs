@@ -371,9 +371,13 @@ pub const BUILTIN: &[RuleSpec] = &[
     keyed(
         "yaml-secret-field",
         "secret fields in YAML (`password: ...`, `apiKey: ...`)",
-        r#"^\s*(?:-\s+)?["']?(?P<key>[\w.-]+)["']?\s*:\s+(?P<secret>\S.*?)\s*$"#,
+        // A value opening a mapping or a list (`{`, `[`) is structure, not a secret: pretty
+        // JSON (`"serviceAccountToken": {`) must stay JSON.
+        r#"^\s*(?:-\s+)?["']?(?P<key>[\w.-]+)["']?\s*:\s+(?P<secret>[^\s{\[].*?)\s*$"#,
         &["  password: SECRET=hunter2", "- api_key: SECRET=abc123", "  tls.key: SECRET=c2VjcmV0"],
         &[
+            r#"                  "serviceAccountToken": {"#,
+            r#"        "imagePullSecrets": ["#,
             "  secretName: my-tls",
             "  automountServiceAccountToken: false",
             "  tokenFile: /var/lib/token",

@@ -232,3 +232,175 @@ pub fn read_with_analyzer(path: &Path) -> (kbundle::read::Source, Vec<Member>) {
     );
     (source, sink.members)
 }
+
+/// A bundle served as a Kubernetes API by `kbundle serve`, with a kubeconfig pointing at it.
+pub struct Served {
+    pub server: kbundle::serve::Server,
+    pub kubeconfig: PathBuf,
+    pub dir: tempfile::TempDir,
+}
+
+/// Serves `bundle` on 127.0.0.1 with the given faults (`kbundle serve --fault` syntax).
+pub fn serve(bundle: &Path, faults: &[&str]) -> Served {
+    let loaded = kbundle::serve::Bundle::load(bundle)
+        .unwrap_or_else(|e| panic!("serve {}: {e:#}", bundle.display()));
+    let mut plan = kbundle::serve::FaultPlan::default();
+    for f in faults {
+        plan.add(f).unwrap();
+    }
+    let server = kbundle::serve::Server::start(
+        std::sync::Arc::new(loaded),
+        kbundle::serve::ServeOptions {
+            port: 0,
+            faults: plan,
+        },
+    )
+    .expect("serve starts");
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = write_kubeconfig(dir.path(), &server.url());
+    Served {
+        server,
+        kubeconfig,
+        dir,
+    }
+}
+
+/// A kubeconfig with one context, `fixture`, for `url` (no credentials).
+pub fn write_kubeconfig(dir: &Path, url: &str) -> PathBuf {
+    let path = dir.join("kubeconfig");
+    std::fs::write(
+        &path,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: fixture\n  cluster:\n    server: {url}\ncontexts:\n- name: fixture\n  context:\n    cluster: fixture\n    user: nobody\ncurrent-context: fixture\nusers:\n- name: nobody\n  user: {{}}\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// Runs the collector against `kubeconfig` with `--no-host` (and `extra`), into `out`, with a
+/// clean environment (no KUBECONFIG, HOME in a temporary directory). Returns its output.
+pub fn collect_api(kubeconfig: &Path, out: &Path, extra: &[&str]) -> Output {
+    let home = tempfile::tempdir().unwrap();
+    let mut c = collector();
+    c.args(["--no-host", "--kubeconfig"])
+        .arg(kubeconfig)
+        .arg("-o")
+        .arg(out)
+        .args(extra)
+        .env_remove("KUBECONFIG")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env("HOME", home.path());
+    c.output().expect("kbundle-collect runs")
+}
+
+/// The fixture bundles of the repository.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures")
+        .join(name)
+}
+
+/// `(List member path, namespace, name)` of every object in a bundle's Lists.
+pub fn objects(members: &[Member]) -> std::collections::BTreeSet<(String, String, String)> {
+    let mut out = std::collections::BTreeSet::new();
+    for m in members {
+        let Ok(path) = kbundle_format::BundlePath::new(&m.path) else {
+            continue;
+        };
+        let dir = match kbundle_format::layout::classify(&path) {
+            kbundle_format::layout::Member::List {
+                dir, yaml: false, ..
+            } => dir.to_string(),
+            kbundle_format::layout::Member::CustomResources {
+                resource,
+                yaml: false,
+                ..
+            } => format!("custom-resources/{resource}"),
+            _ => continue,
+        };
+        let Ok(value) = serde_json::from_slice::<serde_json::Value>(&m.bytes) else {
+            panic!("{}: not JSON", m.path);
+        };
+        let items = match &value {
+            serde_json::Value::Array(a) => a.clone(),
+            v => v
+                .get("items")
+                .and_then(|i| i.as_array())
+                .cloned()
+                .unwrap_or_default(),
+        };
+        for item in items {
+            let s = |k: &str| {
+                item.pointer(&format!("/metadata/{k}"))
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .to_string()
+            };
+            out.insert((dir.clone(), s("namespace"), s("name")));
+        }
+    }
+    out
+}
+
+/// A TCP relay in front of a server that notes every HTTP request line passing through, so a
+/// test can see which methods a client used.
+pub struct Recorder {
+    pub url: String,
+    pub lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+/// Starts a [`Recorder`] relaying to `upstream` (`host:port`).
+pub fn record_requests(upstream: std::net::SocketAddr) -> Recorder {
+    use std::io::Write;
+    use std::net::{TcpListener, TcpStream};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = std::sync::Arc::clone(&lines);
+    let request_line = regex::Regex::new(r"^[A-Z]+ /\S* HTTP/1\.[01]\r?$").unwrap();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut client) = conn else { break };
+            let Ok(mut server) = TcpStream::connect(upstream) else {
+                continue;
+            };
+            let (Ok(mut client_r), Ok(mut server_w)) = (client.try_clone(), server.try_clone())
+            else {
+                continue;
+            };
+            let seen = std::sync::Arc::clone(&seen);
+            let request_line = request_line.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 16 * 1024];
+                let mut line = Vec::new();
+                loop {
+                    let n = match client_r.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => n,
+                    };
+                    for &b in &buf[..n] {
+                        if b == b'\n' {
+                            let text = String::from_utf8_lossy(&line).into_owned();
+                            if request_line.is_match(&text) {
+                                seen.lock().unwrap().push(text.trim_end().to_string());
+                            }
+                            line.clear();
+                        } else if line.len() < 8192 {
+                            line.push(b);
+                        }
+                    }
+                    if server_w.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+                let _ = server_w.shutdown(std::net::Shutdown::Write);
+            });
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut server, &mut client);
+                let _ = client.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    Recorder { url, lines }
+}
