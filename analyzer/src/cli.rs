@@ -40,6 +40,9 @@ struct AnalyzeArgs {
     /// Write a Markdown report to FILE ('-' for stdout).
     #[arg(long, value_name = "FILE")]
     markdown: Option<PathBuf>,
+    /// Write the self-contained HTML report to FILE ('-' for stdout).
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
     /// Exit with status 1 when a finding of this severity or worse exists.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     fail_on: Option<FailOn>,
@@ -84,7 +87,10 @@ fn analyze(args: AnalyzeArgs) -> Result<Outcome> {
     if let Some(path) = &args.markdown {
         write_to(path, |out| render::markdown::write(analysis, out))?;
     }
-    let stdout_taken = [&args.json, &args.markdown]
+    if let Some(path) = &args.html {
+        write_to(path, |out| render::html::write(&report, out))?;
+    }
+    let stdout_taken = [&args.json, &args.markdown, &args.html]
         .iter()
         .any(|p| p.as_deref() == Some(Path::new("-")));
     if !args.quiet && !stdout_taken {

@@ -1,6 +1,8 @@
 //! Renderers: siblings fed the same [`Analysis`](kbundle_format::analysis::Analysis), so the
-//! terminal, the JSON file and the Markdown note can never disagree.
+//! terminal, the JSON file, the Markdown note and the HTML page can never disagree (the page
+//! also shows the report's object tables and checklist).
 
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod terminal;

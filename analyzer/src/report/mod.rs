@@ -2,6 +2,9 @@
 //! analysis format, what the JSON holds) plus the views of the facts that a page adds — the
 //! one thing every renderer is fed.
 
+pub mod checklist;
+pub mod inventory;
+
 use crate::facts::Facts;
 use crate::logscan::Catalog;
 use kbundle_format::analysis::{
@@ -14,13 +17,20 @@ use kbundle_format::manifest::Tool;
 pub struct Report {
     /// Findings, timeline and collection rows (analysis format v1).
     pub analysis: Analysis,
+    /// Nodes and pods as `kubectl get -o wide` lists them.
+    pub inventory: inventory::Inventory,
+    /// The triage checklist, one row per node.
+    pub checklist: checklist::Checklist,
 }
 
 /// Builds the report of the facts; `catalog` is the log-rule catalog the logs were scanned
 /// with.
 pub fn build(facts: &Facts, catalog: &Catalog) -> Report {
+    let analysis = analyze(facts, catalog);
     Report {
-        analysis: analyze(facts, catalog),
+        inventory: inventory::build(facts),
+        checklist: checklist::build(facts, &analysis),
+        analysis,
     }
 }
 

@@ -1,0 +1,610 @@
+//! What the templates see: the report arranged for the page (header, checklist cells with
+//! their links, findings grouped by severity then category, the first rows of each table).
+//!
+//! Every string here that came from a bundle is inserted by the templates with handlebars'
+//! HTML escaping; ids, classes and links are built only from indices and the fixed lists of
+//! severities, categories and steps, never from bundle strings.
+
+use crate::report::checklist::{is_gap, Mark, Step};
+use crate::report::inventory::{NodeRow, PodRow};
+use crate::report::Report;
+use kbundle_format::analysis::{Category, Finding, Flavor, Severity, SubjectKind, TimelineEntry};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Rows of a table rendered into the page; the script pages through the rest.
+pub const TABLE_PAGE: usize = 100;
+/// Findings of one severity and category rendered into the page; the script renders the
+/// rest on demand.
+pub const FINDINGS_SHOWN: usize = 20;
+
+/// The whole page.
+#[derive(Debug, Serialize)]
+pub struct Page {
+    /// The document title.
+    pub title: String,
+    /// The Content-Security-Policy (filled in by the renderer, which knows the hashes).
+    pub csp: String,
+    /// `kbundle 0.1.0`.
+    pub generated_by: String,
+    /// The header facts.
+    pub header: Header,
+    /// The checklist's column headings.
+    pub steps: Vec<StepHead>,
+    /// The checklist's rows.
+    pub checklist: Vec<ChecklistRow>,
+    /// Findings by severity, then category.
+    pub severities: Vec<SeverityGroup>,
+    /// The first page of the timeline.
+    pub timeline: TableView<TimelineRow>,
+    /// The nodes the timeline can be filtered by.
+    pub timeline_nodes: Vec<String>,
+    /// Every collection row, gaps first.
+    pub gaps: Vec<GapRow>,
+    /// How many of them are gaps (data missing), not skips or truncations.
+    pub gap_count: usize,
+    /// The first page of nodes.
+    pub nodes: TableView<NodeRow>,
+    /// The first page of pods.
+    pub pods: TableView<PodRow>,
+}
+
+/// The facts at the top of the page.
+#[derive(Debug, Serialize)]
+pub struct Header {
+    /// Cluster name(s), or why unknown.
+    pub cluster: String,
+    /// API server version(s).
+    pub kubernetes: String,
+    /// Nodes known.
+    pub node_count: usize,
+    /// Bundle creation time(s).
+    pub created: String,
+    /// Collector and version(s).
+    pub collector: String,
+    /// Findings per severity.
+    pub critical: usize,
+    /// Warnings.
+    pub warning: usize,
+    /// Info.
+    pub info: usize,
+    /// One line per bundle.
+    pub bundles: Vec<BundleLine>,
+    /// A bundle was cut short.
+    pub interrupted: bool,
+}
+
+/// One bundle read.
+#[derive(Debug, Serialize)]
+pub struct BundleLine {
+    /// Path given.
+    pub path: String,
+    /// kbundle, troubleshoot, cluster-info-dump.
+    pub flavor: String,
+}
+
+/// A checklist column heading.
+#[derive(Debug, Serialize)]
+pub struct StepHead {
+    /// Short label.
+    pub label: &'static str,
+    /// What it checks.
+    pub checks: &'static str,
+}
+
+/// A checklist row.
+#[derive(Debug, Serialize)]
+pub struct ChecklistRow {
+    /// Node name, or `cluster`.
+    pub node: String,
+    /// The row about no single node.
+    pub is_cluster: bool,
+    /// One per step.
+    pub cells: Vec<CellView>,
+}
+
+/// A checklist cell.
+#[derive(Debug, Serialize)]
+pub struct CellView {
+    /// `pass`, `warning`, `critical`, `no-data`, `n-a` (CSS class and test hook).
+    pub mark: &'static str,
+    /// A symbol that says the same as the word (for print and colour-blind readers).
+    pub symbol: &'static str,
+    /// The word shown.
+    pub word: &'static str,
+    /// Why.
+    pub reason: String,
+    /// The reason cut to a length that fits a cell (the tooltip has it whole).
+    pub brief: String,
+    /// The step's label, for the cell's tooltip.
+    pub step: &'static str,
+    /// Where the mark links: the first finding, else the first gap.
+    pub href: Option<String>,
+    /// Links to the further findings.
+    pub more: Vec<Link>,
+}
+
+/// A link inside the page.
+#[derive(Debug, Serialize)]
+pub struct Link {
+    /// `#f-12`.
+    pub href: String,
+    /// What it says (`+2`).
+    pub label: String,
+}
+
+/// Findings of one severity.
+#[derive(Debug, Serialize)]
+pub struct SeverityGroup {
+    /// `critical`, `warning`, `info`.
+    pub severity: &'static str,
+    /// How many.
+    pub count: usize,
+    /// By category, in the spec's order.
+    pub categories: Vec<CategoryGroup>,
+}
+
+/// Findings of one severity and category.
+#[derive(Debug, Serialize)]
+pub struct CategoryGroup {
+    /// Element id (`g-warning-crash-loop`).
+    pub id: String,
+    /// Category name.
+    pub category: &'static str,
+    /// What it means.
+    pub meaning: &'static str,
+    /// How many findings.
+    pub count: usize,
+    /// The first [`FINDINGS_SHOWN`].
+    pub findings: Vec<FindingView>,
+    /// How many more the script can show.
+    pub hidden: usize,
+}
+
+/// One finding card.
+#[derive(Debug, Serialize)]
+pub struct FindingView {
+    /// Element id (`f-<index>`).
+    pub id: String,
+    /// Severity word.
+    pub severity: &'static str,
+    /// Category name.
+    pub category: &'static str,
+    /// Rule id.
+    pub rule: String,
+    /// Title.
+    pub title: String,
+    /// `Pod ns/name on node`.
+    pub subject: String,
+    /// What was seen.
+    pub message: String,
+    /// Times seen.
+    pub count: u64,
+    /// First seen, or `unknown`.
+    pub first_seen: String,
+    /// Last seen, or `unknown`.
+    pub last_seen: String,
+    /// What to do.
+    pub remediation: String,
+    /// The proof.
+    pub evidence: Vec<EvidenceView>,
+    /// Shown open (critical and warning findings; info stays folded).
+    pub open: bool,
+}
+
+/// One piece of evidence.
+#[derive(Debug, Serialize)]
+pub struct EvidenceView {
+    /// `path` or `path:line` inside the bundle.
+    pub location: String,
+    /// The excerpt.
+    pub text: String,
+}
+
+/// A table's first page and its size.
+#[derive(Debug, Serialize)]
+pub struct TableView<T> {
+    /// All rows.
+    pub total: usize,
+    /// How many rows the page holds.
+    pub shown: usize,
+    /// The first rows.
+    pub rows: Vec<T>,
+    /// The data was in the bundle (an empty table then means none, not "not collected").
+    pub collected: bool,
+}
+
+impl<T> TableView<T> {
+    fn new(total: usize, rows: Vec<T>, collected: bool) -> Self {
+        TableView {
+            total,
+            shown: rows.len(),
+            rows,
+            collected,
+        }
+    }
+}
+
+/// A timeline row.
+#[derive(Debug, Serialize)]
+pub struct TimelineRow {
+    /// RFC 3339.
+    pub time: String,
+    /// Severity word.
+    pub severity: &'static str,
+    /// event, kubelet, kernel, ...
+    pub source: String,
+    /// The node it happened on, or empty.
+    pub node: String,
+    /// What it is about.
+    pub subject: String,
+    /// What happened.
+    pub text: String,
+    /// `file:line`.
+    pub location: String,
+}
+
+/// A collection row.
+#[derive(Debug, Serialize)]
+pub struct GapRow {
+    /// Element id (`gap-<index>`).
+    pub id: String,
+    /// Collector or file.
+    pub collector: String,
+    /// Node, or empty.
+    pub node: String,
+    /// Status word.
+    pub status: String,
+    /// Why.
+    pub error: String,
+    /// Data is missing (not merely skipped or truncated).
+    pub is_gap: bool,
+}
+
+/// Arranges the report for the templates.
+pub fn page(report: &Report) -> Page {
+    let a = &report.analysis;
+    let node_of = pod_nodes(report);
+    let timeline_nodes: BTreeSet<String> = a
+        .timeline
+        .iter()
+        .filter_map(|t| timeline_node(t, &node_of))
+        .collect();
+    let mut gaps: Vec<GapRow> = a
+        .collection
+        .iter()
+        .enumerate()
+        .map(|(i, c)| GapRow {
+            id: format!("gap-{i}"),
+            collector: c.collector.clone(),
+            node: c.node.clone().unwrap_or_default(),
+            status: c.status.clone(),
+            error: c.error.clone().unwrap_or_default(),
+            is_gap: is_gap(&c.status),
+        })
+        .collect();
+    gaps.sort_by_key(|g| !g.is_gap);
+    let gap_count = gaps.iter().filter(|g| g.is_gap).count();
+    Page {
+        title: format!("kbundle report: {}", header_cluster(report)),
+        csp: String::new(),
+        generated_by: format!("{} {}", a.tool.name, a.tool.version),
+        header: header(report),
+        steps: Step::ALL
+            .iter()
+            .map(|s| StepHead {
+                label: s.label(),
+                checks: s.checks(),
+            })
+            .collect(),
+        checklist: checklist(report),
+        severities: severities(&a.findings),
+        timeline: TableView::new(
+            a.timeline.len(),
+            a.timeline
+                .iter()
+                .take(TABLE_PAGE)
+                .map(|t| timeline_row(t, &node_of))
+                .collect(),
+            true,
+        ),
+        timeline_nodes: timeline_nodes.into_iter().collect(),
+        gaps,
+        gap_count,
+        nodes: TableView::new(
+            report.inventory.nodes.len(),
+            report
+                .inventory
+                .nodes
+                .iter()
+                .take(TABLE_PAGE)
+                .cloned()
+                .collect(),
+            report.inventory.nodes_collected || !report.inventory.nodes.is_empty(),
+        ),
+        pods: TableView::new(
+            report.inventory.pods.len(),
+            report
+                .inventory
+                .pods
+                .iter()
+                .take(TABLE_PAGE)
+                .cloned()
+                .collect(),
+            report.inventory.pods_collected,
+        ),
+    }
+}
+
+fn header_cluster(report: &Report) -> String {
+    let names: BTreeSet<&str> = report
+        .inventory
+        .sources
+        .iter()
+        .filter_map(|s| s.cluster.as_deref())
+        .collect();
+    if names.is_empty() {
+        "cluster name not recorded".to_string()
+    } else {
+        names.into_iter().collect::<Vec<_>>().join(", ")
+    }
+}
+
+fn header(report: &Report) -> Header {
+    let a = &report.analysis;
+    let joined = |values: Vec<Option<String>>| {
+        let set: BTreeSet<String> = values.into_iter().flatten().collect();
+        if set.is_empty() {
+            "unknown".to_string()
+        } else {
+            set.into_iter().collect::<Vec<_>>().join(", ")
+        }
+    };
+    Header {
+        cluster: header_cluster(report),
+        kubernetes: joined(
+            a.bundles
+                .iter()
+                .map(|b| b.cluster_version.clone())
+                .collect(),
+        ),
+        node_count: report.inventory.nodes.len(),
+        created: joined(a.bundles.iter().map(|b| b.created.clone()).collect()),
+        collector: joined(
+            report
+                .inventory
+                .sources
+                .iter()
+                .zip(&a.bundles)
+                .map(|(s, b)| {
+                    s.collector.clone().or_else(|| {
+                        Some(format!("{} (version not recorded)", flavor_name(b.flavor)))
+                    })
+                })
+                .collect(),
+        ),
+        critical: a.summary.critical,
+        warning: a.summary.warning,
+        info: a.summary.info,
+        bundles: a
+            .bundles
+            .iter()
+            .map(|b| BundleLine {
+                path: b.path.clone(),
+                flavor: flavor_name(b.flavor).to_string(),
+            })
+            .collect(),
+        interrupted: report.inventory.sources.iter().any(|s| s.interrupted),
+    }
+}
+
+fn flavor_name(flavor: Flavor) -> &'static str {
+    match flavor {
+        Flavor::Kbundle => "kbundle-collect",
+        Flavor::Troubleshoot => "troubleshoot support-bundle",
+        Flavor::ClusterInfoDump => "kubectl cluster-info dump",
+    }
+}
+
+fn checklist(report: &Report) -> Vec<ChecklistRow> {
+    report
+        .checklist
+        .rows
+        .iter()
+        .map(|row| ChecklistRow {
+            node: row.node.clone().unwrap_or_else(|| "cluster".to_string()),
+            is_cluster: row.node.is_none(),
+            cells: row
+                .cells
+                .iter()
+                .map(|c| {
+                    let (mark, symbol, word) = mark_words(c.mark);
+                    let mut links = c.findings.iter().map(|i| format!("#f-{i}"));
+                    let href = links
+                        .next()
+                        .or_else(|| c.gaps.first().map(|i| format!("#gap-{i}")));
+                    CellView {
+                        mark,
+                        symbol,
+                        word,
+                        reason: c.reason.clone(),
+                        brief: brief(&c.reason),
+                        step: c.step.label(),
+                        href,
+                        more: links
+                            .take(MORE_LINKS)
+                            .enumerate()
+                            .map(|(n, href)| Link {
+                                href,
+                                label: format!("+{}", n + 2),
+                            })
+                            .collect(),
+                    }
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// At most [`BRIEF_CHARS`] characters of `text`, cut at a word with `…`.
+fn brief(text: &str) -> String {
+    match text.char_indices().nth(BRIEF_CHARS) {
+        None => text.to_string(),
+        Some((cut, _)) => {
+            let head = &text[..cut];
+            let head = head.rsplit_once(' ').map_or(head, |(h, _)| h);
+            format!("{}…", head.trim_end_matches([',', ';', ':', ' ']))
+        }
+    }
+}
+
+/// Links to further findings a cell shows (its reason says how many there are).
+const MORE_LINKS: usize = 4;
+
+/// The longest reason a checklist cell shows.
+const BRIEF_CHARS: usize = 80;
+
+/// CSS class, symbol and word of a mark.
+pub fn mark_words(mark: Mark) -> (&'static str, &'static str, &'static str) {
+    match mark {
+        Mark::Pass => ("pass", "✔", "pass"),
+        Mark::Warning => ("warning", "▲", "warning"),
+        Mark::Critical => ("critical", "✖", "critical"),
+        Mark::NoData => ("no-data", "?", "no data"),
+        Mark::NotApplicable => ("n-a", "–", "n/a"),
+    }
+}
+
+fn severities(findings: &[Finding]) -> Vec<SeverityGroup> {
+    let mut groups: BTreeMap<(std::cmp::Reverse<Severity>, Category), Vec<usize>> = BTreeMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        groups
+            .entry((std::cmp::Reverse(f.severity), f.category))
+            .or_default()
+            .push(i);
+    }
+    [Severity::Critical, Severity::Warning, Severity::Info]
+        .into_iter()
+        .map(|severity| {
+            let categories: Vec<CategoryGroup> = groups
+                .iter()
+                .filter(|((s, _), _)| s.0 == severity)
+                .map(|((_, category), indices)| CategoryGroup {
+                    id: group_id(severity, *category),
+                    category: category.as_str(),
+                    meaning: category.meaning(),
+                    count: indices.len(),
+                    findings: indices
+                        .iter()
+                        .take(FINDINGS_SHOWN)
+                        .filter_map(|&i| Some(finding_view(i, findings.get(i)?)))
+                        .collect(),
+                    hidden: indices.len().saturating_sub(FINDINGS_SHOWN),
+                })
+                .collect();
+            SeverityGroup {
+                severity: severity.as_str(),
+                count: categories.iter().map(|c| c.count).sum(),
+                categories,
+            }
+        })
+        .collect()
+}
+
+/// The element id of a severity-and-category group.
+pub fn group_id(severity: Severity, category: Category) -> String {
+    format!("g-{}-{}", severity.as_str(), category.as_str())
+}
+
+/// The card of finding `i`.
+pub fn finding_view(i: usize, f: &Finding) -> FindingView {
+    FindingView {
+        id: format!("f-{i}"),
+        severity: f.severity.as_str(),
+        category: f.category.as_str(),
+        rule: f.rule.clone(),
+        title: f.title.clone(),
+        subject: f.subject.to_string(),
+        message: f.message.clone(),
+        count: f.count,
+        first_seen: f.first_seen.clone().unwrap_or_else(|| "unknown".into()),
+        last_seen: f.last_seen.clone().unwrap_or_else(|| "unknown".into()),
+        remediation: f.remediation.clone(),
+        evidence: f
+            .evidence
+            .iter()
+            .map(|e| EvidenceView {
+                location: location(&e.file, e.line),
+                text: e.text.clone(),
+            })
+            .collect(),
+        open: f.severity >= Severity::Warning,
+    }
+}
+
+/// `file:line`, or the file alone.
+pub fn location(file: &str, line: Option<u64>) -> String {
+    match line {
+        Some(l) => format!("{file}:{l}"),
+        None => file.to_string(),
+    }
+}
+
+/// (namespace, pod) → node, from the pod table.
+pub fn pod_nodes(report: &Report) -> HashMap<(&str, &str), &str> {
+    report
+        .inventory
+        .pods
+        .iter()
+        .filter(|p| p.node != "<none>")
+        .map(|p| ((p.namespace.as_str(), p.name.as_str()), p.node.as_str()))
+        .collect()
+}
+
+/// The node a timeline entry happened on: the node itself, its subject's node, or the
+/// node of its pod.
+pub fn timeline_node(t: &TimelineEntry, pod_nodes: &HashMap<(&str, &str), &str>) -> Option<String> {
+    let s = &t.subject;
+    if s.kind == SubjectKind::Node {
+        return Some(s.name.clone());
+    }
+    if let Some(n) = &s.node {
+        return Some(n.clone());
+    }
+    let ns = s.namespace.as_deref()?;
+    pod_nodes.get(&(ns, s.name.as_str())).map(|n| n.to_string())
+}
+
+/// A timeline entry as a row.
+pub fn timeline_row(t: &TimelineEntry, pod_nodes: &HashMap<(&str, &str), &str>) -> TimelineRow {
+    TimelineRow {
+        time: t.time.clone(),
+        severity: t.severity.as_str(),
+        source: serde_json::to_value(t.source)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        node: timeline_node(t, pod_nodes).unwrap_or_default(),
+        subject: t.subject.to_string(),
+        text: t.text.clone(),
+        location: location(&t.file, t.line),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn briefs_cut_long_reasons_at_a_word() {
+        assert_eq!(brief("no finding; read df -h"), "no finding; read df -h");
+        let long = "collection gap: cluster-resources/pods/logs error: 6 of 47 container logs could not be fetched";
+        let b = brief(long);
+        assert!(
+            b.ends_with('…') && b.chars().count() <= BRIEF_CHARS + 1,
+            "{b}"
+        );
+        assert!(long.starts_with(b.trim_end_matches('…')));
+        assert_eq!(brief(&"é".repeat(200)).chars().count(), BRIEF_CHARS + 1);
+    }
+}

@@ -1,0 +1,358 @@
+//! The triage checklist: one row per node, one cell per step of the seed procedure (node
+//! Ready → kube-system pods → pod logs → static pods → events → kubelet → OS logs →
+//! reboots → storage → network → iSCSI / multipath), each cell a mark that links to its
+//! findings.
+//!
+//! A cell is decided from two things, in this order:
+//! 1. the findings of the step's categories about the row's node ([`Step::of`] maps every
+//!    category but `collection-gap` to exactly one step): a critical or warning finding
+//!    decides the cell, whatever else is known;
+//! 2. whether the data the step reads is in the bundle for that node: a collection gap on a
+//!    collector the step reads, or the data simply absent, makes the cell "no data" with the
+//!    reason — never a pass; a step that cannot apply (no static pods on a worker, multipath
+//!    and iscsiadm not installed) is "n/a" with the reason; only then is it a pass.
+//!
+//! Findings about no node (unscheduled pods, workloads, the cluster) go to a first row for
+//! the cluster, whose node-only steps are n/a unless such a finding lands there.
+
+mod data;
+mod gaps;
+#[cfg(test)]
+mod tests;
+
+use crate::facts::Facts;
+use data::{Data, NodeView};
+use kbundle_format::analysis::{Analysis, Category, Finding, Severity, SubjectKind};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// A step of the seed procedure, in the order it is walked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Step {
+    /// `kubectl get nodes`: Ready, pressure, cordon, versions.
+    NodeReady,
+    /// `kubectl get pods -n kube-system -o wide`, then the node's other pods.
+    KubeSystemPods,
+    /// `kubectl logs [--previous]` of the pods that fail.
+    PodLogs,
+    /// /etc/kubernetes/manifests against the mirror pods.
+    StaticPods,
+    /// `kubectl get events`.
+    Events,
+    /// `systemctl status kubelet`, `journalctl -u kubelet`, the container runtime, and the
+    /// node's certificates (x509 errors show in these journals).
+    Kubelet,
+    /// dmesg, kern.log, syslog / messages; the clock.
+    OsLogs,
+    /// `last -x reboot shutdown`.
+    Reboots,
+    /// `df -h`, `df -i`.
+    Storage,
+    /// Interfaces, routes, MTU.
+    Network,
+    /// `iscsiadm -m session`, `multipath -ll`.
+    IscsiMultipath,
+}
+
+impl Step {
+    /// Every step, in the seed procedure's order.
+    pub const ALL: [Step; 11] = [
+        Step::NodeReady,
+        Step::KubeSystemPods,
+        Step::PodLogs,
+        Step::StaticPods,
+        Step::Events,
+        Step::Kubelet,
+        Step::OsLogs,
+        Step::Reboots,
+        Step::Storage,
+        Step::Network,
+        Step::IscsiMultipath,
+    ];
+
+    /// The column heading.
+    pub fn label(self) -> &'static str {
+        match self {
+            Step::NodeReady => "Node Ready",
+            Step::KubeSystemPods => "kube-system pods",
+            Step::PodLogs => "Pod logs",
+            Step::StaticPods => "Static pods",
+            Step::Events => "Events",
+            Step::Kubelet => "Kubelet",
+            Step::OsLogs => "OS logs",
+            Step::Reboots => "Reboots",
+            Step::Storage => "Storage (df)",
+            Step::Network => "Network",
+            Step::IscsiMultipath => "iSCSI / multipath",
+        }
+    }
+
+    /// What the step checks, in one line (the heading's tooltip).
+    pub fn checks(self) -> &'static str {
+        match self {
+            Step::NodeReady => "Node conditions (Ready, pressure, network), cordon, version skew",
+            Step::KubeSystemPods => {
+                "The pods on the node, kube-system first: crash loops, image pulls, OOM kills, \
+pending, evicted, stuck, sandboxes, volumes, control plane"
+            }
+            Step::PodLogs => "Container logs: etcd, DNS and CNI errors",
+            Step::StaticPods => {
+                "Manifests in /etc/kubernetes/manifests against running mirror pods"
+            }
+            Step::Events => "Warning events, probe failures",
+            Step::Kubelet => {
+                "Kubelet and container runtime: systemctl status, journals; certificate expiry"
+            }
+            Step::OsLogs => "Kernel OOM, hangs, I/O errors, conntrack, clock sync",
+            Step::Reboots => "Reboots without clean shutdown, reboots in the incident window",
+            Step::Storage => "Filesystem blocks and inodes (df -h, df -i)",
+            Step::Network => "Interfaces up, MTU agreement, default route",
+            Step::IscsiMultipath => "iSCSI sessions and multipath paths",
+        }
+    }
+
+    /// The step a finding category belongs to; `None` only for `collection-gap`, which
+    /// makes cells "no data" instead (through the collectors it names).
+    pub fn of(category: Category) -> Option<Step> {
+        use Category as C;
+        Some(match category {
+            C::NodeNotReady
+            | C::NodePressure
+            | C::NodeNetworkUnavailable
+            | C::NodeCordoned
+            | C::VersionSkew => Step::NodeReady,
+            C::CrashLoop
+            | C::ImagePull
+            | C::OomKilled
+            | C::PodPending
+            | C::PodEvicted
+            | C::PodStuckTerminating
+            | C::WorkloadUnavailable
+            | C::VolumeMount
+            | C::SandboxFailure
+            | C::ControlPlaneUnhealthy => Step::KubeSystemPods,
+            C::EtcdProblem | C::DnsFailure | C::CniFailure => Step::PodLogs,
+            C::StaticPodMissing => Step::StaticPods,
+            C::ProbeFailure | C::WarningEvents => Step::Events,
+            C::KubeletDown | C::KubeletError | C::RuntimeDown | C::CertExpiry => Step::Kubelet,
+            C::KernelOom | C::KernelHang | C::DiskIoError | C::ConntrackFull | C::TimeSync => {
+                Step::OsLogs
+            }
+            C::UnexpectedReboot => Step::Reboots,
+            C::DiskFull | C::InodeExhaustion => Step::Storage,
+            C::InterfaceDown | C::MtuMismatch | C::NoDefaultRoute => Step::Network,
+            C::MultipathFaulty | C::IscsiSession => Step::IscsiMultipath,
+            C::CollectionGap => return None,
+        })
+    }
+
+    /// The categories of this step, in the spec's order.
+    pub fn categories(self) -> impl Iterator<Item = Category> {
+        Category::ALL
+            .iter()
+            .copied()
+            .filter(move |c| Step::of(*c) == Some(self))
+    }
+
+    /// Steps that read the cluster's API objects, and so apply to the cluster row.
+    fn reads_api(self) -> bool {
+        matches!(
+            self,
+            Step::NodeReady | Step::KubeSystemPods | Step::PodLogs | Step::Events
+        )
+    }
+}
+
+/// The verdict of a cell. "No data" and "n/a" are never shown like a pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mark {
+    /// The data is there and no finding says anything is wrong.
+    Pass,
+    /// A warning finding, none critical.
+    Warning,
+    /// A critical finding.
+    Critical,
+    /// The step's data is missing (not collected, collector failed, file absent).
+    NoData,
+    /// The step does not apply to this node.
+    NotApplicable,
+}
+
+/// One cell: a step for a node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cell {
+    /// The step.
+    pub step: Step,
+    /// The verdict.
+    pub mark: Mark,
+    /// Why, in words: the findings, what is missing, or what was read.
+    pub reason: String,
+    /// Indices into `analysis.findings`: the step's findings about this row, and the
+    /// collection-gap finding of the row when a gap left the step without data.
+    pub findings: Vec<usize>,
+    /// Indices into `analysis.collection`: the gaps that hit this step.
+    pub gaps: Vec<usize>,
+}
+
+/// One node's row (or the cluster's, for findings about no node).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Row {
+    /// The node; `None` for the cluster row.
+    pub node: Option<String>,
+    /// One cell per [`Step::ALL`], in order.
+    pub cells: Vec<Cell>,
+}
+
+/// The whole checklist: the cluster row first, then nodes by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Checklist {
+    /// The rows.
+    pub rows: Vec<Row>,
+}
+
+/// Builds the checklist of an analysis from the facts it was made of.
+pub fn build(facts: &Facts, analysis: &Analysis) -> Checklist {
+    let pod_nodes: HashMap<(&str, &str), &str> = facts
+        .pods
+        .iter()
+        .filter(|p| !p.object.spec.node_name.is_empty())
+        .map(|p| {
+            let m = &p.object.metadata;
+            (
+                (m.namespace.as_str(), m.name.as_str()),
+                p.object.spec.node_name.as_str(),
+            )
+        })
+        .collect();
+    let mut nodes: BTreeSet<String> = facts.node_names().into_iter().collect();
+    let mut by_row: BTreeMap<(Option<String>, Step), Vec<usize>> = BTreeMap::new();
+    for (i, f) in analysis.findings.iter().enumerate() {
+        let Some(step) = Step::of(f.category) else {
+            continue;
+        };
+        let node = node_of(f, &pod_nodes).map(str::to_string);
+        if let Some(n) = &node {
+            nodes.insert(n.clone());
+        }
+        by_row.entry((node, step)).or_default().push(i);
+    }
+    let rows_nodes = std::iter::once(None).chain(nodes.into_iter().map(Some));
+    let rows = rows_nodes
+        .map(|node| {
+            let view = NodeView::new(facts, node.as_deref());
+            let cells = Step::ALL
+                .iter()
+                .map(|&step| {
+                    let findings = by_row
+                        .get(&(node.clone(), step))
+                        .map(Vec::as_slice)
+                        .unwrap_or_default();
+                    let gaps = gaps::gaps_of(analysis, node.as_deref(), step, &pod_nodes);
+                    let gap_finding = gaps::gap_finding(analysis, node.as_deref());
+                    decide(step, analysis, findings, gaps, gap_finding, view.data(step))
+                })
+                .collect();
+            Row { node, cells }
+        })
+        .collect();
+    Checklist { rows }
+}
+
+/// The node a finding is about: the node itself, the node of its subject, or the node its
+/// pod was scheduled to.
+fn node_of<'a>(f: &'a Finding, pod_nodes: &HashMap<(&str, &str), &'a str>) -> Option<&'a str> {
+    let s = &f.subject;
+    if s.kind == SubjectKind::Node {
+        return Some(&s.name);
+    }
+    if let Some(n) = &s.node {
+        return Some(n);
+    }
+    if matches!(s.kind, SubjectKind::Pod | SubjectKind::Container) {
+        let ns = s.namespace.as_deref().unwrap_or("");
+        return pod_nodes.get(&(ns, s.name.as_str())).copied();
+    }
+    None
+}
+
+/// Statuses of collection rows that mean data is missing (as
+/// [`crate::facts::CollectionIssue::is_gap`]), unlike `skipped` or `truncated`.
+pub fn is_gap(status: &str) -> bool {
+    matches!(
+        status,
+        "error" | "timeout" | "forbidden" | "unreadable" | "interrupted"
+    )
+}
+
+/// Decides one cell (the rule in the module doc).
+fn decide(
+    step: Step,
+    analysis: &Analysis,
+    findings: &[usize],
+    gaps: Vec<usize>,
+    gap_finding: Option<usize>,
+    data: Data,
+) -> Cell {
+    let worst = findings
+        .iter()
+        .filter_map(|&i| analysis.findings.get(i))
+        .map(|f| f.severity)
+        .max();
+    let gap_words: Vec<String> = gaps
+        .iter()
+        .filter_map(|&i| analysis.collection.get(i))
+        .map(|c| match &c.error {
+            Some(e) => format!("{} {}: {e}", c.collector, c.status),
+            None => format!("{} {}", c.collector, c.status),
+        })
+        .collect();
+    let mut linked = findings.to_vec();
+    let (mark, reason) = match (worst, &data) {
+        (Some(s @ (Severity::Critical | Severity::Warning)), _) => {
+            let mut reason = count_findings(findings.len());
+            if !gap_words.is_empty() {
+                reason.push_str(&format!("; data incomplete ({})", gap_words.join("; ")));
+            }
+            let mark = if s == Severity::Critical {
+                Mark::Critical
+            } else {
+                Mark::Warning
+            };
+            (mark, reason)
+        }
+        _ if !gap_words.is_empty() => {
+            linked.extend(gap_finding);
+            (
+                Mark::NoData,
+                format!("collection gap: {}", gap_words.join("; ")),
+            )
+        }
+        (_, Data::Missing(why)) => (Mark::NoData, why.clone()),
+        (_, Data::NotApplicable(why)) => (Mark::NotApplicable, why.clone()),
+        (_, Data::Present(what)) => {
+            let reason = if findings.is_empty() {
+                format!("no finding; read {what}")
+            } else {
+                format!("{} (info); read {what}", count_findings(findings.len()))
+            };
+            (Mark::Pass, reason)
+        }
+    };
+    Cell {
+        step,
+        mark,
+        reason,
+        findings: linked,
+        gaps,
+    }
+}
+
+fn count_findings(n: usize) -> String {
+    if n == 1 {
+        "1 finding".to_string()
+    } else {
+        format!("{n} findings")
+    }
+}

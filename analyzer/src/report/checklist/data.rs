@@ -1,0 +1,386 @@
+//! What the bundle holds for each step of a row: the data checks that tell "read" from "not
+//! collected" from "does not apply".
+
+use super::Step;
+use crate::facts::{CommandRecord, Facts, HostFacts};
+use crate::logscan::LogKind;
+use kbundle_format::manifest::NOT_FOUND;
+use std::collections::BTreeSet;
+
+/// What the bundle holds for one step of one row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Data {
+    /// Read; what was read.
+    Present(String),
+    /// Missing; what and why.
+    Missing(String),
+    /// Does not apply; why.
+    NotApplicable(String),
+}
+
+/// How a node command went, from its info file and output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Command {
+    /// It left output.
+    Output,
+    /// None of its programs exists on the node.
+    NotInstalled,
+    /// It ran (or tried) and left no output; why.
+    Failed(String),
+    /// The bundle says nothing of it.
+    Absent,
+}
+
+fn command(host: &HostFacts, id: &str) -> Command {
+    match host.commands.get(id) {
+        Some(CommandRecord {
+            has_output: true, ..
+        }) => Command::Output,
+        Some(CommandRecord {
+            info: Some(info), ..
+        }) => match info.error.as_deref() {
+            Some(NOT_FOUND) => Command::NotInstalled,
+            Some(e) => Command::Failed(e.to_string()),
+            None if info.timed_out => Command::Failed("timed out".to_string()),
+            None => Command::Failed(format!(
+                "no output (exit code {})",
+                info.exit_code
+                    .map_or_else(|| "unknown".to_string(), |c| c.to_string())
+            )),
+        },
+        _ => Command::Absent,
+    }
+}
+
+/// The facts one row's data checks read.
+pub(super) struct NodeView<'a> {
+    facts: &'a Facts,
+    node: Option<&'a str>,
+    host: Option<&'a HostFacts>,
+}
+
+impl<'a> NodeView<'a> {
+    pub(super) fn new(facts: &'a Facts, node: Option<&'a str>) -> Self {
+        NodeView {
+            facts,
+            node,
+            host: node.and_then(|n| facts.hosts.get(n)),
+        }
+    }
+
+    pub(super) fn data(&self, step: Step) -> Data {
+        let Some(node) = self.node else {
+            return self.cluster_data(step);
+        };
+        match step {
+            Step::NodeReady => self.node_ready(node),
+            Step::KubeSystemPods => self.pods(node),
+            Step::PodLogs => self.pod_logs(node),
+            Step::Events => self.events(node),
+            host_step => match self.host {
+                None => Data::Missing(format!(
+                    "no host data for this node (no host-collectors/{node}/ in the bundle)"
+                )),
+                Some(host) => match host_step {
+                    Step::StaticPods => self.static_pods(node, host),
+                    Step::Kubelet => any_command(
+                        host,
+                        &[
+                            ("systemctl-status-kubelet", "systemctl status kubelet"),
+                            ("journalctl-kubelet", "journalctl -u kubelet"),
+                        ],
+                    ),
+                    Step::OsLogs => os_logs(host),
+                    Step::Reboots => any_command(
+                        host,
+                        &[("last-reboot", "last -x reboot"), ("uptime", "uptime")],
+                    ),
+                    Step::Storage => any_command(host, &[("df-h", "df -h"), ("df-i", "df -i")]),
+                    Step::Network => network(host),
+                    _ => iscsi_multipath(host),
+                },
+            },
+        }
+    }
+
+    fn cluster_data(&self, step: Step) -> Data {
+        let kinds = &self.facts.kinds_present;
+        let have = |kind: &str, what: String, missing: &str| {
+            if kinds.contains(kind) {
+                Data::Present(what)
+            } else {
+                Data::Missing(missing.to_string())
+            }
+        };
+        match step {
+            Step::NodeReady => have(
+                "nodes",
+                format!("{} Node objects", self.facts.nodes.len()),
+                "no Node objects in the bundle",
+            ),
+            Step::KubeSystemPods => {
+                let unscheduled = self
+                    .facts
+                    .pods
+                    .iter()
+                    .filter(|p| p.object.spec.node_name.is_empty())
+                    .count();
+                have(
+                    "pods",
+                    format!(
+                        "{} pods, {unscheduled} not scheduled to a node",
+                        self.facts.pods.len()
+                    ),
+                    "no pod lists in the bundle",
+                )
+            }
+            Step::PodLogs => {
+                let logs = self.container_logs(|_, _| true);
+                if logs > 0 {
+                    Data::Present(format!("{logs} container logs"))
+                } else {
+                    Data::Missing("no container log in the bundle".to_string())
+                }
+            }
+            Step::Events => have(
+                "events",
+                format!("{} event groups", self.facts.events.len()),
+                "no event lists in the bundle",
+            ),
+            _ => Data::NotApplicable("a step of each node, not of the cluster".to_string()),
+        }
+    }
+
+    fn node_ready(&self, node: &str) -> Data {
+        let object = self
+            .facts
+            .nodes
+            .iter()
+            .find(|n| n.object.metadata.name == node);
+        match object {
+            Some(n) => match n.object.condition("Ready") {
+                Some(c) => Data::Present(format!("the Node object (Ready={})", c.status)),
+                None => Data::Missing("the Node object reports no Ready condition".to_string()),
+            },
+            None if !self.facts.kinds_present.contains("nodes") => {
+                Data::Missing("no Node objects in the bundle".to_string())
+            }
+            None => Data::Missing(format!("no Node object named {node} in the bundle")),
+        }
+    }
+
+    fn pods(&self, node: &str) -> Data {
+        if !self.facts.kinds_present.contains("pods") {
+            return Data::Missing("no pod lists in the bundle".to_string());
+        }
+        let (mut all, mut system) = (0, 0);
+        for p in self.facts.pods_on(node) {
+            all += 1;
+            if p.object.metadata.namespace == "kube-system" {
+                system += 1;
+            }
+        }
+        Data::Present(format!("{all} pods on this node, {system} in kube-system"))
+    }
+
+    fn pod_logs(&self, node: &str) -> Data {
+        if !self.facts.kinds_present.contains("pods") {
+            return Data::Missing("no pod lists in the bundle".to_string());
+        }
+        let pods: BTreeSet<(&str, &str)> = self
+            .facts
+            .pods_on(node)
+            .map(|p| {
+                (
+                    p.object.metadata.namespace.as_str(),
+                    p.object.metadata.name.as_str(),
+                )
+            })
+            .collect();
+        if pods.is_empty() {
+            return Data::NotApplicable("no pod runs on this node".to_string());
+        }
+        let logs = self.container_logs(|ns, pod| pods.contains(&(ns, pod)));
+        if logs > 0 {
+            Data::Present(format!(
+                "{logs} container logs of the {} pods here",
+                pods.len()
+            ))
+        } else {
+            Data::Missing(format!(
+                "none of the {} pods on this node has a container log in the bundle",
+                pods.len()
+            ))
+        }
+    }
+
+    /// Container logs scanned whose pod passes `wanted`.
+    fn container_logs(&self, wanted: impl Fn(&str, &str) -> bool) -> usize {
+        self.facts
+            .logs
+            .iter()
+            .filter(|l| l.kind == LogKind::ContainerLog)
+            .filter_map(|l| l.file.pod.as_ref())
+            .filter(|p| wanted(&p.namespace, &p.pod))
+            .count()
+    }
+
+    fn events(&self, node: &str) -> Data {
+        if !self.facts.kinds_present.contains("events") {
+            return Data::Missing("no event lists in the bundle".to_string());
+        }
+        let here: BTreeSet<(&str, &str)> = self
+            .facts
+            .pods_on(node)
+            .map(|p| {
+                (
+                    p.object.metadata.namespace.as_str(),
+                    p.object.metadata.name.as_str(),
+                )
+            })
+            .collect();
+        let about = self
+            .facts
+            .events
+            .iter()
+            .filter(|g| {
+                (g.object.kind == "Node" && g.object.name == node)
+                    || g.host == node
+                    || (g.object.kind == "Pod"
+                        && here.contains(&(g.object.namespace.as_str(), g.object.name.as_str())))
+            })
+            .count();
+        Data::Present(format!(
+            "events ({about} groups about this node or its pods)"
+        ))
+    }
+
+    fn static_pods(&self, node: &str, host: &HostFacts) -> Data {
+        let manifests = host
+            .files
+            .iter()
+            .filter(|f| f.starts_with("etc/kubernetes/manifests/"))
+            .count();
+        if manifests > 0 {
+            return Data::Present(format!("{manifests} files of /etc/kubernetes/manifests"));
+        }
+        let mirrors = self
+            .facts
+            .pods_on(node)
+            .filter(|p| p.object.is_mirror())
+            .count();
+        // The collector copied the directory (a row that is not a gap: ok with no file, or
+        // skipped because it is empty or absent) and found nothing in it.
+        let dir_empty = self.facts.bundles.iter().any(|b| {
+            b.manifest.as_ref().is_some_and(|m| {
+                m.collectors.iter().any(|c| {
+                    c.node.as_deref() == Some(node)
+                        && c.name.trim_end_matches("/*") == "files/etc/kubernetes/manifests"
+                        && !c.status.is_gap()
+                })
+            })
+        });
+        match (dir_empty, mirrors) {
+            (true, 0) => Data::NotApplicable(
+                "/etc/kubernetes/manifests is empty or absent and no mirror pod runs here"
+                    .to_string(),
+            ),
+            (true, n) => Data::Missing(format!(
+                "{n} mirror pods run here but /etc/kubernetes/manifests was empty or absent"
+            )),
+            (false, _) => Data::Missing("/etc/kubernetes/manifests was not collected".to_string()),
+        }
+    }
+}
+
+/// Present when any of the commands left output; else missing, saying what became of each.
+fn any_command(host: &HostFacts, commands: &[(&str, &str)]) -> Data {
+    let mut read = Vec::new();
+    let mut missing = Vec::new();
+    for (id, shown) in commands {
+        match command(host, id) {
+            Command::Output => read.push(*shown),
+            Command::NotInstalled => missing.push(format!("{shown}: not installed")),
+            Command::Failed(why) => missing.push(format!("{shown}: {why}")),
+            Command::Absent => missing.push(format!("{shown}: not in the bundle")),
+        }
+    }
+    if read.is_empty() {
+        Data::Missing(missing.join("; "))
+    } else {
+        Data::Present(read.join(", "))
+    }
+}
+
+fn os_logs(host: &HostFacts) -> Data {
+    let mut read: Vec<String> = host
+        .files
+        .iter()
+        .filter(|f| {
+            ["var/log/kern.log", "var/log/syslog", "var/log/messages"]
+                .iter()
+                .any(|p| f.starts_with(p))
+        })
+        .map(|f| format!("/{f}"))
+        .collect();
+    if command(host, "dmesg") == Command::Output {
+        read.insert(0, "dmesg".to_string());
+    }
+    if read.is_empty() {
+        Data::Missing("no dmesg, kern.log, syslog or messages in the bundle".to_string())
+    } else {
+        Data::Present(read.join(", "))
+    }
+}
+
+fn network(host: &HostFacts) -> Data {
+    let interfaces = any_command(
+        host,
+        &[
+            ("ip-addr", "ip addr"),
+            ("ip-link", "ip -s link"),
+            ("ifconfig-a", "ifconfig -a"),
+        ],
+    );
+    let routes = any_command(host, &[("ip-route", "ip route"), ("route-n", "route -n")]);
+    match (interfaces, routes) {
+        (Data::Present(i), Data::Present(r)) => Data::Present(format!("{i}, {r}")),
+        (Data::Missing(why), _) => Data::Missing(format!("no interface list ({why})")),
+        (_, Data::Missing(why)) => Data::Missing(format!("no route table ({why})")),
+        (other, _) => other,
+    }
+}
+
+fn iscsi_multipath(host: &HostFacts) -> Data {
+    let tools = [
+        ("iscsiadm", ["iscsiadm-session", "iscsiadm-node"]),
+        ("multipath", ["multipath-ll", "multipath-l"]),
+    ];
+    let mut read = Vec::new();
+    let mut not_installed = Vec::new();
+    let mut missing = Vec::new();
+    for (tool, ids) in tools {
+        let states: Vec<Command> = ids.iter().map(|id| command(host, id)).collect();
+        if states.contains(&Command::Output) {
+            read.push(tool);
+        } else if states.iter().all(|s| *s == Command::NotInstalled) {
+            not_installed.push(tool);
+        } else {
+            missing.push(tool);
+        }
+    }
+    if !read.is_empty() {
+        let mut what = read.join(", ");
+        if !not_installed.is_empty() {
+            what.push_str(&format!(" ({} not installed)", not_installed.join(", ")));
+        }
+        Data::Present(what)
+    } else if missing.is_empty() {
+        Data::NotApplicable("iscsiadm and multipath are not installed on this node".to_string())
+    } else {
+        Data::Missing(format!(
+            "no output of {} in the bundle",
+            missing.join(" or ")
+        ))
+    }
+}
