@@ -111,12 +111,8 @@ impl<'a> Ingest<'a> {
         self.facts.kinds_present.insert(canonical.to_string());
         match canonical {
             "pods" => {
-                for pod in self.list::<Pod>(m, yaml)? {
-                    self.facts.pod_summaries.push(pod.object.summary());
-                    if pod.object.may_matter() {
-                        self.facts.pods.push(pod);
-                    }
-                }
+                let pods = self.list::<Pod>(m, yaml)?;
+                self.facts.add_pods(pods);
             }
             "nodes" => {
                 let nodes = self.list::<Node>(m, yaml)?;

@@ -193,6 +193,25 @@ impl Facts {
         self.kinds_present.extend(other.kinds_present);
     }
 
+    /// Adds pods as read: every one becomes a table row; the object is kept only when a rule
+    /// may care about it ([`Pod::may_matter`]).
+    pub fn add_pods(&mut self, pods: impl IntoIterator<Item = Sourced<Pod>>) {
+        for pod in pods {
+            self.pod_summaries.push(pod.object.summary());
+            if pod.object.may_matter() {
+                self.pods.push(pod);
+            }
+        }
+    }
+
+    /// Every pod of a node, as table rows (healthy ones included).
+    pub fn pods_on<'a>(
+        &'a self,
+        node: &'a str,
+    ) -> impl Iterator<Item = &'a objects::pod::PodSummary> + 'a {
+        self.pod_summaries.iter().filter(move |p| p.node == node)
+    }
+
     /// The workload that owns a pod: its kind and name (a ReplicaSet is followed to its
     /// Deployment).
     pub fn owner_of(&self, pod: &Pod) -> Option<(String, String)> {

@@ -5,7 +5,7 @@
 //! from the wall clock: a report of an old bundle reads the same as on the day it was taken.
 
 use crate::facts::objects::node::Node;
-use crate::facts::objects::pod::{ContainerStatus, Pod};
+use crate::facts::objects::pod::PodSummary;
 use crate::facts::{BundleInfo, Facts};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
@@ -110,7 +110,11 @@ pub fn build(facts: &Facts) -> Inventory {
     }
     nodes.sort_by(|a, b| a.name.cmp(&b.name));
     nodes.dedup_by(|a, b| a.name == b.name);
-    let mut pods: Vec<PodRow> = facts.pods.iter().map(|p| pod_row(&p.object, now)).collect();
+    let mut pods: Vec<PodRow> = facts
+        .pod_summaries
+        .iter()
+        .map(|p| pod_row(p, now))
+        .collect();
     pods.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
     Inventory {
         sources: facts.bundles.iter().map(source).collect(),
@@ -212,43 +216,20 @@ fn host_only_row(name: &str) -> NodeRow {
     }
 }
 
-fn pod_row(pod: &Pod, now: Option<Timestamp>) -> PodRow {
-    let status = pod.display_status();
-    // Like kubectl: init containers' restarts while initializing, else the app containers'.
-    let counted: Vec<&ContainerStatus> = if status.starts_with("Init:") {
-        pod.status.init_container_statuses.iter().collect()
-    } else {
-        pod.status.container_statuses.iter().collect()
+fn pod_row(pod: &PodSummary, now: Option<Timestamp>) -> PodRow {
+    let restarts = match pod.last_restart {
+        Some(t) if pod.restarts > 0 => format!("{} ({} ago)", pod.restarts, age(Some(t), now)),
+        _ => pod.restarts.to_string(),
     };
-    let restarts: i64 = counted.iter().map(|c| c.restart_count).sum();
-    let last_restart = counted
-        .iter()
-        .filter_map(|c| c.last_state.terminated.as_ref()?.finished_at)
-        .max();
-    let restarts = match last_restart {
-        Some(t) if restarts > 0 => format!("{restarts} ({} ago)", age(Some(t), now)),
-        _ => restarts.to_string(),
-    };
-    let total = pod
-        .spec
-        .containers
-        .len()
-        .max(pod.status.container_statuses.len());
-    let ready = pod
-        .status
-        .container_statuses
-        .iter()
-        .filter(|c| c.ready)
-        .count();
     PodRow {
-        namespace: pod.metadata.namespace.clone(),
-        name: pod.metadata.name.clone(),
-        ready: format!("{ready}/{total}"),
-        status,
+        namespace: pod.namespace.clone(),
+        name: pod.name.clone(),
+        ready: format!("{}/{}", pod.ready, pod.containers),
+        status: pod.status.clone(),
         restarts,
-        age: age(pod.metadata.creation_timestamp, now),
-        ip: or_none(&pod.status.pod_ip),
-        node: or_none(&pod.spec.node_name),
+        age: age(pod.created, now),
+        ip: or_none(&pod.ip),
+        node: or_none(&pod.node),
     }
 }
 
@@ -364,7 +345,7 @@ mod tests {
                            "addresses":[{"type":"InternalIP","address":"10.0.0.7"}]}}]"#,
         );
         facts.hosts.insert("w2".into(), Default::default());
-        facts.pods = sourced(
+        facts.add_pods(sourced(
             "cluster-resources/pods/default.json",
             r#"[{"metadata":{"namespace":"default","name":"web-1",
                              "creationTimestamp":"2026-11-27T09:55:00Z"},
@@ -377,7 +358,7 @@ mod tests {
                                                "finishedAt":"2026-11-27T09:57:00Z"}}}]}},
                 {"metadata":{"namespace":"apps","name":"pending-0"},
                  "status":{"phase":"Pending"}}]"#,
-        );
+        ));
         let inv = build(&facts);
         assert!(inv.nodes_collected && inv.pods_collected);
         let w1 = &inv.nodes[0];

@@ -176,7 +176,7 @@ impl<'a> NodeView<'a> {
         let (mut all, mut system) = (0, 0);
         for p in self.facts.pods_on(node) {
             all += 1;
-            if p.object.metadata.namespace == "kube-system" {
+            if p.namespace == "kube-system" {
                 system += 1;
             }
         }
@@ -190,12 +190,7 @@ impl<'a> NodeView<'a> {
         let pods: BTreeSet<(&str, &str)> = self
             .facts
             .pods_on(node)
-            .map(|p| {
-                (
-                    p.object.metadata.namespace.as_str(),
-                    p.object.metadata.name.as_str(),
-                )
-            })
+            .map(|p| (p.namespace.as_str(), p.name.as_str()))
             .collect();
         if pods.is_empty() {
             return Data::NotApplicable("no pod runs on this node".to_string());
@@ -232,12 +227,7 @@ impl<'a> NodeView<'a> {
         let here: BTreeSet<(&str, &str)> = self
             .facts
             .pods_on(node)
-            .map(|p| {
-                (
-                    p.object.metadata.namespace.as_str(),
-                    p.object.metadata.name.as_str(),
-                )
-            })
+            .map(|p| (p.namespace.as_str(), p.name.as_str()))
             .collect();
         let about = self
             .facts
@@ -266,8 +256,9 @@ impl<'a> NodeView<'a> {
         }
         let mirrors = self
             .facts
-            .pods_on(node)
-            .filter(|p| p.object.is_mirror())
+            .pods
+            .iter()
+            .filter(|p| p.object.spec.node_name == node && p.object.is_mirror())
             .count();
         // The collector copied the directory (a row that is not a gap: ok with no file, or
         // skipped because it is empty or absent) and found nothing in it.

@@ -148,11 +148,11 @@ fn every_category_but_collection_gap_belongs_to_exactly_one_step() {
 fn a_healthy_worker_passes_with_static_pods_and_storage_tools_not_applicable() {
     let mut facts = facts_at_ten();
     healthy_worker(&mut facts, "w1");
-    facts.pods = sourced::<Pod>(
+    facts.add_pods(sourced::<Pod>(
         "cluster-resources/pods/kube-system.json",
         r#"[{"metadata":{"namespace":"kube-system","name":"kube-proxy-1"},
              "spec":{"nodeName":"w1"},"status":{"phase":"Running"}}]"#,
-    );
+    ));
     let c = build(&facts, &analysis(Vec::new(), Vec::new()));
     use Mark::*;
     assert_eq!(
@@ -289,10 +289,10 @@ fn an_unreachable_api_leaves_every_row_without_api_data() {
 fn findings_land_on_their_node_or_on_the_cluster_row() {
     let mut facts = facts_at_ten();
     healthy_worker(&mut facts, "w1");
-    facts.pods = sourced::<Pod>(
+    facts.add_pods(sourced::<Pod>(
         "cluster-resources/pods/default.json",
         r#"[{"metadata":{"namespace":"default","name":"web"},"spec":{"nodeName":"w1"}}]"#,
-    );
+    ));
     let findings = vec![
         // A pod finding without a node, whose pod is known to run on w1.
         finding(
@@ -333,12 +333,12 @@ fn findings_land_on_their_node_or_on_the_cluster_row() {
 fn mirror_pods_with_an_empty_manifests_directory_are_no_data() {
     let mut facts = facts_at_ten();
     healthy_worker(&mut facts, "m1");
-    facts.pods = sourced::<Pod>(
+    facts.add_pods(sourced::<Pod>(
         "cluster-resources/pods/kube-system.json",
         r#"[{"metadata":{"namespace":"kube-system","name":"etcd-m1",
                "annotations":{"kubernetes.io/config.mirror":"abc"}},
              "spec":{"nodeName":"m1"}}]"#,
-    );
+    ));
     let c = build(&facts, &analysis(Vec::new(), Vec::new()));
     let cell = &row(&c, Some("m1")).cells[3];
     assert_eq!(cell.mark, Mark::NoData);
@@ -370,11 +370,11 @@ fn a_container_log_gap_that_names_its_pods_hits_their_nodes_only() {
     let mut facts = facts_at_ten();
     healthy_worker(&mut facts, "w1");
     healthy_worker(&mut facts, "w2");
-    facts.pods = sourced::<Pod>(
+    facts.add_pods(sourced::<Pod>(
         "cluster-resources/pods/kube-system.json",
         r#"[{"metadata":{"namespace":"kube-system","name":"proxy-a"},"spec":{"nodeName":"w1"}},
             {"metadata":{"namespace":"kube-system","name":"proxy-b"},"spec":{"nodeName":"w2"}}]"#,
-    );
+    ));
     let gap = |error: &str| CollectionRow {
         collector: "cluster-resources/pods/logs".into(),
         node: None,
