@@ -3,13 +3,13 @@
 
 mod common;
 
-use common::{read_with_analyzer, run, Bundle};
+use common::{read_with_analyzer, run_ok, Bundle};
 use kbundle::read::Container;
 use sha2::{Digest, Sha256};
 
 fn collect(dir: &std::path::Path, file: &str) -> std::path::PathBuf {
     let target = dir.join(file);
-    let output = run(
+    run_ok(
         &[
             "--host-only",
             "--quiet",
@@ -21,11 +21,6 @@ fn collect(dir: &std::path::Path, file: &str) -> std::path::PathBuf {
             target.to_str().unwrap(),
         ],
         None,
-    );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
     );
     target
 }

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{run, Bundle};
+use common::{run, run_ok, Bundle};
 use kbundle_format::commands::NODE_COMMANDS;
 use kbundle_format::manifest::{CollectorStatus, NOT_FOUND};
 
@@ -10,7 +10,7 @@ use kbundle_format::manifest::{CollectorStatus, NOT_FOUND};
 fn a_host_only_bundle_has_every_command_id_with_its_info_file() {
     let out_dir = tempfile::tempdir().unwrap();
     let target = out_dir.path().join("real.tar.gz");
-    let output = run(
+    let output = run_ok(
         &[
             "--host-only",
             "--node-name",
@@ -21,11 +21,6 @@ fn a_host_only_bundle_has_every_command_id_with_its_info_file() {
             target.to_str().unwrap(),
         ],
         None,
-    );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
     );
     assert_eq!(
         String::from_utf8_lossy(&output.stdout).trim(),
@@ -93,7 +88,7 @@ fn a_host_only_bundle_has_every_command_id_with_its_info_file() {
 #[test]
 fn a_zip_bundle_holds_the_same_layout() {
     let out_dir = tempfile::tempdir().unwrap();
-    let output = run(
+    let output = run_ok(
         &[
             "--host-only",
             "--quiet",
@@ -105,11 +100,6 @@ fn a_zip_bundle_holds_the_same_layout() {
             out_dir.path().to_str().unwrap(),
         ],
         None,
-    );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
     );
     assert!(
         output.stderr.is_empty(),

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{run, Bundle};
+use common::{run, run_ok, Bundle};
 use kbundle_format::manifest::RedactionCount;
 use std::path::Path;
 
@@ -77,7 +77,7 @@ fn plant(root: &Path) {
 
 fn collect(root: &Path, out: &Path, format: &str) -> Bundle {
     let target = out.join(format!("suite.{format}"));
-    let output = run(
+    run_ok(
         &[
             "--host-only",
             "--host-root",
@@ -88,11 +88,6 @@ fn collect(root: &Path, out: &Path, format: &str) -> Bundle {
             target.to_str().unwrap(),
         ],
         None,
-    );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
     );
     Bundle::read(&target)
 }
@@ -164,7 +159,7 @@ fn a_customer_rules_file_adds_a_rule_and_counts_it() {
     )
     .unwrap();
     let target = out.path().join("custom.tar.gz");
-    let output = run(
+    run_ok(
         &[
             "--host-only",
             "--node-name",
@@ -177,11 +172,6 @@ fn a_customer_rules_file_adds_a_rule_and_counts_it() {
             target.to_str().unwrap(),
         ],
         None,
-    );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
     );
     let bundle = Bundle::read(&target);
     let syslog = bundle.text("host-collectors/c1/files/var/log/syslog");

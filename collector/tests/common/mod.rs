@@ -23,6 +23,18 @@ pub fn run(args: &[&str], path_env: Option<&Path>) -> Output {
     c.output().expect("kbundle-collect runs")
 }
 
+/// Runs the collector with `args` and fails the test, showing its stderr, unless it
+/// succeeds.
+pub fn run_ok(args: &[&str], path_env: Option<&Path>) -> Output {
+    let output = run(args, path_env);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
 /// One member of a bundle, path relative to the top directory.
 #[derive(Debug, Clone)]
 pub struct Member {
