@@ -58,8 +58,33 @@ pub const VERSION_SKEW: Rule = Rule {
 most three minor versions older than the API server (two before v1.28) and never newer.",
 };
 
+/// A node whose kubelet reports heartbeats from the future: its clock runs ahead of the
+/// API server's.
+pub const CLOCK_AHEAD: Rule = Rule {
+    id: "node.clock-ahead",
+    category: Category::TimeSync,
+    severity: Severity::Warning,
+    looks_at: "nodes: status.conditions[].lastHeartbeatTime against the bundle's creation time",
+    remediation: "Fix time synchronization on the node (chronyd or systemd-timesyncd); a clock \
+ahead of the control plane's breaks certificate validity, leases and log correlation.",
+};
+
+/// Kubelets on different minor versions, all within the supported skew: context.
+pub const MIXED_VERSIONS: Rule = Rule {
+    id: "cluster.mixed-kubelet-versions",
+    category: Category::VersionSkew,
+    severity: Severity::Info,
+    looks_at: "nodes: status.nodeInfo.kubeletVersion",
+    remediation: "Normal during an upgrade; finish it so every node runs the same minor version.",
+};
+
+/// Heartbeats this far ahead of the collection mean the node's clock is ahead.
+const CLOCK_TOLERANCE: jiff::SignedDuration = jiff::SignedDuration::from_mins(2);
+
 /// The rules of this file.
 pub const RULES: &[&Rule] = &[
+    &CLOCK_AHEAD,
+    &MIXED_VERSIONS,
     &NOT_READY,
     &PRESSURE,
     &NETWORK_UNAVAILABLE,
@@ -85,6 +110,79 @@ pub fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
         }
     }
     check_version_skew(facts, out);
+    check_mixed_versions(facts, out);
+    check_clocks(facts, ctx, out);
+}
+
+/// The API server's clock dates the bundle; a kubelet stamps its heartbeats with its own.
+fn check_clocks(facts: &Facts, ctx: &Context, out: &mut Findings) {
+    let Some(now) = ctx.now else { return };
+    for node in &facts.nodes {
+        let Some(c) = node
+            .object
+            .status
+            .conditions
+            .iter()
+            .filter(|c| c.last_heartbeat_time.is_some())
+            .max_by_key(|c| c.last_heartbeat_time)
+        else {
+            continue;
+        };
+        let Some(beat) = c.last_heartbeat_time else {
+            continue;
+        };
+        let ahead = beat.duration_since(now);
+        if ahead > CLOCK_TOLERANCE {
+            let name = &node.object.metadata.name;
+            out.add(
+                Draft::new(&CLOCK_AHEAD, Subject::node(name))
+                    .title(format!("Clock of {name} runs {} ahead", humanize(ahead)))
+                    .message(format!(
+                        "{name} reported a heartbeat at {}, {} after the bundle was collected: its clock is ahead of the control plane's.",
+                        crate::findings::rfc3339(beat),
+                        humanize(ahead)
+                    ))
+                    .evidence(&node.file, node.line, condition_text(c))
+                    .build(),
+            );
+        }
+    }
+}
+
+fn check_mixed_versions(facts: &Facts, out: &mut Findings) {
+    let mut by_minor: std::collections::BTreeMap<(u32, u32), Vec<&Sourced<Node>>> =
+        Default::default();
+    for node in &facts.nodes {
+        if let Some(v) = minor_version(&node.object.status.node_info.kubelet_version) {
+            by_minor.entry(v).or_default().push(node);
+        }
+    }
+    if by_minor.len() < 2 {
+        return;
+    }
+    let summary: Vec<String> = by_minor
+        .iter()
+        .map(|((major, minor), nodes)| format!("v{major}.{minor} on {} node(s)", nodes.len()))
+        .collect();
+    let mut draft = Draft::new(&MIXED_VERSIONS, Subject::cluster())
+        .title(format!("Kubelets run {} minor versions", by_minor.len()))
+        .message(format!(
+            "Kubelet versions differ across nodes: {}.",
+            summary.join(", ")
+        ));
+    for nodes in by_minor.values() {
+        if let Some(n) = nodes.first() {
+            draft = draft.evidence(
+                &n.file,
+                n.line,
+                format!(
+                    "{}: status.nodeInfo.kubeletVersion: {}",
+                    n.object.metadata.name, n.object.status.node_info.kubelet_version
+                ),
+            );
+        }
+    }
+    out.add(draft.build());
 }
 
 fn condition_text(c: &Condition) -> String {
@@ -260,6 +358,19 @@ mod tests {
     }
 
     #[test]
+    fn a_heartbeat_from_the_future_is_a_clock_ahead() {
+        let mut facts = facts_at_ten();
+        let json = r#"[
+          {"metadata": {"name": "ahead"}, "status": {"conditions": [
+            {"type": "Ready", "status": "True", "lastHeartbeatTime": "2026-11-27T10:07:00Z"}]}},
+          {"metadata": {"name": "fine"}, "status": {"conditions": [
+            {"type": "Ready", "status": "True", "lastHeartbeatTime": "2026-11-27T09:59:40Z"}]}}
+        ]"#;
+        facts.nodes = sourced("nodes.json", json);
+        assert_eq!(rule_ids(&facts), ["node.clock-ahead Node ahead"]);
+    }
+
+    #[test]
     fn version_skew_follows_the_policy() {
         assert_eq!(minor_version("v1.24.4+k3s1"), Some((1, 24)));
         assert_eq!(minor_version("v1.25.16-eks-abc"), Some((1, 25)));
@@ -273,6 +384,7 @@ mod tests {
         assert_eq!(
             rule_ids(&facts),
             [
+                "cluster.mixed-kubelet-versions Cluster cluster",
                 "cluster.version-skew Node new",
                 "cluster.version-skew Node old"
             ]
