@@ -1,6 +1,7 @@
 //! Events grouped at ingest by reason and object: a cluster can hold 500,000 events, but
 //! the rules only ever ask "which reasons, about what, how often, since when".
 
+use super::earliest;
 use super::objects::event::{Event, InvolvedObject};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
@@ -42,10 +43,7 @@ impl EventGroup {
 
     /// The container the events name, from `fieldPath`.
     pub fn container(&self) -> Option<&str> {
-        let fp = &self.object.field_path;
-        let start = fp.find('{')? + 1;
-        let end = fp[start..].find('}')? + start;
-        Some(&fp[start..end])
+        self.object.container()
     }
 }
 
@@ -154,13 +152,6 @@ impl EventGroups {
     /// No groups.
     pub fn is_empty(&self) -> bool {
         self.groups.is_empty()
-    }
-}
-
-fn earliest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
     }
 }
 

@@ -20,6 +20,15 @@ use std::sync::Arc;
 
 pub use events::{EventGroup, EventGroups};
 
+/// The earlier of two optional times; an unknown time never wins over a known one (unlike
+/// `Option::min`, where `None` is smallest).
+pub fn earliest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// An object with the bundle file it came from and the line of its name, for evidence.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sourced<T> {

@@ -114,10 +114,7 @@ fn gather<'a>(facts: &'a Facts, catalog: &'a Catalog) -> BTreeMap<(String, Subje
                 g.lead = (scan, hits);
             }
             g.count = g.count.max(hits.count);
-            g.first = match (g.first, first) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
+            g.first = crate::facts::earliest(g.first, first);
             g.last = g.last.max(last);
             g.evidence.extend(hits.evidence(&scan.file));
         }

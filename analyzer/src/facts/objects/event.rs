@@ -121,10 +121,13 @@ impl Event {
     pub fn is_warning(&self) -> bool {
         self.kind == "Warning"
     }
+}
 
-    /// The container an event is about, from `fieldPath` (`spec.containers{app}`).
+impl InvolvedObject {
+    /// The container the object reference points into, from `fieldPath`
+    /// (`spec.containers{app}`).
     pub fn container(&self) -> Option<&str> {
-        let fp = &self.involved_object.field_path;
+        let fp = &self.field_path;
         let start = fp.find('{')? + 1;
         let end = fp[start..].find('}')? + start;
         Some(&fp[start..end])
