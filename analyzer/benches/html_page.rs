@@ -27,7 +27,7 @@ fn main() {
     let (what, report) = match std::env::var_os("KBUNDLE_BENCH_BUNDLE") {
         Some(path) => {
             let path = PathBuf::from(path);
-            let report = kbundle::analyze_paths(std::slice::from_ref(&path))
+            let report = kbundle_analyzer::analyze_paths(std::slice::from_ref(&path))
                 .unwrap_or_else(|e| panic!("{}: {e:#}", path.display()));
             (path.display().to_string(), report)
         }

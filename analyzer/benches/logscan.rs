@@ -4,7 +4,7 @@
 //! /proc/thread-self/schedstat; the machine is shared, so CPU time is the steadier figure).
 //! Size: `LOGSCAN_BENCH_MB` (default 500). Run: `cargo bench -p kbundle-analyzer --bench logscan`.
 
-use kbundle::logscan::{Catalog, LogFileRef, LogKind, LogScanner, PodRef};
+use kbundle_analyzer::logscan::{Catalog, LogFileRef, LogKind, LogScanner, PodRef};
 use kbundle_format::BundlePath;
 use std::time::Instant;
 

@@ -4,15 +4,15 @@
 //! A file that cannot be decoded becomes a collection issue ("unreadable") and the rest of
 //! the bundle is still analyzed; only a damaged archive stops the read.
 
-use crate::facts::objects::event::Event;
-use crate::facts::objects::list::{decode_list, DecodeError, HasMeta, Located};
-use crate::facts::objects::manifest_pod::StaticPodManifest;
-use crate::facts::objects::node::Node;
-use crate::facts::objects::pod::Pod;
-use crate::facts::objects::workload::{WorkloadKind, WorkloadObject};
+use kbundle_kube::event::Event;
+use kbundle_kube::list::{decode_list, DecodeError, HasMeta, Located};
+use kbundle_kube::manifest_pod::StaticPodManifest;
+use kbundle_kube::node::Node;
+use kbundle_kube::pod::Pod;
+use kbundle_kube::workload::{WorkloadKind, WorkloadObject};
 use crate::facts::{BundleInfo, CollectionIssue, Facts, Sourced, Workload};
 use crate::logscan::{LogFileRef, LogKind};
-use crate::read::{self, Member, MemberSink, ReadError};
+use kbundle_read::{self as read, Member, MemberSink, ReadError};
 use jiff::Timestamp;
 use kbundle_format::analysis::Flavor;
 use kbundle_format::layout::{self, CommandPart, Member as Kind};
@@ -341,7 +341,7 @@ impl<'a> Ingest<'a> {
             }
         };
         let file: Arc<str> = Arc::from(m.path.as_str());
-        let lines = crate::facts::objects::list::locate_field(
+        let lines = kbundle_kube::list::locate_field(
             &buf,
             "path",
             records.iter().map(|r| r.path.as_str()),

@@ -19,7 +19,7 @@ struct Expected {
 }
 
 fn analyze(path: &Path) -> Analysis {
-    kbundle::analyze_paths(&[path.to_path_buf()])
+    kbundle_analyzer::analyze_paths(&[path.to_path_buf()])
         .unwrap_or_else(|e| panic!("{}: {e:#}", path.display()))
         .analysis
 }
@@ -108,7 +108,7 @@ fn zip_and_unpacked_directory_read_the_same_as_the_tar_gz() {
 #[test]
 fn per_node_bundles_merge_with_the_cluster_bundle() {
     // The host-only bundle of cp-1 beside the broken cluster: one analysis, both pictures.
-    let report = kbundle::analyze_paths(&[
+    let report = kbundle_analyzer::analyze_paths(&[
         fixtures().join("broken-cluster.tar.gz"),
         fixtures().join("node-apiserver-down.tar.gz"),
     ])

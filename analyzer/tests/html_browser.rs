@@ -10,7 +10,7 @@ mod html_common;
 use html_common::browser::{self, Browser};
 use html_common::webdriver::Session;
 use html_common::xss;
-use kbundle::report::inventory::PodRow;
+use kbundle_analyzer::report::inventory::PodRow;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 

@@ -5,9 +5,9 @@
 mod html_common;
 
 use html_common::{count, data_block, markup, xss};
-use kbundle::render::html::{self, FINDINGS_SHOWN, TABLE_PAGE};
-use kbundle::report::checklist::{Mark, Step};
-use kbundle::report::Report;
+use kbundle_analyzer::render::html::{self, FINDINGS_SHOWN, TABLE_PAGE};
+use kbundle_analyzer::report::checklist::{Mark, Step};
+use kbundle_analyzer::report::Report;
 use regex::Regex;
 use std::path::Path;
 
@@ -147,7 +147,7 @@ fn check_page(name: &str, report: &Report, page: &str) {
         let gaps = a
             .collection
             .iter()
-            .filter(|c| kbundle::report::checklist::is_gap(&c.status))
+            .filter(|c| kbundle_analyzer::report::checklist::is_gap(&c.status))
             .count();
         assert!(
             marks.contains(&format!("data-gaps=\"{gaps}\"")),
@@ -304,7 +304,7 @@ fn the_interop_bundle_shows_its_crash_loops_pods_and_no_host_data() {
     for cell in &node.cells[5..] {
         assert_eq!(
             cell.mark,
-            kbundle::report::checklist::Mark::NoData,
+            kbundle_analyzer::report::checklist::Mark::NoData,
             "{cell:?}"
         );
     }

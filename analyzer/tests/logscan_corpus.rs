@@ -3,7 +3,7 @@
 //! finds what the file shows and stays quiet on what is noise.
 
 use flate2::read::GzDecoder;
-use kbundle::logscan::{Catalog, FileScan, LogFileRef, LogKind, LogScanner, PodRef};
+use kbundle_analyzer::logscan::{Catalog, FileScan, LogFileRef, LogKind, LogScanner, PodRef};
 use kbundle_format::analysis::Severity;
 use kbundle_format::BundlePath;
 use std::collections::BTreeSet;

@@ -2,7 +2,7 @@
 //! with the planned pods, the manifest lists every other file with its size, and the logs
 //! hold the incident lines the rules are benchmarked on.
 
-use kbundle::read::{read_bundle, Container, Member, MemberSink};
+use kbundle_read::{read_bundle, Container, Member, MemberSink};
 use kbundle_bench::logs::{CONTAINER_INCIDENTS, KERNEL_INCIDENTS, KUBELET_INCIDENTS};
 use kbundle_bench::{generate, Options};
 use kbundle_format::manifest::Manifest;

@@ -19,3 +19,4 @@ pub mod progress;
 pub mod pseudonymize;
 pub mod redact;
 pub mod run;
+mod sys;

@@ -1,10 +1,10 @@
 //! The analyzer reads what the collector writes: tar.gz and zip bundles round-trip through
-//! `kbundle::read::read_bundle`, and `kbundle::analyze_paths` analyzes them without error.
+//! `kbundle_read::read_bundle`, and `kbundle_analyzer::analyze_paths` analyzes them without error.
 
 mod common;
 
 use common::{read_with_analyzer, run_ok, Bundle};
-use kbundle::read::Container;
+use kbundle_read::Container;
 use sha2::{Digest, Sha256};
 
 fn collect(dir: &std::path::Path, file: &str) -> std::path::PathBuf {
@@ -58,7 +58,7 @@ fn the_analyzer_analyzes_collected_bundles_without_error() {
     let tar = collect(out.path(), "a.tar.gz");
     let zip = collect(out.path(), "a.zip");
     for path in [&tar, &zip] {
-        let report = kbundle::analyze_paths(std::slice::from_ref(path))
+        let report = kbundle_analyzer::analyze_paths(std::slice::from_ref(path))
             .unwrap_or_else(|e| panic!("{}: {e:#}", path.display()));
         let bundle = &report.analysis.bundles[0];
         assert!(

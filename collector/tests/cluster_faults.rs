@@ -248,10 +248,7 @@ fn sigterm_while_the_server_throttles_still_leaves_a_valid_bundle() {
         .unwrap();
     std::thread::sleep(Duration::from_secs(2));
     let started = Instant::now();
-    // SAFETY: signalling our own child by its pid.
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGTERM);
-    }
+    common::terminate(&child);
     let status = child.wait().unwrap();
     assert!(status.success(), "{status:?}");
     assert!(

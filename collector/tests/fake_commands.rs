@@ -180,10 +180,7 @@ fn sigterm_mid_run_still_leaves_a_valid_interrupted_bundle() {
         assert!(Instant::now() < deadline, "df never started");
         std::thread::sleep(Duration::from_millis(20));
     }
-    // SAFETY: kill(2) on our own child's pid.
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGTERM);
-    }
+    common::terminate(&child);
     let sent = Instant::now();
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {

@@ -9,5 +9,6 @@ pub mod commands;
 pub mod layout;
 pub mod manifest;
 pub mod path;
+pub mod untrusted;
 
 pub use path::{BundlePath, PathError};

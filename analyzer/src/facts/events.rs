@@ -2,7 +2,7 @@
 //! the rules only ever ask "which reasons, about what, how often, since when".
 
 use super::earliest;
-use super::objects::event::{Event, InvolvedObject};
+use kbundle_kube::event::{Event, InvolvedObject};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -169,7 +169,7 @@ fn truncate_on_char(s: &mut String, max: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::objects::list::decode_slice;
+    use kbundle_kube::list::decode_slice;
 
     #[test]
     fn corpus_events_group_by_reason_and_object() {

@@ -5,16 +5,15 @@
 
 pub mod events;
 pub mod host;
-pub mod objects;
 pub mod outputs;
 
 use jiff::Timestamp;
 use kbundle_format::analysis::Flavor;
 use kbundle_format::manifest::{CertificateRecord, CommandInfo, Manifest};
-use objects::manifest_pod::StaticPodManifest;
-use objects::node::Node;
-use objects::pod::Pod;
-use objects::workload::{WorkloadKind, WorkloadObject};
+use kbundle_kube::manifest_pod::StaticPodManifest;
+use kbundle_kube::node::Node;
+use kbundle_kube::pod::Pod;
+use kbundle_kube::workload::{WorkloadKind, WorkloadObject};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -135,7 +134,7 @@ pub struct Facts {
     /// cluster is only in `pod_summaries`.
     pub pods: Vec<Sourced<Pod>>,
     /// Every pod, as a row of the pod table.
-    pub pod_summaries: Vec<objects::pod::PodSummary>,
+    pub pod_summaries: Vec<kbundle_kube::pod::PodSummary>,
     /// Events grouped by reason and object.
     pub events: EventGroups,
     /// Controllers.
@@ -217,7 +216,7 @@ impl Facts {
     pub fn pods_on<'a>(
         &'a self,
         node: &'a str,
-    ) -> impl Iterator<Item = &'a objects::pod::PodSummary> + 'a {
+    ) -> impl Iterator<Item = &'a kbundle_kube::pod::PodSummary> + 'a {
         self.pod_summaries.iter().filter(move |p| p.node == node)
     }
 

@@ -2,7 +2,7 @@
 //! are not ready or keep restarting.
 
 use super::{Context, Rule, INCIDENT_WINDOW};
-use crate::facts::objects::pod::Pod;
+use kbundle_kube::pod::Pod;
 use crate::facts::Facts;
 use crate::findings::{Draft, Findings};
 use kbundle_format::analysis::{Category, Severity, Subject};
@@ -150,7 +150,7 @@ fn check_components(facts: &Facts, ctx: &Context, out: &mut Findings) {
 
 #[cfg(test)]
 mod tests {
-    use crate::facts::objects::manifest_pod::StaticPodManifest;
+    use kbundle_kube::manifest_pod::StaticPodManifest;
     use crate::facts::{HostFacts, Sourced};
     use crate::rules::testing::{facts_at_ten, rule_ids, sourced};
 

@@ -318,8 +318,8 @@ fn subject_of(facts: &Facts, g: &EventGroup) -> Subject {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::objects::event::Event;
-    use crate::facts::objects::list::decode_slice;
+    use kbundle_kube::event::Event;
+    use kbundle_kube::list::decode_slice;
     use crate::rules::testing::facts_at_ten;
     use std::sync::Arc;
 

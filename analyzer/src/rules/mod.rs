@@ -139,7 +139,7 @@ pub fn humanize(d: SignedDuration) -> String {
 pub(crate) mod testing {
     //! Builds facts from small JSON objects, so rule tests read like the cases they cover.
 
-    use crate::facts::objects::list::{decode_slice, HasMeta};
+    use kbundle_kube::list::{decode_slice, HasMeta};
     use crate::facts::{Facts, Sourced};
     use serde::de::DeserializeOwned;
     use std::sync::Arc;

@@ -1,8 +1,8 @@
 //! Node objects: readiness, pressure, network, cordons and version skew.
 
 use super::{humanize, Context, Rule};
-use crate::facts::objects::meta::Condition;
-use crate::facts::objects::node::Node;
+use kbundle_kube::meta::Condition;
+use kbundle_kube::node::Node;
 use crate::facts::{Facts, Sourced};
 use crate::findings::{Draft, Findings};
 use kbundle_format::analysis::{Category, Severity, Subject};

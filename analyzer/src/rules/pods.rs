@@ -2,7 +2,7 @@
 //! pods that will not finish terminating.
 
 use super::{humanize, Context, Rule, INCIDENT_WINDOW};
-use crate::facts::objects::pod::{ContainerStatus, Pod, StateDetail};
+use kbundle_kube::pod::{ContainerStatus, Pod, StateDetail};
 use crate::facts::{Facts, Sourced};
 use crate::findings::{rfc3339, Draft, Findings};
 use jiff::SignedDuration;
@@ -299,7 +299,7 @@ fn check_scheduling(pod: &Sourced<Pod>, ctx: &Context, out: &mut Findings) {
     if p.status.phase != "Pending" || p.metadata.deletion_timestamp.is_some() {
         return;
     }
-    let scheduled = crate::facts::objects::meta::condition(&p.status.conditions, "PodScheduled");
+    let scheduled = kbundle_kube::meta::condition(&p.status.conditions, "PodScheduled");
     if let Some(c) = scheduled.filter(|c| c.status == "False") {
         let age = ctx
             .age(p.metadata.creation_timestamp)

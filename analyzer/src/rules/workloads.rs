@@ -1,8 +1,8 @@
 //! Controllers below their desired counts: Deployments, StatefulSets, DaemonSets, Jobs.
 
 use super::{Context, Rule, INCIDENT_WINDOW};
-use crate::facts::objects::meta::condition;
-use crate::facts::objects::workload::WorkloadKind;
+use kbundle_kube::meta::condition;
+use kbundle_kube::workload::WorkloadKind;
 use crate::facts::{Facts, Sourced, Workload};
 use crate::findings::{Draft, Findings};
 use kbundle_format::analysis::{Category, Severity, Subject, SubjectKind};
@@ -130,7 +130,7 @@ fn evidence_text(w: &Workload) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::objects::workload::WorkloadObject;
+    use kbundle_kube::workload::WorkloadObject;
     use crate::rules::testing::{facts_at_ten, rule_ids, sourced};
 
     fn add(facts: &mut crate::facts::Facts, kind: WorkloadKind, json: &str) {

@@ -6,8 +6,8 @@ pub mod browser;
 pub mod webdriver;
 pub mod xss;
 
-use kbundle::report::inventory::PodRow;
-use kbundle::report::Report;
+use kbundle_analyzer::report::inventory::PodRow;
+use kbundle_analyzer::report::Report;
 use kbundle_format::analysis::{Category, Severity, Subject};
 use std::path::{Path, PathBuf};
 
@@ -55,7 +55,7 @@ pub fn short_name(path: &Path) -> String {
 /// Analyzes the bundles and renders the page.
 pub fn render(paths: &[PathBuf]) -> (Report, String) {
     let report =
-        kbundle::analyze_paths(paths).unwrap_or_else(|e| panic!("analyzing {paths:?}: {e:#}"));
+        kbundle_analyzer::analyze_paths(paths).unwrap_or_else(|e| panic!("analyzing {paths:?}: {e:#}"));
     let page = page_of(&report);
     (report, page)
 }
@@ -63,7 +63,7 @@ pub fn render(paths: &[PathBuf]) -> (Report, String) {
 /// The page of a report.
 pub fn page_of(report: &Report) -> String {
     let mut out = Vec::new();
-    kbundle::render::html::write(report, &mut out).expect("the page renders");
+    kbundle_analyzer::render::html::write(report, &mut out).expect("the page renders");
     String::from_utf8(out).expect("the page is UTF-8")
 }
 
@@ -145,7 +145,7 @@ pub fn synthetic_pods(n: usize) -> Vec<PodRow> {
 /// The interop bundle's report with `pods` synthetic pods and `findings` crash-loop findings
 /// in one group (1 % of 150,000 pods failing), like a big cluster's.
 pub fn synthetic_report(pods: usize, findings: usize) -> Report {
-    let mut report = kbundle::analyze_paths(&[interop_bundle()]).expect("the interop bundle");
+    let mut report = kbundle_analyzer::analyze_paths(&[interop_bundle()]).expect("the interop bundle");
     report.inventory.pods = synthetic_pods(pods);
     let template = report.analysis.findings[0].clone();
     report.analysis.findings = (0..findings)

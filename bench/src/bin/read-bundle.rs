@@ -1,11 +1,11 @@
-//! `read-bundle`: streams every member of a bundle through `kbundle::read::read_bundle` and
+//! `read-bundle`: streams every member of a bundle through `kbundle_read::read_bundle` and
 //! counts lines with memchr: the reader pipeline alone, without the analysis, for
 //! benchmarks. Prints members, bytes, lines, time and peak RSS.
 //!
 //! `read-bundle --inflate-only FILE.tar.gz` only inflates (flate2, zlib-rs, one thread, no
 //! tar): the floor the pipelined reader is measured against.
 
-use kbundle::read::{read_bundle, Member, MemberSink, SkipReason};
+use kbundle_read::{read_bundle, Member, MemberSink, SkipReason};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::time::Instant;

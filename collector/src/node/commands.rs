@@ -63,8 +63,7 @@ pub fn plan(cmd: &NodeCommand, host: &HostRoot, settings: &CommandSettings) -> P
     if !host.is_own_root() {
         let chroot = HostRoot::new(std::path::Path::new("/"))
             .find_program("chroot", settings.path_env.as_deref());
-        // SAFETY: geteuid has no preconditions.
-        let root = unsafe { libc::geteuid() } == 0;
+        let root = crate::sys::is_root();
         match (chroot, root) {
             (Some(chroot), true) => {
                 argv.push(chroot);
@@ -141,7 +140,7 @@ pub fn run(
         command.env("PATH", path);
     }
     let mut child = command.spawn()?;
-    let group = child.id() as libc::pid_t;
+    let group = child.id();
     let mut pipes = Pipes::new(&mut child)?;
     let deadline = start + settings.timeout;
     let mut timed_out = false;
@@ -158,7 +157,7 @@ pub fn run(
             if interrupt.is_set() || now >= deadline {
                 interrupted = interrupt.is_set() && now < deadline;
                 timed_out = !interrupted;
-                kill_group(group);
+                crate::sys::kill_group(group);
                 stop_reading_at = Some(now + LINGER);
             } else if status.is_none() {
                 if let Some(s) = child.try_wait()? {
@@ -187,7 +186,7 @@ pub fn run(
                 if interrupt.is_set() || Instant::now() >= deadline {
                     interrupted |= interrupt.is_set() && !timed_out;
                     timed_out |= !interrupted;
-                    kill_group(group);
+                    crate::sys::kill_group(group);
                     break child.wait()?;
                 }
                 std::thread::sleep(Duration::from_millis(5));
@@ -195,7 +194,7 @@ pub fn run(
         }
     };
     // Nothing of the group may outlive its command.
-    kill_group(group);
+    crate::sys::kill_group(group);
     let killed = timed_out || interrupted;
     Ok(Outcome {
         exit_code: if killed { None } else { status.code() },
@@ -208,12 +207,6 @@ pub fn run(
     })
 }
 
-fn kill_group(group: libc::pid_t) {
-    // SAFETY: killpg only sends a signal; ESRCH (group already gone) is fine.
-    unsafe {
-        libc::killpg(group, libc::SIGKILL);
-    }
-}
 
 /// The command's stdout and stderr, non-blocking, polled together.
 struct Pipes {
@@ -228,7 +221,7 @@ impl Pipes {
             err: child.stderr.take(),
         };
         for fd in pipes.fds() {
-            set_nonblocking(fd)?;
+            crate::sys::set_nonblocking(fd)?;
         }
         Ok(pipes)
     }
@@ -249,25 +242,7 @@ impl Pipes {
     }
 
     fn poll(&self, wait: Duration) -> io::Result<()> {
-        let mut fds: Vec<libc::pollfd> = self
-            .fds()
-            .into_iter()
-            .map(|fd| libc::pollfd {
-                fd,
-                events: libc::POLLIN,
-                revents: 0,
-            })
-            .collect();
-        let ms = wait.as_millis().min(i32::MAX as u128) as i32;
-        // SAFETY: fds points to fds.len() valid pollfd structs for the duration of the call.
-        let rc = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
-        if rc < 0 {
-            let e = io::Error::last_os_error();
-            if e.kind() != io::ErrorKind::Interrupted {
-                return Err(e);
-            }
-        }
-        Ok(())
+        crate::sys::poll_readable(&self.fds(), wait)
     }
 
     /// Reads whatever is available from both pipes; closes a pipe at its end.
@@ -308,16 +283,6 @@ fn read_available(
     }
 }
 
-fn set_nonblocking(fd: i32) -> io::Result<()> {
-    // SAFETY: fcntl on a file descriptor we own, with valid flag arguments.
-    unsafe {
-        let flags = libc::fcntl(fd, libc::F_GETFL);
-        if flags < 0 || libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) < 0 {
-            return Err(io::Error::last_os_error());
-        }
-    }
-    Ok(())
-}
 
 #[cfg(test)]
 mod tests {
@@ -409,8 +374,7 @@ mod tests {
             .unwrap();
         let host = HostRoot::new(root.path());
         let p = plan(node_command("uptime").unwrap(), &host, &settings());
-        // SAFETY: geteuid has no preconditions.
-        if unsafe { libc::geteuid() } == 0 {
+        if crate::sys::is_root() {
             let Plan::Run(argv) = p else { panic!("{p:?}") };
             assert!(argv[0].ends_with("/chroot"));
             assert_eq!(argv[1], root.path().display().to_string());

@@ -142,20 +142,9 @@ pub fn hostname(host: &HostRoot) -> String {
             return name;
         }
     }
-    own_hostname().unwrap_or_else(|| "localhost".to_string())
+    crate::sys::hostname().unwrap_or_else(|| "localhost".to_string())
 }
 
-fn own_hostname() -> Option<String> {
-    let mut buf = [0u8; 256];
-    // SAFETY: the buffer is valid for its whole length, which is what we pass.
-    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
-    if rc != 0 {
-        return None;
-    }
-    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-    let name = String::from_utf8_lossy(&buf[..end]).trim().to_string();
-    (!name.is_empty()).then_some(name)
-}
 
 /// True when a systemd unit file `<unit>.service` exists on the host.
 pub fn unit_exists(host: &HostRoot, unit: &str) -> bool {

@@ -181,6 +181,16 @@ pub fn script(dir: &Path, name: &str, body: &str) {
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
+/// Sends SIGTERM to a child (the signal a service manager or `timeout` sends), through
+/// kill(1) so the tests need no unsafe code.
+pub fn terminate(child: &std::process::Child) {
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill(1) runs");
+    assert!(sent.success(), "kill -TERM {} failed", child.id());
+}
+
 /// Processes whose command line contains `marker` as a whole argument.
 pub fn processes_with_arg(marker: &str) -> Vec<u32> {
     let mut out = Vec::new();
@@ -211,13 +221,13 @@ pub fn find_file(dir: &Path, suffix: &str) -> PathBuf {
 }
 
 /// Members as the analyzer's streaming reader hands them over: (path, bytes), archive order.
-pub fn read_with_analyzer(path: &Path) -> (kbundle::read::Source, Vec<Member>) {
+pub fn read_with_analyzer(path: &Path) -> (kbundle_read::Source, Vec<Member>) {
     struct Sink {
         members: Vec<Member>,
         skipped: Vec<String>,
     }
-    impl kbundle::read::MemberSink for Sink {
-        fn member(&mut self, m: kbundle::read::Member<'_>) -> std::io::Result<()> {
+    impl kbundle_read::MemberSink for Sink {
+        fn member(&mut self, m: kbundle_read::Member<'_>) -> std::io::Result<()> {
             let mut bytes = Vec::new();
             m.body.read_to_end(&mut bytes)?;
             assert_eq!(bytes.len() as u64, m.size, "{}", m.path);
@@ -227,7 +237,7 @@ pub fn read_with_analyzer(path: &Path) -> (kbundle::read::Source, Vec<Member>) {
             });
             Ok(())
         }
-        fn skipped(&mut self, entry: &str, reason: kbundle::read::SkipReason) {
+        fn skipped(&mut self, entry: &str, reason: kbundle_read::SkipReason) {
             self.skipped.push(format!("{entry}: {reason:?}"));
         }
     }
@@ -235,7 +245,7 @@ pub fn read_with_analyzer(path: &Path) -> (kbundle::read::Source, Vec<Member>) {
         members: Vec::new(),
         skipped: Vec::new(),
     };
-    let source = kbundle::read::read_bundle(path, &mut sink)
+    let source = kbundle_read::read_bundle(path, &mut sink)
         .unwrap_or_else(|e| panic!("the analyzer cannot read {}: {e}", path.display()));
     assert!(
         sink.skipped.is_empty(),
@@ -247,22 +257,22 @@ pub fn read_with_analyzer(path: &Path) -> (kbundle::read::Source, Vec<Member>) {
 
 /// A bundle served as a Kubernetes API by `kbundle serve`, with a kubeconfig pointing at it.
 pub struct Served {
-    pub server: kbundle::serve::Server,
+    pub server: kbundle_serve::Server,
     pub kubeconfig: PathBuf,
     pub dir: tempfile::TempDir,
 }
 
 /// Serves `bundle` on 127.0.0.1 with the given faults (`kbundle serve --fault` syntax).
 pub fn serve(bundle: &Path, faults: &[&str]) -> Served {
-    let loaded = kbundle::serve::Bundle::load(bundle)
+    let loaded = kbundle_serve::Bundle::load(bundle)
         .unwrap_or_else(|e| panic!("serve {}: {e:#}", bundle.display()));
-    let mut plan = kbundle::serve::FaultPlan::default();
+    let mut plan = kbundle_serve::FaultPlan::default();
     for f in faults {
         plan.add(f).unwrap();
     }
-    let server = kbundle::serve::Server::start(
+    let server = kbundle_serve::Server::start(
         std::sync::Arc::new(loaded),
-        kbundle::serve::ServeOptions {
+        kbundle_serve::ServeOptions {
             port: 0,
             faults: plan,
         },

@@ -1,7 +1,7 @@
 use super::gaps::collector_steps;
 use super::*;
-use crate::facts::objects::node::Node;
-use crate::facts::objects::pod::Pod;
+use kbundle_kube::node::Node;
+use kbundle_kube::pod::Pod;
 use crate::facts::{BundleInfo, Sourced};
 use crate::facts::{CommandRecord, HostFacts};
 use crate::rules::testing::{facts_at_ten, sourced};

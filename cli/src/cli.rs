@@ -1,0 +1,162 @@
+//! Command-line glue: parse flags, build the pipeline, print, choose the exit code.
+
+use kbundle_analyzer::render;
+use anyhow::{Context as _, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use kbundle_format::analysis::{Analysis, Severity};
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+/// kbundle: analyze Kubernetes support bundles offline.
+#[derive(Debug, Parser)]
+#[command(name = "kbundle", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Analyze one or more bundles (.tar.gz, .tgz, .tar, .zip or directories); several are
+    /// merged by node name (a cluster bundle plus per-node --host-only bundles).
+    Analyze(AnalyzeArgs),
+    /// List every rule: id, category, severity and what it looks at.
+    Rules,
+    /// Serve a bundle as a read-only Kubernetes API on 127.0.0.1 for kubectl.
+    Serve(kbundle_serve::command::ServeArgs),
+    /// Open a shell whose kubectl reads a bundle (KUBECONFIG set to a served bundle).
+    Shell(kbundle_serve::command::ShellArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct AnalyzeArgs {
+    /// Bundles to analyze together.
+    #[arg(required = true, value_name = "BUNDLE")]
+    bundles: Vec<PathBuf>,
+    /// Write the analysis as JSON (analysis format v1) to FILE ('-' for stdout).
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Write a Markdown report to FILE ('-' for stdout).
+    #[arg(long, value_name = "FILE")]
+    markdown: Option<PathBuf>,
+    /// Write the self-contained HTML report to FILE ('-' for stdout).
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// Exit with status 1 when a finding of this severity or worse exists.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    fail_on: Option<FailOn>,
+    /// Print nothing on the terminal (outputs still written).
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FailOn {
+    Critical,
+    Warning,
+}
+
+/// What the process should exit with.
+pub enum Outcome {
+    /// Analyzed; nothing at or above `--fail-on`.
+    Clean,
+    /// Analyzed; findings at or above `--fail-on`.
+    Failing,
+}
+
+/// Runs the command line; errors are printed by the caller as one line.
+pub fn run(cli: Cli) -> Result<Outcome> {
+    match cli.command {
+        Command::Analyze(args) => analyze(args),
+        Command::Rules => {
+            print_rules()?;
+            Ok(Outcome::Clean)
+        }
+        Command::Serve(args) => kbundle_serve::command::serve(args).map(|()| Outcome::Clean),
+        Command::Shell(args) => kbundle_serve::command::shell(args).map(|()| Outcome::Clean),
+    }
+}
+
+fn analyze(args: AnalyzeArgs) -> Result<Outcome> {
+    let report = kbundle_analyzer::analyze_paths(&args.bundles)?;
+    let analysis = &report.analysis;
+    if let Some(path) = &args.json {
+        write_to(path, |out| render::json::write(analysis, out))?;
+    }
+    if let Some(path) = &args.markdown {
+        write_to(path, |out| render::markdown::write(analysis, out))?;
+    }
+    if let Some(path) = &args.html {
+        write_to(path, |out| render::html::write(&report, out))?;
+    }
+    let stdout_taken = [&args.json, &args.markdown, &args.html]
+        .iter()
+        .any(|p| p.as_deref() == Some(Path::new("-")));
+    if !args.quiet && !stdout_taken {
+        let stdout = io::stdout();
+        let color = if stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+            render::terminal::Color::On
+        } else {
+            render::terminal::Color::Off
+        };
+        let mut out = BufWriter::new(stdout.lock());
+        render::terminal::write(analysis, color, &mut out)?;
+        out.flush()?;
+    }
+    Ok(outcome(analysis, args.fail_on))
+}
+
+fn outcome(a: &Analysis, fail_on: Option<FailOn>) -> Outcome {
+    let threshold = match fail_on {
+        None => return Outcome::Clean,
+        Some(FailOn::Critical) => Severity::Critical,
+        Some(FailOn::Warning) => Severity::Warning,
+    };
+    if a.findings.iter().any(|f| f.severity >= threshold) {
+        Outcome::Failing
+    } else {
+        Outcome::Clean
+    }
+}
+
+fn write_to(path: &Path, render: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
+    if path == Path::new("-") {
+        let mut out = BufWriter::new(io::stdout().lock());
+        render(&mut out)?;
+        out.flush()?;
+        return Ok(());
+    }
+    let file = File::create(path).with_context(|| format!("{}: cannot create", path.display()))?;
+    let mut out = BufWriter::new(file);
+    render(&mut out).with_context(|| format!("{}: cannot write", path.display()))?;
+    out.flush()
+        .with_context(|| format!("{}: cannot write", path.display()))?;
+    Ok(())
+}
+
+fn print_rules() -> Result<()> {
+    let mut out = BufWriter::new(io::stdout().lock());
+    for r in kbundle_analyzer::rules::object_rules() {
+        writeln!(
+            out,
+            "{:<36} {:<26} {:<8} {}",
+            r.id, r.category, r.severity, r.looks_at
+        )?;
+    }
+    let catalog = kbundle_analyzer::logscan::Catalog::builtin()?;
+    for r in catalog.rules() {
+        let kinds: Vec<&str> = r.looks_at.iter().map(|k| k.as_str()).collect();
+        writeln!(
+            out,
+            "{:<36} {:<26} {:<8} logs: {} ({})",
+            r.id,
+            r.category,
+            r.severity,
+            kinds.join(", "),
+            r.file
+        )?;
+    }
+    out.flush()?;
+    Ok(())
+}
