@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 /// kbundle: analyze Kubernetes support bundles offline.
 #[derive(Debug, Parser)]
 #[command(name = "kbundle", version, about, propagate_version = true)]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
 }
@@ -58,7 +58,7 @@ enum FailOn {
 }
 
 /// What the process should exit with.
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// Analyzed; nothing at or above `--fail-on`.
     Clean,
     /// Analyzed; findings at or above `--fail-on`.
@@ -66,7 +66,7 @@ pub enum Outcome {
 }
 
 /// Runs the command line; errors are printed by the caller as one line.
-pub fn run(cli: Cli) -> Result<Outcome> {
+pub(crate) fn run(cli: Cli) -> Result<Outcome> {
     match cli.command {
         Command::Analyze(args) => analyze(args),
         Command::Rules => {

@@ -12,16 +12,22 @@ pub struct BundlePath(String);
 /// Why a path was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PathError {
+    /// Nothing at all.
     #[error("empty path")]
     Empty,
+    /// Starts at `/`: would escape the bundle.
     #[error("absolute path {0:?}")]
     Absolute(String),
+    /// Climbs out with `..`.
     #[error("path {0:?} has a '..' component")]
     ParentComponent(String),
+    /// `a//b` or `a/./b`: ambiguous.
     #[error("path {0:?} has an empty or '.' component")]
     EmptyComponent(String),
+    /// A character that means something else to a shell, a terminal or another OS.
     #[error("path {0:?} holds a NUL, backslash or control character")]
     BadCharacter(String),
+    /// Over PATH_MAX.
     #[error("path is longer than 4096 bytes")]
     TooLong,
 }

@@ -145,7 +145,7 @@ pub(crate) mod testing {
     use std::sync::Arc;
 
     /// Decodes a JSON array of objects as if read from `file`.
-    pub fn sourced<T: DeserializeOwned + HasMeta>(file: &str, json: &str) -> Vec<Sourced<T>> {
+    pub(crate) fn sourced<T: DeserializeOwned + HasMeta>(file: &str, json: &str) -> Vec<Sourced<T>> {
         let file: Arc<str> = Arc::from(file);
         decode_slice::<T>(json.as_bytes(), false)
             .expect("test JSON decodes")
@@ -159,7 +159,7 @@ pub(crate) mod testing {
     }
 
     /// Facts collected at `2026-11-27T10:00:00Z`.
-    pub fn facts_at_ten() -> Facts {
+    pub(crate) fn facts_at_ten() -> Facts {
         let mut f = Facts::default();
         f.bundles.push(crate::facts::BundleInfo {
             path: "test".into(),
@@ -175,18 +175,18 @@ pub(crate) mod testing {
     }
 
     /// The catalog compiled into the binary, loaded once for all tests.
-    pub fn catalog() -> &'static crate::logscan::Catalog {
+    pub(crate) fn catalog() -> &'static crate::logscan::Catalog {
         static CATALOG: std::sync::OnceLock<crate::logscan::Catalog> = std::sync::OnceLock::new();
         CATALOG.get_or_init(|| crate::logscan::Catalog::builtin().expect("builtin catalog loads"))
     }
 
     /// Runs every rule, as `analyze` does.
-    pub fn evaluate(facts: &Facts) -> crate::findings::Findings {
+    pub(crate) fn evaluate(facts: &Facts) -> crate::findings::Findings {
         super::evaluate(facts, catalog())
     }
 
     /// The rule ids of the findings, sorted.
-    pub fn rule_ids(facts: &Facts) -> Vec<String> {
+    pub(crate) fn rule_ids(facts: &Facts) -> Vec<String> {
         let mut ids: Vec<String> = evaluate(facts)
             .into_sorted()
             .into_iter()

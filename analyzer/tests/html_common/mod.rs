@@ -1,6 +1,6 @@
 //! Shared by the HTML report tests: the bundles to render, rendering, and reading the page.
 
-#![allow(dead_code)] // Each test crate uses its own part of this module.
+#![allow(dead_code, unused_imports, unreachable_pub)] // Each test crate uses its own part of this module.
 
 pub mod browser;
 pub mod webdriver;

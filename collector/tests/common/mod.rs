@@ -1,5 +1,5 @@
 //! Helpers shared by the end-to-end tests: run the binary, read a bundle back.
-#![allow(dead_code)] // each test file uses a different subset
+#![allow(dead_code, unused_imports, unreachable_pub)] // each test file uses a different subset
 
 use kbundle_format::manifest::{CommandInfo, Manifest};
 use sha2::{Digest, Sha256};

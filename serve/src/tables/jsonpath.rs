@@ -88,7 +88,7 @@ fn eval<'a>(v: &'a Value, steps: &[Step]) -> Vec<&'a Value> {
 }
 
 /// The cell of one printer column for one object.
-pub fn cell(object: &Value, column: &PrinterColumn, now: Timestamp) -> Value {
+pub(crate) fn cell(object: &Value, column: &PrinterColumn, now: Timestamp) -> Value {
     let Some(steps) = parse(&column.json_path) else {
         return Value::Null;
     };

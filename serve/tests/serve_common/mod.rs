@@ -1,7 +1,7 @@
 //! Shared by the `serve_*` tests: loading bundles, starting servers, and running the real
 //! kubectl binaries (`kubectl` and the `kubectl.1.NN` beside it) against them.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports, unreachable_pub)] // each test file uses a different subset
 
 pub mod cluster;
 

@@ -94,7 +94,7 @@ pub(crate) mod testdata {
 
     /// The text of `host-commands/<name>` in the shared corpus; panics (test only) if the
     /// corpus is missing, so a test can never silently pass without its sample.
-    pub fn corpus(name: &str) -> String {
+    pub(crate) fn corpus(name: &str) -> String {
         let path = format!(
             "{}/../../shared/corpus/host-commands/{name}",
             env!("CARGO_MANIFEST_DIR")
@@ -103,7 +103,7 @@ pub(crate) mod testdata {
     }
 
     /// Every file of the host-commands corpus, as (name, bytes).
-    pub fn all_corpus_files() -> Vec<(String, Vec<u8>)> {
+    pub(crate) fn all_corpus_files() -> Vec<(String, Vec<u8>)> {
         let dir = format!(
             "{}/../../shared/corpus/host-commands",
             env!("CARGO_MANIFEST_DIR")

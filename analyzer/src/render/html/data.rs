@@ -70,7 +70,7 @@ impl<'a> Strings<'a> {
 }
 
 /// Builds the data block of a report, escaped for a `<script type="application/json">`.
-pub fn block(report: &Report) -> String {
+pub(crate) fn block(report: &Report) -> String {
     let mut strings = Strings::default();
     let pods = pod_columns(report, &mut strings);
     let nodes = report
@@ -230,7 +230,7 @@ fn finding<'a>(
 /// JSON that is safe as the content of a `<script>` element: `<`, `>` and `&` (which can
 /// only occur inside JSON strings) become `\u003c`, `\u003e`, `\u0026`, and the line
 /// separators U+2028 and U+2029 become escapes too. The result parses to the same value.
-pub fn script_safe_json<T: Serialize>(value: &T) -> String {
+pub(crate) fn script_safe_json<T: Serialize>(value: &T) -> String {
     // Serializing plain data (strings, numbers, arrays, maps with string keys) cannot fail.
     let json = serde_json::to_string(value).unwrap_or_else(|_| "null".to_string());
     let mut out = String::with_capacity(json.len() + json.len() / 64);

@@ -20,7 +20,7 @@ pub const FINDINGS_SHOWN: usize = 20;
 
 /// The whole page.
 #[derive(Debug, Serialize)]
-pub struct Page {
+pub(crate) struct Page {
     /// The document title.
     pub title: String,
     /// The Content-Security-Policy (filled in by the renderer, which knows the hashes).
@@ -51,7 +51,7 @@ pub struct Page {
 
 /// The facts at the top of the page.
 #[derive(Debug, Serialize)]
-pub struct Header {
+pub(crate) struct Header {
     /// Cluster name(s), or why unknown.
     pub cluster: String,
     /// API server version(s).
@@ -76,7 +76,7 @@ pub struct Header {
 
 /// One bundle read.
 #[derive(Debug, Serialize)]
-pub struct BundleLine {
+pub(crate) struct BundleLine {
     /// Path given.
     pub path: String,
     /// kbundle, troubleshoot, cluster-info-dump.
@@ -85,7 +85,7 @@ pub struct BundleLine {
 
 /// A checklist column heading.
 #[derive(Debug, Serialize)]
-pub struct StepHead {
+pub(crate) struct StepHead {
     /// Short label.
     pub label: &'static str,
     /// What it checks.
@@ -94,7 +94,7 @@ pub struct StepHead {
 
 /// A checklist row.
 #[derive(Debug, Serialize)]
-pub struct ChecklistRow {
+pub(crate) struct ChecklistRow {
     /// Node name, or `cluster`.
     pub node: String,
     /// The row about no single node.
@@ -105,7 +105,7 @@ pub struct ChecklistRow {
 
 /// A checklist cell.
 #[derive(Debug, Serialize)]
-pub struct CellView {
+pub(crate) struct CellView {
     /// `pass`, `warning`, `critical`, `no-data`, `n-a` (CSS class and test hook).
     pub mark: &'static str,
     /// A symbol that says the same as the word (for print and colour-blind readers).
@@ -126,7 +126,7 @@ pub struct CellView {
 
 /// A link inside the page.
 #[derive(Debug, Serialize)]
-pub struct Link {
+pub(crate) struct Link {
     /// `#f-12`.
     pub href: String,
     /// What it says (`+2`).
@@ -135,7 +135,7 @@ pub struct Link {
 
 /// Findings of one severity.
 #[derive(Debug, Serialize)]
-pub struct SeverityGroup {
+pub(crate) struct SeverityGroup {
     /// `critical`, `warning`, `info`.
     pub severity: &'static str,
     /// How many.
@@ -146,7 +146,7 @@ pub struct SeverityGroup {
 
 /// Findings of one severity and category.
 #[derive(Debug, Serialize)]
-pub struct CategoryGroup {
+pub(crate) struct CategoryGroup {
     /// Element id (`g-warning-crash-loop`).
     pub id: String,
     /// Category name.
@@ -163,7 +163,7 @@ pub struct CategoryGroup {
 
 /// One finding card.
 #[derive(Debug, Serialize)]
-pub struct FindingView {
+pub(crate) struct FindingView {
     /// Element id (`f-<index>`).
     pub id: String,
     /// Severity word.
@@ -194,7 +194,7 @@ pub struct FindingView {
 
 /// One piece of evidence.
 #[derive(Debug, Serialize)]
-pub struct EvidenceView {
+pub(crate) struct EvidenceView {
     /// `path` or `path:line` inside the bundle.
     pub location: String,
     /// The excerpt.
@@ -203,7 +203,7 @@ pub struct EvidenceView {
 
 /// A table's first page and its size.
 #[derive(Debug, Serialize)]
-pub struct TableView<T> {
+pub(crate) struct TableView<T> {
     /// All rows.
     pub total: usize,
     /// How many rows the page holds.
@@ -227,7 +227,7 @@ impl<T> TableView<T> {
 
 /// A timeline row.
 #[derive(Debug, Serialize)]
-pub struct TimelineRow {
+pub(crate) struct TimelineRow {
     /// RFC 3339.
     pub time: String,
     /// Severity word.
@@ -246,7 +246,7 @@ pub struct TimelineRow {
 
 /// A collection row.
 #[derive(Debug, Serialize)]
-pub struct GapRow {
+pub(crate) struct GapRow {
     /// Element id (`gap-<index>`).
     pub id: String,
     /// Collector or file.
@@ -262,7 +262,7 @@ pub struct GapRow {
 }
 
 /// Arranges the report for the templates.
-pub fn page(report: &Report) -> Page {
+pub(crate) fn page(report: &Report) -> Page {
     let a = &report.analysis;
     let node_of = pod_nodes(report);
     let timeline_nodes: BTreeSet<String> = a
@@ -465,7 +465,7 @@ const MORE_LINKS: usize = 4;
 const BRIEF_CHARS: usize = 80;
 
 /// CSS class, symbol and word of a mark.
-pub fn mark_words(mark: Mark) -> (&'static str, &'static str, &'static str) {
+pub(crate) fn mark_words(mark: Mark) -> (&'static str, &'static str, &'static str) {
     match mark {
         Mark::Pass => ("pass", "✔", "pass"),
         Mark::Warning => ("warning", "▲", "warning"),
@@ -512,12 +512,12 @@ fn severities(findings: &[Finding]) -> Vec<SeverityGroup> {
 }
 
 /// The element id of a severity-and-category group.
-pub fn group_id(severity: Severity, category: Category) -> String {
+pub(crate) fn group_id(severity: Severity, category: Category) -> String {
     format!("g-{}-{}", severity.as_str(), category.as_str())
 }
 
 /// The card of finding `i`.
-pub fn finding_view(i: usize, f: &Finding) -> FindingView {
+pub(crate) fn finding_view(i: usize, f: &Finding) -> FindingView {
     FindingView {
         id: format!("f-{i}"),
         severity: f.severity.as_str(),
@@ -543,7 +543,7 @@ pub fn finding_view(i: usize, f: &Finding) -> FindingView {
 }
 
 /// `file:line`, or the file alone.
-pub fn location(file: &str, line: Option<u64>) -> String {
+pub(crate) fn location(file: &str, line: Option<u64>) -> String {
     match line {
         Some(l) => format!("{file}:{l}"),
         None => file.to_string(),
@@ -551,7 +551,7 @@ pub fn location(file: &str, line: Option<u64>) -> String {
 }
 
 /// (namespace, pod) → node, from the pod table.
-pub fn pod_nodes(report: &Report) -> HashMap<(&str, &str), &str> {
+pub(crate) fn pod_nodes(report: &Report) -> HashMap<(&str, &str), &str> {
     report
         .inventory
         .pods
@@ -563,7 +563,7 @@ pub fn pod_nodes(report: &Report) -> HashMap<(&str, &str), &str> {
 
 /// The node a timeline entry happened on: the node itself, its subject's node, or the
 /// node of its pod.
-pub fn timeline_node(t: &TimelineEntry, pod_nodes: &HashMap<(&str, &str), &str>) -> Option<String> {
+pub(crate) fn timeline_node(t: &TimelineEntry, pod_nodes: &HashMap<(&str, &str), &str>) -> Option<String> {
     let s = &t.subject;
     if s.kind == SubjectKind::Node {
         return Some(s.name.clone());
@@ -576,7 +576,7 @@ pub fn timeline_node(t: &TimelineEntry, pod_nodes: &HashMap<(&str, &str), &str>)
 }
 
 /// A timeline entry as a row.
-pub fn timeline_row(t: &TimelineEntry, pod_nodes: &HashMap<(&str, &str), &str>) -> TimelineRow {
+pub(crate) fn timeline_row(t: &TimelineEntry, pod_nodes: &HashMap<(&str, &str), &str>) -> TimelineRow {
     TimelineRow {
         time: t.time.clone(),
         severity: t.severity.as_str(),
