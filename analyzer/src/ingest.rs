@@ -4,19 +4,19 @@
 //! A file that cannot be decoded becomes a collection issue ("unreadable") and the rest of
 //! the bundle is still analyzed; only a damaged archive stops the read.
 
+use crate::facts::{BundleInfo, CollectionIssue, Facts, Sourced, Workload};
+use crate::logscan::{LogFileRef, LogKind};
+use jiff::Timestamp;
+use kbundle_format::analysis::Flavor;
+use kbundle_format::layout::{self, CommandPart, Member as Kind};
+use kbundle_format::manifest::{CertificateRecord, CommandInfo, KindError, Manifest};
 use kbundle_kube::event::Event;
 use kbundle_kube::list::{decode_list, DecodeError, HasMeta, Located};
 use kbundle_kube::manifest_pod::StaticPodManifest;
 use kbundle_kube::node::Node;
 use kbundle_kube::pod::Pod;
 use kbundle_kube::workload::{WorkloadKind, WorkloadObject};
-use crate::facts::{BundleInfo, CollectionIssue, Facts, Sourced, Workload};
-use crate::logscan::{LogFileRef, LogKind};
 use kbundle_read::{self as read, Member, MemberSink, ReadError};
-use jiff::Timestamp;
-use kbundle_format::analysis::Flavor;
-use kbundle_format::layout::{self, CommandPart, Member as Kind};
-use kbundle_format::manifest::{CertificateRecord, CommandInfo, KindError, Manifest};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use std::io::{self, Read};

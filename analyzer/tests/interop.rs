@@ -14,7 +14,8 @@ fn interop() -> PathBuf {
 
 #[test]
 fn troubleshoot_bundle_flags_the_real_crash_loops_only() {
-    let report = kbundle_analyzer::analyze_paths(&[interop()]).expect("the troubleshoot bundle reads");
+    let report =
+        kbundle_analyzer::analyze_paths(&[interop()]).expect("the troubleshoot bundle reads");
     let a = &report.analysis;
     assert_eq!(a.bundles[0].flavor, Flavor::Troubleshoot);
     assert_eq!(

@@ -2,10 +2,10 @@
 //! with the planned pods, the manifest lists every other file with its size, and the logs
 //! hold the incident lines the rules are benchmarked on.
 
-use kbundle_read::{read_bundle, Container, Member, MemberSink};
 use kbundle_bench::logs::{CONTAINER_INCIDENTS, KERNEL_INCIDENTS, KUBELET_INCIDENTS};
 use kbundle_bench::{generate, Options};
 use kbundle_format::manifest::Manifest;
+use kbundle_read::{read_bundle, Container, Member, MemberSink};
 use std::collections::BTreeMap;
 use std::io;
 

@@ -1,8 +1,8 @@
 //! Command-line glue: parse flags, build the pipeline, print, choose the exit code.
 
-use kbundle_analyzer::render;
 use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand, ValueEnum};
+use kbundle_analyzer::render;
 use kbundle_format::analysis::{Analysis, Severity};
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};

@@ -362,9 +362,9 @@ fn synthesized(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kbundle_read::{Member, MemberSink};
     use crate::index::IndexBuilder;
     use kbundle_format::BundlePath;
+    use kbundle_read::{Member, MemberSink};
 
     fn index_of(files: &[(&str, &str)]) -> Index {
         let mut b = IndexBuilder::new().unwrap();

@@ -3,8 +3,8 @@
 
 use super::kubeconfig::Kubeconfig;
 use super::{Bundle, ServeOptions, Server};
-use kbundle_format::untrusted::terminal;
 use anyhow::{Context as _, Result};
+use kbundle_format::untrusted::terminal;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
@@ -58,11 +58,14 @@ fn start(bundle_path: &Path, port: u16, kubeconfig: Option<&Path>) -> Result<Run
         bundle.index.object_count(),
         started.elapsed().as_secs_f64()
     );
-    let server = Server::start(Arc::new(bundle), ServeOptions {
+    let server = Server::start(
+        Arc::new(bundle),
+        ServeOptions {
             port,
             ..ServeOptions::default()
-        })
-        .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
+        },
+    )
+    .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
     let kubeconfig = Kubeconfig::write(&server.url(), kubeconfig)?;
     Ok(Running { server, kubeconfig })
 }

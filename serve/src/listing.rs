@@ -241,10 +241,10 @@ pub fn write_watch(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kbundle_read::{Member, MemberSink};
     use crate::index::IndexBuilder;
     use crate::selectors::{parse_field_selector, parse_label_selector};
     use kbundle_format::BundlePath;
+    use kbundle_read::{Member, MemberSink};
 
     fn index() -> Index {
         let mut b = IndexBuilder::new().unwrap();

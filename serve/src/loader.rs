@@ -6,10 +6,10 @@ use super::index::{Entry, Index, Interner, LogFile, ResourceData, Sym};
 use super::items::for_each_item;
 use super::selectors::selectable_fields;
 use super::spill::{Span, SpillWriter};
-use kbundle_read::{Member, MemberSink};
 use jiff::Timestamp;
 use kbundle_format::layout::{self, KindDir};
 use kbundle_format::manifest::Manifest;
+use kbundle_read::{Member, MemberSink};
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Read};
 

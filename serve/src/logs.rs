@@ -151,9 +151,9 @@ fn cut(mut text: Vec<u8>, q: &LogQuery) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kbundle_read::{Member, MemberSink};
     use crate::index::IndexBuilder;
     use kbundle_format::BundlePath;
+    use kbundle_read::{Member, MemberSink};
 
     fn index() -> Index {
         let mut b = IndexBuilder::new().unwrap();

@@ -32,10 +32,7 @@ pub fn shared(rel: &str) -> Option<PathBuf> {
         return Some(path);
     }
     if required(REQUIRE_SHARED) {
-        panic!(
-            "{REQUIRE_SHARED}=1 but {} does not exist",
-            path.display()
-        );
+        panic!("{REQUIRE_SHARED}=1 but {} does not exist", path.display());
     }
     eprintln!(
         "SKIPPED: {} is absent (the shared corpus is not beside this clone); set {REQUIRE_SHARED}=1 to make this a failure",

@@ -2,8 +2,8 @@
 //! the rules only ever ask "which reasons, about what, how often, since when".
 
 use super::earliest;
-use kbundle_kube::event::{Event, InvolvedObject};
 use jiff::Timestamp;
+use kbundle_kube::event::{Event, InvolvedObject};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

@@ -4,10 +4,10 @@
 //! Ages are measured from the bundle's creation time ([`Facts::reference_time`]), never
 //! from the wall clock: a report of an old bundle reads the same as on the day it was taken.
 
-use kbundle_kube::node::Node;
-use kbundle_kube::pod::PodSummary;
 use crate::facts::{BundleInfo, Facts};
 use jiff::{SignedDuration, Timestamp};
+use kbundle_kube::node::Node;
+use kbundle_kube::pod::PodSummary;
 use serde::Serialize;
 
 /// What kubectl prints where a value is unknown.

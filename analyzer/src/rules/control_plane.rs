@@ -2,10 +2,10 @@
 //! are not ready or keep restarting.
 
 use super::{Context, Rule, INCIDENT_WINDOW};
-use kbundle_kube::pod::Pod;
 use crate::facts::Facts;
 use crate::findings::{Draft, Findings};
 use kbundle_format::analysis::{Category, Severity, Subject};
+use kbundle_kube::pod::Pod;
 
 /// A manifest in /etc/kubernetes/manifests with no matching mirror pod.
 pub const STATIC_POD_MISSING: Rule = Rule {
@@ -150,9 +150,9 @@ fn check_components(facts: &Facts, ctx: &Context, out: &mut Findings) {
 
 #[cfg(test)]
 mod tests {
-    use kbundle_kube::manifest_pod::StaticPodManifest;
     use crate::facts::{HostFacts, Sourced};
     use crate::rules::testing::{facts_at_ten, rule_ids, sourced};
+    use kbundle_kube::manifest_pod::StaticPodManifest;
 
     #[test]
     fn manifest_without_mirror_pod_and_restarting_etcd() {

@@ -318,9 +318,9 @@ fn subject_of(facts: &Facts, g: &EventGroup) -> Subject {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::testing::facts_at_ten;
     use kbundle_kube::event::Event;
     use kbundle_kube::list::decode_slice;
-    use crate::rules::testing::facts_at_ten;
     use std::sync::Arc;
 
     fn findings(events_json: &str) -> Vec<(String, Severity, u64)> {

@@ -139,13 +139,16 @@ pub fn humanize(d: SignedDuration) -> String {
 pub(crate) mod testing {
     //! Builds facts from small JSON objects, so rule tests read like the cases they cover.
 
-    use kbundle_kube::list::{decode_slice, HasMeta};
     use crate::facts::{Facts, Sourced};
+    use kbundle_kube::list::{decode_slice, HasMeta};
     use serde::de::DeserializeOwned;
     use std::sync::Arc;
 
     /// Decodes a JSON array of objects as if read from `file`.
-    pub(crate) fn sourced<T: DeserializeOwned + HasMeta>(file: &str, json: &str) -> Vec<Sourced<T>> {
+    pub(crate) fn sourced<T: DeserializeOwned + HasMeta>(
+        file: &str,
+        json: &str,
+    ) -> Vec<Sourced<T>> {
         let file: Arc<str> = Arc::from(file);
         decode_slice::<T>(json.as_bytes(), false)
             .expect("test JSON decodes")

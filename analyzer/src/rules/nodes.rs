@@ -1,11 +1,11 @@
 //! Node objects: readiness, pressure, network, cordons and version skew.
 
 use super::{humanize, Context, Rule};
-use kbundle_kube::meta::Condition;
-use kbundle_kube::node::Node;
 use crate::facts::{Facts, Sourced};
 use crate::findings::{Draft, Findings};
 use kbundle_format::analysis::{Category, Severity, Subject};
+use kbundle_kube::meta::Condition;
+use kbundle_kube::node::Node;
 
 /// A node whose Ready condition is False or Unknown.
 pub const NOT_READY: Rule = Rule {

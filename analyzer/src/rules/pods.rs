@@ -2,11 +2,11 @@
 //! pods that will not finish terminating.
 
 use super::{humanize, Context, Rule, INCIDENT_WINDOW};
-use kbundle_kube::pod::{ContainerStatus, Pod, StateDetail};
 use crate::facts::{Facts, Sourced};
 use crate::findings::{rfc3339, Draft, Findings};
 use jiff::SignedDuration;
 use kbundle_format::analysis::{Category, Severity, Subject};
+use kbundle_kube::pod::{ContainerStatus, Pod, StateDetail};
 use std::collections::BTreeMap;
 
 /// A container in CrashLoopBackOff, unable to start, or restarting over and over.

@@ -1,11 +1,11 @@
 //! Controllers below their desired counts: Deployments, StatefulSets, DaemonSets, Jobs.
 
 use super::{Context, Rule, INCIDENT_WINDOW};
-use kbundle_kube::meta::condition;
-use kbundle_kube::workload::WorkloadKind;
 use crate::facts::{Facts, Sourced, Workload};
 use crate::findings::{Draft, Findings};
 use kbundle_format::analysis::{Category, Severity, Subject, SubjectKind};
+use kbundle_kube::meta::condition;
+use kbundle_kube::workload::WorkloadKind;
 
 /// A workload with fewer available, ready or completed pods than it wants.
 pub const UNAVAILABLE: Rule = Rule {
@@ -130,8 +130,8 @@ fn evidence_text(w: &Workload) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kbundle_kube::workload::WorkloadObject;
     use crate::rules::testing::{facts_at_ten, rule_ids, sourced};
+    use kbundle_kube::workload::WorkloadObject;
 
     fn add(facts: &mut crate::facts::Facts, kind: WorkloadKind, json: &str) {
         for s in sourced::<WorkloadObject>("w.json", json) {

@@ -54,8 +54,8 @@ pub fn short_name(path: &Path) -> String {
 
 /// Analyzes the bundles and renders the page.
 pub fn render(paths: &[PathBuf]) -> (Report, String) {
-    let report =
-        kbundle_analyzer::analyze_paths(paths).unwrap_or_else(|e| panic!("analyzing {paths:?}: {e:#}"));
+    let report = kbundle_analyzer::analyze_paths(paths)
+        .unwrap_or_else(|e| panic!("analyzing {paths:?}: {e:#}"));
     let page = page_of(&report);
     (report, page)
 }
@@ -145,7 +145,8 @@ pub fn synthetic_pods(n: usize) -> Vec<PodRow> {
 /// The interop bundle's report with `pods` synthetic pods and `findings` crash-loop findings
 /// in one group (1 % of 150,000 pods failing), like a big cluster's.
 pub fn synthetic_report(pods: usize, findings: usize) -> Report {
-    let mut report = kbundle_analyzer::analyze_paths(&[interop_bundle()]).expect("the interop bundle");
+    let mut report =
+        kbundle_analyzer::analyze_paths(&[interop_bundle()]).expect("the interop bundle");
     report.inventory.pods = synthetic_pods(pods);
     let template = report.analysis.findings[0].clone();
     report.analysis.findings = (0..findings)

@@ -207,7 +207,6 @@ pub fn run(
     })
 }
 
-
 /// The command's stdout and stderr, non-blocking, polled together.
 struct Pipes {
     out: Option<std::process::ChildStdout>,
@@ -282,7 +281,6 @@ fn read_available(
         }
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -145,7 +145,6 @@ pub fn hostname(host: &HostRoot) -> String {
     crate::sys::hostname().unwrap_or_else(|| "localhost".to_string())
 }
 
-
 /// True when a systemd unit file `<unit>.service` exists on the host.
 pub fn unit_exists(host: &HostRoot, unit: &str) -> bool {
     UNIT_DIRS

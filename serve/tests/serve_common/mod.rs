@@ -5,10 +5,10 @@
 
 pub mod cluster;
 
+use kbundle_format::BundlePath;
 use kbundle_read::{Member, MemberSink};
 use kbundle_serve::index::IndexBuilder;
 use kbundle_serve::{Bundle, ServeOptions, Server};
-use kbundle_format::BundlePath;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;

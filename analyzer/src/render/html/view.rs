@@ -563,7 +563,10 @@ pub(crate) fn pod_nodes(report: &Report) -> HashMap<(&str, &str), &str> {
 
 /// The node a timeline entry happened on: the node itself, its subject's node, or the
 /// node of its pod.
-pub(crate) fn timeline_node(t: &TimelineEntry, pod_nodes: &HashMap<(&str, &str), &str>) -> Option<String> {
+pub(crate) fn timeline_node(
+    t: &TimelineEntry,
+    pod_nodes: &HashMap<(&str, &str), &str>,
+) -> Option<String> {
     let s = &t.subject;
     if s.kind == SubjectKind::Node {
         return Some(s.name.clone());
@@ -576,7 +579,10 @@ pub(crate) fn timeline_node(t: &TimelineEntry, pod_nodes: &HashMap<(&str, &str),
 }
 
 /// A timeline entry as a row.
-pub(crate) fn timeline_row(t: &TimelineEntry, pod_nodes: &HashMap<(&str, &str), &str>) -> TimelineRow {
+pub(crate) fn timeline_row(
+    t: &TimelineEntry,
+    pod_nodes: &HashMap<(&str, &str), &str>,
+) -> TimelineRow {
     TimelineRow {
         time: t.time.clone(),
         severity: t.severity.as_str(),

@@ -1,7 +1,5 @@
 use super::gaps::collector_steps;
 use super::*;
-use kbundle_kube::node::Node;
-use kbundle_kube::pod::Pod;
 use crate::facts::{BundleInfo, Sourced};
 use crate::facts::{CommandRecord, HostFacts};
 use crate::rules::testing::{facts_at_ten, sourced};
@@ -10,6 +8,8 @@ use kbundle_format::analysis::{
 };
 use kbundle_format::manifest::NOT_FOUND;
 use kbundle_format::manifest::{CollectorRun, CollectorStatus, CommandInfo, Manifest, Tool};
+use kbundle_kube::node::Node;
+use kbundle_kube::pod::Pod;
 
 fn analysis(findings: Vec<Finding>, collection: Vec<CollectionRow>) -> Analysis {
     Analysis {
