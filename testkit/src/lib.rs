@@ -12,6 +12,13 @@ pub const REQUIRE_SHARED: &str = "KBUNDLE_REQUIRE_SHARED";
 /// The variable that turns a missing kubectl from a skip into a failure.
 pub const REQUIRE_KUBECTL: &str = "KBUNDLE_REQUIRE_KUBECTL";
 
+/// A line for the person running the tests, written straight to stderr so the test
+/// harness's capture cannot hide it: a skip must be seen.
+pub fn say(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
 fn required(var: &str) -> bool {
     std::env::var(var).as_deref() == Ok("1")
 }
@@ -34,10 +41,10 @@ pub fn shared(rel: &str) -> Option<PathBuf> {
     if required(REQUIRE_SHARED) {
         panic!("{REQUIRE_SHARED}=1 but {} does not exist", path.display());
     }
-    eprintln!(
+    say(&format!(
         "SKIPPED: {} is absent (the shared corpus is not beside this clone); set {REQUIRE_SHARED}=1 to make this a failure",
         path.display()
-    );
+    ));
     None
 }
 
@@ -66,7 +73,7 @@ pub fn kubectls() -> Vec<PathBuf> {
         if required(REQUIRE_KUBECTL) {
             panic!("{REQUIRE_KUBECTL}=1 but no kubectl was found on PATH");
         }
-        eprintln!("SKIPPED: no kubectl on PATH; the kubectl tests did not run");
+        say("SKIPPED: no kubectl on PATH; the kubectl tests did not run");
     }
     found
 }
