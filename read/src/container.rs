@@ -2,6 +2,7 @@
 //! `.zip` or saved without an extension still reads, and a random file named `.tar.gz` is
 //! refused as not a bundle.
 
+use super::inflate::Codec;
 use std::io::{self, Read};
 
 /// Offset and value of the POSIX/GNU tar magic in a header block.
@@ -13,8 +14,9 @@ pub(crate) const BLOCK: usize = 512;
 /// What the first bytes of a file say it is.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Sniffed {
-    /// gzip magic: a `.tar.gz`, to be checked for a tar inside once inflated.
-    Gzip,
+    /// A compressed stream (gzip, xz, zstd, bzip2): to be checked for a tar inside once
+    /// inflated.
+    Compressed(Codec),
     /// A tar header (or an empty tar).
     Tar,
     /// A zip local header (or an empty zip).
@@ -32,8 +34,8 @@ pub(crate) fn sniff(reader: &mut impl Read) -> io::Result<Sniffed> {
     let head = &head[..n];
     Ok(if head.is_empty() {
         Sniffed::Empty
-    } else if head.starts_with(&[0x1f, 0x8b]) {
-        Sniffed::Gzip
+    } else if let Some(codec) = compression(head) {
+        Sniffed::Compressed(codec)
     } else if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
         Sniffed::Zip
     } else if is_tar_block(head) {
@@ -41,6 +43,21 @@ pub(crate) fn sniff(reader: &mut impl Read) -> io::Result<Sniffed> {
     } else {
         Sniffed::Unknown
     })
+}
+
+/// The compression whose magic bytes start `head`, if any.
+fn compression(head: &[u8]) -> Option<Codec> {
+    if head.starts_with(&[0x1f, 0x8b]) {
+        Some(Codec::Gzip)
+    } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]) {
+        Some(Codec::Xz)
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Some(Codec::Zstd)
+    } else if head.len() >= 4 && head.starts_with(b"BZh") && (b'1'..=b'9').contains(&head[3]) {
+        Some(Codec::Bzip2)
+    } else {
+        None
+    }
 }
 
 /// Whether `block` starts a tar archive: a header with the ustar magic, or the zero block of
@@ -75,7 +92,19 @@ mod tests {
 
     #[test]
     fn tells_containers_by_their_magic() {
-        assert_eq!(sniffed(&[0x1f, 0x8b, 8, 0]), Sniffed::Gzip);
+        assert_eq!(
+            sniffed(&[0x1f, 0x8b, 8, 0]),
+            Sniffed::Compressed(Codec::Gzip)
+        );
+        assert_eq!(
+            sniffed(b"\xfd7zXZ\x00\x00\x04"),
+            Sniffed::Compressed(Codec::Xz)
+        );
+        assert_eq!(
+            sniffed(&[0x28, 0xb5, 0x2f, 0xfd, 0x04]),
+            Sniffed::Compressed(Codec::Zstd)
+        );
+        assert_eq!(sniffed(b"BZh91AY&SY"), Sniffed::Compressed(Codec::Bzip2));
         assert_eq!(sniffed(b"PK\x03\x04rest"), Sniffed::Zip);
         let mut tar = [0u8; BLOCK];
         tar[..4].copy_from_slice(b"a.md");
@@ -90,5 +119,7 @@ mod tests {
         assert_eq!(sniffed(b"{\"kind\":\"PodList\"}"), Sniffed::Unknown);
         assert_eq!(sniffed(&[0u8; 100]), Sniffed::Unknown);
         assert_eq!(sniffed(&[7u8; BLOCK]), Sniffed::Unknown);
+        assert_eq!(sniffed(b"BZh0"), Sniffed::Unknown);
+        assert_eq!(sniffed(b"BZ"), Sniffed::Unknown);
     }
 }

@@ -46,15 +46,19 @@ pub(crate) fn read_directory(
             continue;
         };
         let Some(name) = name.to_str() else {
-            return Err(ReadError::UnsafeEntry {
-                path: root.to_path_buf(),
-                entry: format!("{prefix}{}", name.to_string_lossy()),
-                why: "name is not UTF-8 (bundle paths are UTF-8)".to_string(),
-            });
+            sink.skipped(
+                &format!("{prefix}{}", name.to_string_lossy()),
+                SkipReason::UnusualName("name is not UTF-8 (bundle paths are UTF-8)".to_string()),
+            );
+            continue;
         };
         let raw = format!("{prefix}{name}");
         let path = match names.place(raw.as_bytes(), kind.is_dir())? {
             EntryName::Inside(path) => path,
+            EntryName::Unusual { entry, why } => {
+                sink.skipped(&entry, SkipReason::UnusualName(why));
+                continue;
+            }
             // At the root every entry is inside.
             EntryName::Top | EntryName::Outside(_) => continue,
         };

@@ -8,7 +8,7 @@
 //! otherwise the entries sit at the root and are kept as they are.
 
 use super::ReadError;
-use kbundle_format::{layout, BundlePath};
+use kbundle_format::{layout, BundlePath, PathError};
 use std::path::Path;
 
 /// Folders that sit at the root of a bundle in our format or troubleshoot's; an archive whose
@@ -30,6 +30,15 @@ pub(crate) enum EntryName {
     Top,
     /// An entry beside the top directory, e.g. macOS's `__MACOSX/`; the full path is kept.
     Outside(String),
+    /// A name that cannot be a bundle path but does not escape the bundle either (not UTF-8,
+    /// a backslash as in systemd's `snap-kube\x2dapiserver.mount`, a control character,
+    /// `a//b`): passed over with a note, so one odd file does not refuse a whole sosreport.
+    Unusual {
+        /// The name as stored, made printable.
+        entry: String,
+        /// What is odd about it.
+        why: String,
+    },
 }
 
 /// Checks entry names and strips the top directory, remembering what the first entry decided.
@@ -58,17 +67,34 @@ impl<'p> EntryNames<'p> {
         self.top.as_ref().and_then(|t| t.as_deref())
     }
 
-    /// Checks `raw` (the name as stored, `/`-separated) and places it. A name that is not
-    /// UTF-8, absolute, holds `..` or is otherwise unsafe is refused as
-    /// [`ReadError::UnsafeEntry`]: the whole read fails.
+    /// Checks `raw` (the name as stored, `/`-separated) and places it. A name that would
+    /// escape the bundle (absolute, or holding `..`) is refused as [`ReadError::UnsafeEntry`]:
+    /// the whole read fails. Any other name that cannot be a bundle path is
+    /// [`EntryName::Unusual`], for the caller to pass over.
     pub(crate) fn place(&mut self, raw: &[u8], is_dir: bool) -> Result<EntryName, ReadError> {
-        let refuse = |why: String| ReadError::UnsafeEntry {
-            path: self.bundle.to_path_buf(),
-            entry: String::from_utf8_lossy(raw).into_owned(),
-            why,
+        let bundle = self.bundle;
+        let judge = |err: PathError| -> Result<EntryName, ReadError> {
+            let entry = String::from_utf8_lossy(raw).into_owned();
+            match err {
+                PathError::Absolute(_) | PathError::ParentComponent(_) => {
+                    Err(ReadError::UnsafeEntry {
+                        path: bundle.to_path_buf(),
+                        entry,
+                        why: err.to_string(),
+                    })
+                }
+                _ => Ok(EntryName::Unusual {
+                    entry,
+                    why: err.to_string(),
+                }),
+            }
         };
-        let name = std::str::from_utf8(raw)
-            .map_err(|_| refuse("name is not UTF-8 (bundle paths are UTF-8)".to_string()))?;
+        let Ok(name) = std::str::from_utf8(raw) else {
+            return Ok(EntryName::Unusual {
+                entry: String::from_utf8_lossy(raw).into_owned(),
+                why: "name is not UTF-8 (bundle paths are UTF-8)".to_string(),
+            });
+        };
         // `tar -C dir .` writes `./` before every name; it is the archive root, not a folder.
         let mut name = name;
         while let Some(rest) = name.strip_prefix("./") {
@@ -77,7 +103,15 @@ impl<'p> EntryNames<'p> {
         if name.is_empty() || name == "." {
             return Ok(EntryName::Top);
         }
-        let path = BundlePath::new(name).map_err(|e| refuse(e.to_string()))?;
+        // `..` between backslashes climbs out on Windows (zips written there use them as
+        // separators): as unsafe as with slashes, though we never write entries to disk.
+        if name.split(['/', '\\']).any(|c| c == "..") {
+            return judge(PathError::ParentComponent(name.to_string()));
+        }
+        let path = match BundlePath::new(name) {
+            Ok(path) => path,
+            Err(err) => return judge(err),
+        };
         let (first, rest) = match path.as_str().split_once('/') {
             Some((first, rest)) => (first, Some(rest)),
             None => (path.as_str(), None),
@@ -90,9 +124,10 @@ impl<'p> EntryNames<'p> {
             return Ok(EntryName::Inside(path));
         };
         match rest {
-            Some(rest) if first == top => BundlePath::new(rest)
-                .map(EntryName::Inside)
-                .map_err(|e| refuse(e.to_string())),
+            Some(rest) if first == top => match BundlePath::new(rest) {
+                Ok(path) => Ok(EntryName::Inside(path)),
+                Err(err) => judge(err),
+            },
             None if first == top && is_dir => Ok(EntryName::Top),
             _ => Ok(EntryName::Outside(path.as_str().to_string())),
         }
@@ -162,14 +197,14 @@ mod tests {
     }
 
     #[test]
-    fn refuses_unsafe_names_wherever_they_are() {
+    fn refuses_names_that_escape_wherever_they_are() {
         for bad in [
             &b"../x"[..],
             b"/etc/passwd",
             b"a/../../x",
             b"kbundle-x/../../x",
-            b"a\\..\\b",
-            b"caf\xe9.json",
+            b"kbundle-x/a\\..\\..\\b",
+            b"C:\\Windows\\x",
         ] {
             let mut names = EntryNames::new(Path::new("b.tar.gz"));
             names.place(b"kbundle-x/", true).unwrap();
@@ -184,9 +219,30 @@ mod tests {
     }
 
     #[test]
-    fn not_utf8_says_so() {
-        let mut names = EntryNames::new(Path::new("b.zip"));
-        let err = names.place(b"caf\xe9/x", false).unwrap_err().to_string();
-        assert!(err.contains("not UTF-8"), "{err}");
+    fn odd_names_that_stay_inside_are_passed_over_with_the_reason() {
+        for (odd, why) in [
+            (
+                &b"kbundle-x/etc/systemd/system/snap-kube\\x2dapiserver-2599.mount"[..],
+                "backslash",
+            ),
+            (b"kbundle-x/caf\xe9.json", "not UTF-8"),
+            (b"kbundle-x/a//b", "empty"),
+            (b"kbundle-x/bell\x07", "control"),
+        ] {
+            let mut names = EntryNames::new(Path::new("b.tar.gz"));
+            names.place(b"kbundle-x/", true).unwrap();
+            match names.place(odd, false).unwrap() {
+                EntryName::Unusual { entry, why: said } => {
+                    assert_eq!(entry, String::from_utf8_lossy(odd));
+                    assert!(said.contains(why), "{entry}: {said}");
+                }
+                other => panic!("{:?} gave {other:?}", String::from_utf8_lossy(odd)),
+            }
+            // The next entry still reads.
+            assert_eq!(
+                names.place(b"kbundle-x/manifest.json", false).unwrap(),
+                inside("manifest.json")
+            );
+        }
     }
 }

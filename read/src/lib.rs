@@ -1,11 +1,11 @@
-//! Bundle readers: turn a `.tar.gz`, `.tgz`, `.tar`, `.zip` or unpacked directory into a
-//! stream of members, never extracting anything to disk and never following links.
+//! Bundle readers: turn a `.tar.gz`/`.tgz`, `.tar.xz`/`.txz`, `.tar.zst`/`.tzst`,
+//! `.tar.bz2`, `.tar`, `.zip` or unpacked directory into a stream of members, never extracting anything to disk and never following links.
 //!
 //! The reader knows nothing about what a member means; the analyzer's ingest does. They meet
 //! through [`MemberSink`], so adding an archive format touches this folder only.
 //!
 //! One file per job: `container` tells the format by content, `entry` checks names and strips
-//! the top directory, `inflate` inflates gzip on a thread of its own, `tar`, `zip` and `dir`
+//! the top directory, `inflate` inflates gzip, xz, zstd or bzip2 on a thread of its own, `tar`, `zip` and `dir`
 //! walk each container, `body` holds a member to its declared size.
 
 mod body;
@@ -17,6 +17,7 @@ mod tar;
 mod zip;
 
 use container::Sniffed;
+use inflate::Codec;
 use kbundle_format::BundlePath;
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek};
@@ -45,6 +46,10 @@ pub enum SkipReason {
     /// An entry beside the bundle's top directory (macOS zips add `__MACOSX/`); the entry is
     /// named by its full path in the archive.
     OutsideTopDir,
+    /// A name that cannot be a bundle path but does not escape the bundle (not UTF-8, a
+    /// backslash, a control character): the reason says which. A directory so named is
+    /// passed over with everything below it.
+    UnusualName(String),
 }
 
 /// Receives the members of a bundle in archive order.
@@ -62,6 +67,12 @@ pub trait MemberSink {
 pub enum Container {
     /// gzip-compressed tar.
     TarGz,
+    /// xz-compressed tar (sos's default).
+    TarXz,
+    /// zstd-compressed tar.
+    TarZst,
+    /// bzip2-compressed tar.
+    TarBz2,
     /// Plain tar.
     Tar,
     /// zip.
@@ -132,7 +143,7 @@ pub enum ReadError {
 /// (sorted order for a directory). The container is told by content, not by extension.
 ///
 /// Nothing is extracted and no link is followed; memory stays flat whatever the bundle's
-/// size. A `.tar.gz` is inflated on a second thread while this one runs the sink. Unsafe
+/// size. A compressed tar is inflated on a second thread while this one runs the sink. Unsafe
 /// entry names fail the whole read ([`ReadError::UnsafeEntry`]); a body that cannot be read
 /// to its declared size, or a sink that returns an error, fails it as [`ReadError::Damaged`].
 pub fn read_bundle(path: &Path, sink: &mut dyn MemberSink) -> Result<Source, ReadError> {
@@ -167,18 +178,27 @@ pub fn read_bundle(path: &Path, sink: &mut dyn MemberSink) -> Result<Source, Rea
     let sniffed = container::sniff(&mut file).map_err(io_error)?;
     file.rewind().map_err(io_error)?;
     let (container, read) = match sniffed {
-        Sniffed::Gzip => (Container::TarGz, tar::read_tar_gz(file, path, sink)?),
+        Sniffed::Compressed(codec) => {
+            let container = match codec {
+                Codec::Gzip => Container::TarGz,
+                Codec::Xz => Container::TarXz,
+                Codec::Zstd => Container::TarZst,
+                Codec::Bzip2 => Container::TarBz2,
+            };
+            (
+                container,
+                tar::read_compressed_tar(file, codec, path, sink)?,
+            )
+        }
         Sniffed::Tar => {
             let read = tar::read_tar(BufReader::with_capacity(1 << 20, file), path, sink)?;
             (Container::Tar, (read.members, read.top_dir))
         }
         Sniffed::Zip => (Container::Zip, zip::read_zip(file, path, sink)?),
         Sniffed::Empty => return Err(not_a_bundle("empty file")),
-        Sniffed::Unknown => {
-            return Err(not_a_bundle(
-                "not a gzip, tar or zip archive, nor a directory",
-            ))
-        }
+        Sniffed::Unknown => return Err(not_a_bundle(
+            "not a tar archive (plain, gzip, xz, zstd or bzip2), a zip archive, nor a directory",
+        )),
     };
     Ok(source(container, read))
 }

@@ -3,7 +3,7 @@
 use super::body::SizedBody;
 use super::container::{is_tar_block, read_up_to, BLOCK};
 use super::entry::{EntryName, EntryNames};
-use super::inflate::InflatedStream;
+use super::inflate::{Codec, InflatedStream};
 use super::{Member, MemberSink, ReadError, SkipReason};
 use std::fs::File;
 use std::io::{self, Read};
@@ -20,15 +20,16 @@ pub(crate) struct TarRead<R> {
     pub(crate) rest: R,
 }
 
-/// Reads a gzip-compressed tar: inflated on a thread of its own while this one parses the
+/// Reads a compressed tar: inflated on a thread of its own while this one parses the
 /// entries and runs the sink. The stream is read to its end after the tar's end-of-archive
-/// block, so that gzip's own checksum is checked too.
-pub(crate) fn read_tar_gz(
+/// block, so that the codec's own checksum is checked too.
+pub(crate) fn read_compressed_tar(
     file: File,
+    codec: Codec,
     bundle: &Path,
     sink: &mut dyn MemberSink,
 ) -> Result<(u64, Option<String>), ReadError> {
-    let mut stream = InflatedStream::spawn(file).map_err(|source| ReadError::Io {
+    let mut stream = InflatedStream::spawn(file, codec).map_err(|source| ReadError::Io {
         path: bundle.to_path_buf(),
         source,
     })?;
@@ -37,7 +38,7 @@ pub(crate) fn read_tar_gz(
     if !is_tar_block(&head[..n]) {
         return Err(ReadError::NotABundle {
             path: bundle.to_path_buf(),
-            why: "gzip data that is not a tar archive".to_string(),
+            why: format!("{} data that is not a tar archive", codec.name()),
         });
     }
     let read = read_tar(io::Cursor::new(head).chain(stream), bundle, sink)?;
@@ -75,6 +76,10 @@ pub(crate) fn read_tar<R: Read>(
                 continue;
             }
             EntryName::Inside(path) => path,
+            EntryName::Unusual { entry, why } => {
+                sink.skipped(&entry, SkipReason::UnusualName(why));
+                continue;
+            }
         };
         match kind {
             EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {}

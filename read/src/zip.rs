@@ -48,6 +48,10 @@ pub(crate) fn read_zip(
                 continue;
             }
             EntryName::Inside(path) => path,
+            EntryName::Unusual { entry, why } => {
+                sink.skipped(&entry, SkipReason::UnusualName(why));
+                continue;
+            }
         };
         match mode {
             _ if is_dir => continue,

@@ -95,6 +95,22 @@ fn gzip_at(bytes: &[u8], level: Compression) -> Vec<u8> {
     gz.finish().unwrap()
 }
 
+fn xz(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = liblzma::write::XzEncoder::new(Vec::new(), 1);
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+fn zst(bytes: &[u8]) -> Vec<u8> {
+    zstd::stream::encode_all(bytes, 1).unwrap()
+}
+
+fn bz2(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
 fn write(dir: &TempDir, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.path().join(name);
     fs::write(&path, bytes).unwrap();
@@ -188,6 +204,26 @@ fn tar_gz_tgz_and_tar_hand_over_every_member_stripped() {
         assert_sample(&source, &got, &files, container);
         assert_eq!(source.path, path);
         assert_eq!(got.modified[0], Some(1_795_000_000));
+    }
+}
+
+#[test]
+fn xz_zstd_and_bzip2_tars_read_like_gzip_ones() {
+    let dir = TempDir::new().unwrap();
+    let (files, tar) = sample_bundle(&big_log());
+    let twice_zst = [zst(&tar[..tar.len() / 2]), zst(&tar[tar.len() / 2..])].concat();
+    for (name, bytes, container) in [
+        ("sosreport-w1.tar.xz", xz(&tar), Container::TarXz),
+        ("b.txz", xz(&tar), Container::TarXz),
+        ("b.tar.zst", zst(&tar), Container::TarZst),
+        // zstd -dc reads concatenated frames as one stream; so do we.
+        ("two-frames.tzst", twice_zst, Container::TarZst),
+        ("b.tar.bz2", bz2(&tar), Container::TarBz2),
+        ("no-extension", xz(&tar), Container::TarXz),
+    ] {
+        let path = write(&dir, name, &bytes);
+        let (source, got) = read(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_sample(&source, &got, &files, container);
     }
 }
 
@@ -362,7 +398,7 @@ fn unsafe_names_are_refused() {
         b"/etc/passwd",
         b"a/../../x",
         b"kbundle-x/../../../etc/cron.d/x",
-        b"kbundle-x/caf\xe9.log",
+        b"kbundle-x\\..\\..\\x",
     ]
     .iter()
     .enumerate()
@@ -383,6 +419,26 @@ fn unsafe_names_are_refused() {
     let tar = tar_bytes(&[Entry::Symlink("../escape", "/etc/passwd")]);
     let err = refused(&write(&dir, "link-name.tar", &tar));
     assert!(matches!(err, ReadError::UnsafeEntry { .. }), "{err}");
+}
+
+#[test]
+fn odd_names_are_passed_over_and_the_rest_still_reads() {
+    let dir = TempDir::new().unwrap();
+    let tar = tar_bytes(&[
+        Entry::File("kbundle-x/manifest.json", b"{}"),
+        Entry::RawName(b"kbundle-x/etc/systemd/system/snap-kube\\x2dapiserver-2599.mount"),
+        Entry::RawName(b"kbundle-x/caf\xe9.log"),
+        Entry::File("kbundle-x/z.log", b"z\n"),
+    ]);
+    let (source, got) = read(&write(&dir, "sos-like.tar.gz", &gzip(&tar))).unwrap();
+    assert_eq!(source.members, 2);
+    assert_eq!(got.paths(), ["manifest.json", "z.log"]);
+    assert_eq!(got.skipped.len(), 2, "{:?}", got.skipped);
+    assert!(got
+        .skipped
+        .iter()
+        .all(|(_, why)| matches!(why, SkipReason::UnusualName(_))));
+    assert!(got.skipped[0].0.contains("snap-kube"));
 }
 
 #[test]
@@ -436,7 +492,14 @@ fn truncated_archives_are_damaged_never_a_panic() {
     let dir = TempDir::new().unwrap();
     let (files, tar) = sample_bundle(&big_log());
     let gz = gzip(&tar);
-    for (kind, bytes) in [("tar.gz", &gz), ("tar", &tar)] {
+    let (xz, zst, bz2) = (xz(&tar), zst(&tar), bz2(&tar));
+    for (kind, bytes) in [
+        ("tar.gz", &gz),
+        ("tar", &tar),
+        ("tar.xz", &xz),
+        ("tar.zst", &zst),
+        ("tar.bz2", &bz2),
+    ] {
         for cut in [
             100,
             511,
@@ -515,12 +578,23 @@ fn what_is_not_a_bundle_says_so() {
         ("empty.tar.gz", Vec::new()),
         ("random-inside.tar.gz", gzip(&noise(100_000, 11))),
         ("short-inside.tgz", gzip(b"hello")),
+        ("random-inside.tar.xz", xz(&noise(100_000, 12))),
+        ("random-inside.tar.zst", zst(&noise(100_000, 13))),
+        ("random-inside.tar.bz2", bz2(&noise(100_000, 14))),
         ("notes.zip", b"just some text, not a zip".to_vec()),
     ] {
         let path = write(&dir, name, &bytes);
         let err = refused(&path);
         assert!(matches!(err, ReadError::NotABundle { .. }), "{err}");
     }
+    // Magic bytes and nothing after them: a damaged zstd file, said as such.
+    let cut = write(
+        &dir,
+        "magic-only.tar.zst",
+        &[0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0],
+    );
+    let err = refused(&cut);
+    assert!(matches!(err, ReadError::Damaged { .. }), "{err}");
     let missing = dir.path().join("missing.tar.gz");
     let err = refused(&missing);
     assert!(matches!(err, ReadError::NotFound { .. }), "{err}");
