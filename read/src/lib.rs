@@ -18,6 +18,7 @@ mod zip;
 
 use container::Sniffed;
 use inflate::Codec;
+use kbundle_format::untrusted::terminal;
 use kbundle_format::BundlePath;
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek};
@@ -94,17 +95,19 @@ pub struct Source {
     pub members: u64,
 }
 
-/// Why a bundle could not be read. Every message names the bundle and fits on one line.
+/// Why a bundle could not be read. Every message names the bundle and fits on one line:
+/// names and decoder messages from inside a hostile archive can hold line breaks and
+/// terminal escapes, so they are shown escaped.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     /// The path does not exist.
-    #[error("{path}: no such file or directory")]
+    #[error("{}: no such file or directory", shown(.path))]
     NotFound {
         /// The bundle path.
         path: PathBuf,
     },
     /// The file is neither a gzip/tar/zip archive nor a directory.
-    #[error("{path}: not a bundle: {why}")]
+    #[error("{}: not a bundle: {}", shown(.path), terminal(.why))]
     NotABundle {
         /// The bundle path.
         path: PathBuf,
@@ -112,7 +115,7 @@ pub enum ReadError {
         why: String,
     },
     /// The archive is damaged or ends early.
-    #[error("{path}: damaged archive: {why}")]
+    #[error("{}: damaged archive: {}", shown(.path), terminal(.why))]
     Damaged {
         /// The bundle path.
         path: PathBuf,
@@ -120,7 +123,7 @@ pub enum ReadError {
         why: String,
     },
     /// An entry with an absolute path, `..`, or another unsafe name: refused, never followed.
-    #[error("{path}: refused entry {entry:?}: {why}")]
+    #[error("{}: refused entry {:?}: {}", shown(.path), .entry, terminal(.why))]
     UnsafeEntry {
         /// The bundle path.
         path: PathBuf,
@@ -130,13 +133,18 @@ pub enum ReadError {
         why: String,
     },
     /// Any other I/O error.
-    #[error("{path}: {source}")]
+    #[error("{}: {}", shown(.path), terminal(&.source.to_string()))]
     Io {
         /// The bundle path.
         path: PathBuf,
         /// The error.
         source: io::Error,
     },
+}
+
+/// The path as a message shows it: on one line, unable to act on a terminal.
+fn shown(path: &Path) -> String {
+    terminal(&path.display().to_string())
 }
 
 /// Reads the bundle at `path`, handing every regular file to `sink` in archive order

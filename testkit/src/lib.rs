@@ -23,12 +23,18 @@ fn required(var: &str) -> bool {
     std::env::var(var).as_deref() == Ok("1")
 }
 
-/// The `shared` directory beside the repository (`KBUNDLE_SHARED_DIR` overrides it).
+/// The `shared` directory beside the repository, or beside any folder above it (a git
+/// worktree under `wt/` finds the same one); `KBUNDLE_SHARED_DIR` overrides it.
 pub fn shared_dir() -> PathBuf {
-    match std::env::var_os("KBUNDLE_SHARED_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
+    if let Some(dir) = std::env::var_os("KBUNDLE_SHARED_DIR") {
+        return PathBuf::from(dir);
     }
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    repo.ancestors()
+        .skip(1)
+        .map(|dir| dir.join("shared"))
+        .find(|shared| shared.join("corpus").is_dir() || shared.join("interop").is_dir())
+        .unwrap_or_else(|| repo.join("../shared"))
 }
 
 /// `rel` below `../shared` (e.g. `corpus/host-commands`), or `None` after printing why the
