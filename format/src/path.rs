@@ -72,7 +72,12 @@ impl BundlePath {
             .into_iter()
             .map(|p| safe_component(p.as_ref()))
             .collect();
-        BundlePath(joined.join("/"))
+        let mut path = joined.join("/");
+        if has_windows_drive(&path) {
+            // `C:` first would read as a drive on Windows; the name stays recognisable.
+            path.replace_range(1..2, "_");
+        }
+        BundlePath(path)
     }
 
     /// The path as written in archives and JSON.
@@ -186,5 +191,59 @@ mod tests {
         let p = BundlePath::from_components(["pods", "..", "../etc"]);
         assert!(BundlePath::new(p.as_str()).is_ok());
         assert_eq!(safe_component(&"é".repeat(150)).len(), 200);
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+        use proptest::test_runner::FileFailurePersistence;
+
+        /// Names as hostile archives and API objects hold them: separators, dots, control
+        /// characters, drive letters, long runs of multi-byte characters.
+        fn hostile() -> impl Strategy<Value = String> {
+            prop::collection::vec(
+                prop_oneof![
+                    Just("/".to_string()),
+                    Just("\\".to_string()),
+                    Just("..".to_string()),
+                    Just(".".to_string()),
+                    Just("C:".to_string()),
+                    Just("\0".to_string()),
+                    Just("\n".to_string()),
+                    "[a-z0-9._-]{1,8}",
+                    "\\PC{1,4}",
+                ],
+                0..12,
+            )
+            .prop_map(|parts| parts.concat())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig {
+                cases: 512,
+                failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
+                    "proptest-regressions/path.txt",
+                ))),
+                ..ProptestConfig::default()
+            })]
+
+            #[test]
+            fn an_accepted_path_cannot_escape(raw in hostile()) {
+                if let Ok(p) = BundlePath::new(&raw) {
+                    let s = p.as_str();
+                    prop_assert!(!s.is_empty() && !s.starts_with('/'));
+                    prop_assert!(!has_windows_drive(s));
+                    prop_assert!(p.components().all(|c| !c.is_empty() && c != "." && c != ".."));
+                    prop_assert!(!s.chars().any(|c| c == '\\' || c.is_control()));
+                }
+            }
+
+            #[test]
+            fn safe_components_always_make_a_valid_path(parts in prop::collection::vec(hostile(), 1..5)) {
+                let p = BundlePath::from_components(&parts);
+                prop_assert_eq!(p.components().count(), parts.len());
+                prop_assert!(BundlePath::new(p.as_str()).is_ok(), "{:?}", p);
+            }
+        }
     }
 }
