@@ -24,7 +24,7 @@ TARGET=${CARGO_TARGET_DIR:-target}/release
 mkdir -p "$WORK"
 
 cargo build --release -q -p kbundle-bench --bin gen-bundle
-cargo build --release -q -p kbundle-analyzer -p kbundle-collector --bins
+cargo build --release -q -p kbundle -p kbundle-collector --bins
 
 BUNDLE="$WORK/cluster-n$NODES-p$PODS-e$EVENTS.tar.gz"
 if [ ! -f "$BUNDLE" ]; then
