@@ -5,10 +5,11 @@
 //! the bundle is still analyzed; only a damaged archive stops the read.
 
 use crate::facts::{BundleInfo, CollectionIssue, Facts, Sourced, Workload};
-use crate::logscan::{LogFileRef, LogKind};
+use crate::logscan::LogFileRef;
 use jiff::Timestamp;
-use kbundle_format::analysis::Flavor;
-use kbundle_format::layout::{self, CommandPart, Member as Kind};
+use kbundle_format::analysis::{CollectionStatus, Flavor};
+use kbundle_format::commands::{CommandId, CommandRef, Reading};
+use kbundle_format::layout::{self, CommandPart, PathKind};
 use kbundle_format::manifest::{CertificateRecord, CommandInfo, KindError, Manifest};
 use kbundle_kube::event::Event;
 use kbundle_kube::list::{decode_list, DecodeError, HasMeta, Located};
@@ -28,7 +29,10 @@ use std::sync::Arc;
 const SMALL_FILE_LIMIT: u64 = 32 * 1024 * 1024;
 
 /// Reads one bundle into facts.
-pub fn read_bundle(path: &Path, logs: &crate::logscan::LogScanner) -> Result<Facts, ReadError> {
+pub(crate) fn read_bundle(
+    path: &Path,
+    logs: &crate::logscan::LogScanner,
+) -> Result<Facts, ReadError> {
     let mut ingest = Ingest::new(path, logs);
     read::read_bundle(path, &mut ingest)?;
     Ok(ingest.finish())
@@ -62,7 +66,7 @@ impl<'a> Ingest<'a> {
             collector: file.to_string(),
             node: node_of(file),
             namespace: None,
-            status: "unreadable".to_string(),
+            status: CollectionStatus::Unreadable,
             error: Some(error.to_string()),
             file: file.to_string(),
         });
@@ -173,15 +177,15 @@ impl<'a> Ingest<'a> {
                 Row::Text(t) => (None, t),
             };
             let status = if error.contains("forbidden") {
-                "forbidden"
+                CollectionStatus::Forbidden
             } else {
-                "error"
+                CollectionStatus::Error
             };
             self.facts.collection.push(CollectionIssue {
                 collector: format!("cluster-resources/{dir}"),
                 node: None,
                 namespace: namespace.filter(|n| !n.is_empty()),
-                status: status.to_string(),
+                status,
                 error: Some(error),
                 file: m.path.as_str().to_string(),
             });
@@ -217,93 +221,53 @@ impl<'a> Ingest<'a> {
         &mut self,
         m: &mut Member<'_>,
         node: &str,
-        id: &str,
+        command: CommandRef<'_>,
         part: CommandPart,
     ) -> io::Result<()> {
+        // An id this version does not know (a newer collector's) has nothing to read it.
+        let CommandRef::Known(id) = command else {
+            return Ok(());
+        };
         match part {
             CommandPart::Info => {
                 if let Some(info) = self.json::<CommandInfo>(m)? {
-                    self.host(node)
-                        .commands
-                        .entry(id.to_string())
-                        .or_default()
-                        .info = Some(info);
+                    self.host(node).commands.entry(id).or_default().info = Some(info);
                 }
             }
             CommandPart::Stderr => {}
             CommandPart::Stdout => {
-                self.host(node)
-                    .commands
-                    .entry(id.to_string())
-                    .or_default()
-                    .has_output = true;
+                self.host(node).commands.entry(id).or_default().has_output = true;
                 self.command_output(m, node, id)?;
             }
         }
         Ok(())
     }
 
-    fn command_output(&mut self, m: &mut Member<'_>, node: &str, id: &str) -> io::Result<()> {
-        use crate::facts::host::{
-            crictl, df, ifconfig, ip, iscsiadm, last, mounts, multipath, route, systemctl,
-            timedatectl, ParseError,
+    /// Reads a command's output as its table row says: scanned as a log, parsed, or both.
+    fn command_output(&mut self, m: &mut Member<'_>, node: &str, id: CommandId) -> io::Result<()> {
+        let scanned = match id.spec().reading {
+            Reading::Scanned(_) => return self.scan_log(m),
+            Reading::Parsed => false,
+            Reading::ParsedAndScanned(_) => true,
         };
-        use crate::facts::outputs::Parsed;
-        let log = LogFileRef::for_path(m.path);
-        if log
-            .as_ref()
-            .is_some_and(|l| l.kind != LogKind::ServiceStatus)
-        {
-            return self.scan_log(m);
-        }
         let mut bytes = Vec::new();
         m.body.take(SMALL_FILE_LIMIT).read_to_end(&mut bytes)?;
-        if let Some(log) = log {
+        if let Some(log) = LogFileRef::for_path(m.path).filter(|_| scanned) {
             // A unit's status ends with the tail of its journal: scanned like a journal,
             // parsed for the unit's state below.
             let scan = self.logs.scan(&log, bytes.as_slice())?;
             self.facts.logs.push(scan);
         }
         let text = String::from_utf8_lossy(&bytes).into_owned();
-        if text.trim().is_empty() && id != "iscsiadm-session" {
+        if text.trim().is_empty() && id != CommandId::IscsiadmSession {
             // A tool that printed nothing (not installed, nothing configured) says nothing;
             // but `iscsiadm -m session` prints nothing (its "No active sessions." goes to
             // stderr) exactly when there is no session, which is the news.
             return Ok(());
         }
-        let file = m.path.as_str().to_string();
-        /// Parses `text` with `parse` into the host's `field`, or records why not.
-        macro_rules! parse_into {
-            ($field:ident, $parse:expr) => {{
-                let result: Result<_, ParseError> = $parse(&text);
-                match result {
-                    Ok(value) => {
-                        let parsed = Parsed::new(value, &file, text);
-                        self.host(node).outputs.$field = Some(parsed);
-                    }
-                    Err(e) => self.unreadable(&file, e),
-                }
-            }};
-        }
-        match id {
-            "df-h" => parse_into!(df_blocks, df::parse),
-            "df-i" => parse_into!(df_inodes, df::parse),
-            "ip-addr" => parse_into!(ip_addr, ip::parse),
-            "ip-link" => parse_into!(ip_link, ip::parse),
-            "ifconfig-a" => parse_into!(ifconfig, ifconfig::parse),
-            "ip-route" => parse_into!(ip_route, route::parse_ip_route),
-            "route-n" => parse_into!(route_n, route::parse_route_n),
-            "last-reboot" => parse_into!(last, last::parse),
-            "multipath-ll" => parse_into!(multipath_ll, multipath::parse),
-            "multipath-l" => parse_into!(multipath_l, multipath::parse),
-            "iscsiadm-node" => parse_into!(iscsi_nodes, iscsiadm::parse_nodes),
-            "iscsiadm-session" => parse_into!(iscsi_sessions, iscsiadm::parse_sessions),
-            "timedatectl" => parse_into!(clock, timedatectl::parse),
-            "systemctl-status-kubelet" => parse_into!(kubelet_status, systemctl::parse),
-            "systemctl-status-containerd" => parse_into!(runtime_status, systemctl::parse),
-            "mounts" => parse_into!(mounts, mounts::parse),
-            "crictl-ps" => parse_into!(containers, crictl::parse),
-            _ => {}
+        let file = m.path.as_str();
+        if let Err(e) = self.host(node).outputs.parse(id, file, text) {
+            self.unreadable(file, e);
         }
         Ok(())
     }
@@ -405,14 +369,15 @@ fn manifest_issues(m: &Manifest) -> Vec<CollectionIssue> {
     let mut issues: Vec<CollectionIssue> = m
         .collectors
         .iter()
-        .filter(|c| c.status != kbundle_format::manifest::CollectorStatus::Ok)
-        .map(|c| CollectionIssue {
-            collector: c.name.clone(),
-            node: c.node.clone(),
-            namespace: None,
-            status: c.status.as_str().to_string(),
-            error: c.error.clone(),
-            file: layout::MANIFEST.to_string(),
+        .filter_map(|c| {
+            Some(CollectionIssue {
+                collector: c.name.clone(),
+                node: c.node.clone(),
+                namespace: None,
+                status: CollectionStatus::of(c.status)?,
+                error: c.error.clone(),
+                file: layout::MANIFEST.to_string(),
+            })
         })
         .collect();
     if m.interrupted {
@@ -420,7 +385,7 @@ fn manifest_issues(m: &Manifest) -> Vec<CollectionIssue> {
             collector: "kbundle-collect".into(),
             node: None,
             namespace: None,
-            status: "interrupted".into(),
+            status: CollectionStatus::Interrupted,
             error: Some("the collection was interrupted: this bundle is partial".into()),
             file: layout::MANIFEST.to_string(),
         });
@@ -430,7 +395,7 @@ fn manifest_issues(m: &Manifest) -> Vec<CollectionIssue> {
             collector: "cluster API".into(),
             node: None,
             namespace: None,
-            status: "error".into(),
+            status: CollectionStatus::Error,
             error: Some(format!(
                 "API server {} unreachable: {}",
                 c.server.as_deref().unwrap_or("(unknown)"),
@@ -449,23 +414,27 @@ impl MemberSink for Ingest<'_> {
         }
         let path = m.path.clone();
         match layout::classify(&path) {
-            Kind::Manifest => {
+            PathKind::Manifest => {
                 self.manifest = self.json::<Manifest>(&mut m)?;
             }
-            Kind::VersionYaml => self.saw_troubleshoot_marker = true,
-            Kind::ClusterVersion => self.cluster_version(&mut m)?,
-            Kind::List { dir, yaml, .. } => self.list_member(&mut m, dir, yaml)?,
-            Kind::KindErrors { dir } => self.kind_errors(&mut m, dir)?,
-            Kind::PodLog { .. } => self.scan_log(&mut m)?,
-            Kind::Command { node, id, part } => self.command(&mut m, node, id, part)?,
-            Kind::NodeFile { node, host_path } => self.node_file(&mut m, node, host_path)?,
-            Kind::Certificates { node } => self.certificates(&mut m, node)?,
-            Kind::Ignored => self.saw_troubleshoot_marker = true,
-            Kind::RedactionReport
-            | Kind::Resources
-            | Kind::Groups
-            | Kind::CustomResources { .. }
-            | Kind::Other => {}
+            PathKind::VersionYaml => self.saw_troubleshoot_marker = true,
+            PathKind::ClusterVersion => self.cluster_version(&mut m)?,
+            PathKind::List { dir, yaml, .. } => self.list_member(&mut m, dir, yaml)?,
+            PathKind::KindErrors { dir } => self.kind_errors(&mut m, dir)?,
+            PathKind::PodLog { .. } => self.scan_log(&mut m)?,
+            PathKind::Command {
+                node,
+                command,
+                part,
+            } => self.command(&mut m, node, command, part)?,
+            PathKind::NodeFile { node, host_path } => self.node_file(&mut m, node, host_path)?,
+            PathKind::Certificates { node } => self.certificates(&mut m, node)?,
+            PathKind::Ignored => self.saw_troubleshoot_marker = true,
+            PathKind::RedactionReport
+            | PathKind::Resources
+            | PathKind::Groups
+            | PathKind::CustomResources { .. }
+            | PathKind::Other => {}
         }
         Ok(())
     }

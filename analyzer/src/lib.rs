@@ -2,24 +2,38 @@
 //! broken, where, since when, and why we think so.
 //!
 //! The modules follow the data, one way: the bundle's members (from `kbundle-read`) go
-//! through [`ingest`] into [`facts`] (node outputs parsed by `facts::host`, logs through
+//! through `ingest` into [`facts`] (node outputs parsed by `facts::host`, logs through
 //! [`logscan`]); [`rules`] turn facts into findings; [`report`] assembles findings, timeline
 //! and gaps into the analysis model; [`render`] writes that model as JSON, Markdown, terminal
 //! text or HTML.
 
 pub mod facts;
 pub mod findings;
-pub mod ingest;
+mod ingest;
 pub mod logscan;
 pub mod render;
 pub mod report;
 pub mod rules;
 pub mod timeline;
+mod yearless;
 
 use std::path::PathBuf;
 
+/// Why an analysis could not be made. Its message is one line naming the file and the
+/// problem, which is what `kbundle` prints before exiting with status 2.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalyzeError {
+    /// A bundle could not be read: missing, not a bundle, damaged or unsafe.
+    #[error(transparent)]
+    Read(#[from] kbundle_read::ReadError),
+    /// The log-rule catalog compiled into the binary is invalid (a bug the test suite
+    /// catches before release).
+    #[error(transparent)]
+    Catalog(#[from] logscan::CatalogError),
+}
+
 /// Reads every bundle, merges their facts by node name, and analyzes the whole.
-pub fn analyze_paths(paths: &[PathBuf]) -> anyhow::Result<report::Report> {
+pub fn analyze_paths(paths: &[PathBuf]) -> Result<report::Report, AnalyzeError> {
     let scanner = logscan::LogScanner::builtin()?;
     let mut facts = facts::Facts::default();
     for path in paths {

@@ -3,19 +3,13 @@
 //! previous logs as evidence, and not call restarts after a node restart a crash loop.
 
 use kbundle_format::analysis::{Category, Flavor, Severity};
-use std::path::PathBuf;
-
-fn interop() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/interop/troubleshoot-k3s-support-bundle.tar.gz"
-    ))
-}
 
 #[test]
 fn troubleshoot_bundle_flags_the_real_crash_loops_only() {
-    let report =
-        kbundle_analyzer::analyze_paths(&[interop()]).expect("the troubleshoot bundle reads");
+    let Some(bundle) = kbundle_testkit::interop_bundle() else {
+        return;
+    };
+    let report = kbundle_analyzer::analyze_paths(&[bundle]).expect("the troubleshoot bundle reads");
     let a = &report.analysis;
     assert_eq!(a.bundles[0].flavor, Flavor::Troubleshoot);
     assert_eq!(

@@ -1,6 +1,7 @@
 //! The log scanner against real logs from ../shared/corpus (see its SOURCES.md) and the
 //! real troubleshoot bundle in ../shared/interop: every file scans without error, and each
-//! finds what the file shows and stays quiet on what is noise.
+//! finds what the file shows and stays quiet on what is noise. Without ../shared each test
+//! skips with a printed reason (`kbundle_testkit::shared`).
 
 use flate2::read::GzDecoder;
 use kbundle_analyzer::logscan::{Catalog, FileScan, LogFileRef, LogKind, LogScanner, PodRef};
@@ -9,12 +10,7 @@ use kbundle_format::BundlePath;
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::Read;
-use std::path::PathBuf;
 use std::sync::OnceLock;
-
-fn shared(rel: &str) -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared")).join(rel)
-}
 
 fn scanner() -> &'static LogScanner {
     static SCANNER: OnceLock<LogScanner> = OnceLock::new();
@@ -24,18 +20,21 @@ fn scanner() -> &'static LogScanner {
     })
 }
 
-fn node_log(kind: LogKind, corpus_file: &str) -> FileScan {
+/// The scan of a corpus file read as a node log of `kind`; `None` (skipped) without the corpus.
+fn node_log(kind: LogKind, corpus_file: &str) -> Option<FileScan> {
+    let path = kbundle_testkit::shared(&format!("corpus/{corpus_file}"))?;
     let file = LogFileRef {
         path: BundlePath::new(&format!("corpus/{corpus_file}")).unwrap(),
         kind,
         node: Some("n1".into()),
         pod: None,
     };
-    let reader = File::open(shared(&format!("corpus/{corpus_file}"))).unwrap();
-    scanner().scan(&file, reader).unwrap()
+    Some(scanner().scan(&file, File::open(path).unwrap()).unwrap())
 }
 
-fn pod_log(corpus_file: &str, namespace: &str, pod: &str, container: &str) -> FileScan {
+/// The scan of a corpus file read as a container's log; `None` (skipped) without the corpus.
+fn pod_log(corpus_file: &str, namespace: &str, pod: &str, container: &str) -> Option<FileScan> {
+    let path = kbundle_testkit::shared(&format!("corpus/{corpus_file}"))?;
     let file = LogFileRef {
         path: BundlePath::new(&format!("corpus/{corpus_file}")).unwrap(),
         kind: LogKind::ContainerLog,
@@ -47,8 +46,7 @@ fn pod_log(corpus_file: &str, namespace: &str, pod: &str, container: &str) -> Fi
             previous: corpus_file.contains("previous"),
         }),
     };
-    let reader = File::open(shared(&format!("corpus/{corpus_file}"))).unwrap();
-    scanner().scan(&file, reader).unwrap()
+    Some(scanner().scan(&file, File::open(path).unwrap()).unwrap())
 }
 
 /// Ids of every rule that matched at least once.
@@ -95,10 +93,12 @@ fn capture<'a>(scan: &'a FileScan, rule: &str, name: &str) -> &'a str {
 
 #[test]
 fn kubenswrapper_journal_shows_the_crash_loop_and_probe_failures_not_the_noise() {
-    let s = node_log(
+    let Some(s) = node_log(
         LogKind::KubeletJournal,
         "kubelet-journal/ocp-kubenswrapper-crashloop-probefail.log",
-    );
+    ) else {
+        return;
+    };
     assert_eq!(s.lines, 50);
     assert_eq!(
         conclusive(&s),
@@ -128,10 +128,12 @@ fn kubenswrapper_journal_shows_the_crash_loop_and_probe_failures_not_the_noise()
 
 #[test]
 fn kubelet_bootstrap_transients_match_but_do_not_alarm() {
-    let s = node_log(
+    let Some(s) = node_log(
         LogKind::KubeletJournal,
         "kubelet-journal/ocp-mg-kubelet-bootstrap-first1400.log",
-    );
+    ) else {
+        return;
+    };
     assert_eq!(s.lines, 1400);
     let seen = matched(&s);
     for rule in [
@@ -151,20 +153,24 @@ fn kubelet_bootstrap_transients_match_but_do_not_alarm() {
 
 #[test]
 fn crio_bootstrap_journal_is_quiet() {
-    let s = node_log(
+    let Some(s) = node_log(
         LogKind::RuntimeJournal,
         "kubelet-journal/ocp-mg-crio-bootstrap-first600.log",
-    );
+    ) else {
+        return;
+    };
     assert_eq!(s.lines, 600);
     assert!(s.hits.is_empty(), "{:?}", matched(&s));
 }
 
 #[test]
 fn hung_task_console() {
-    let s = node_log(
+    let Some(s) = node_log(
         LogKind::Kernel,
         "kernel-syslog/syz-hung-task-blocked-120s.log",
-    );
+    ) else {
+        return;
+    };
     assert_eq!(alarms(&s), ids(["kernel.hung-task"]));
     assert_eq!(capture(&s, "kernel.hung-task", "comm"), "syz-executor0");
     assert_eq!(capture(&s, "kernel.hung-task", "pid"), "10244");
@@ -174,20 +180,24 @@ fn hung_task_console() {
 
 #[test]
 fn rcu_stall_console() {
-    let s = node_log(
+    let Some(s) = node_log(
         LogKind::Kernel,
         "kernel-syslog/syz-rcu-self-detected-stall.log",
-    );
+    ) else {
+        return;
+    };
     assert!(alarms(&s).contains("kernel.rcu-stall"), "{:?}", alarms(&s));
     assert_eq!(capture(&s, "kernel.rcu-stall", "flavor"), "preempt");
 }
 
 #[test]
 fn buffer_io_error_then_panic() {
-    let s = node_log(
+    let Some(s) = node_log(
         LogKind::Kernel,
         "kernel-syslog/syz-buffer-io-error-dentry-panic.log",
-    );
+    ) else {
+        return;
+    };
     assert_eq!(
         alarms(&s),
         ids(["kernel.bug", "kernel.panic", "storage.block-io-error"])
@@ -204,32 +214,40 @@ fn boot_logs_are_quiet() {
         "kernel-syslog/insights-dmesg-timestamped.txt",
         "kernel-syslog/syz-unexpected-reboot-full-boot-console.log",
     ] {
-        let s = node_log(LogKind::Kernel, file);
+        let Some(s) = node_log(LogKind::Kernel, file) else {
+            return;
+        };
         assert!(s.lines > 30, "{file}");
         assert!(alarms(&s).is_empty(), "{file}: {:?}", alarms(&s));
-        let s = node_log(LogKind::Syslog, file);
+        let Some(s) = node_log(LogKind::Syslog, file) else {
+            return;
+        };
         assert!(alarms(&s).is_empty(), "{file} as syslog: {:?}", alarms(&s));
     }
 }
 
 #[test]
 fn systemctl_status_tails_scan() {
-    let s = node_log(
+    let Some(s) = node_log(
         LogKind::ServiceStatus,
         "host-commands/insights-systemctl-status-all.txt",
-    );
+    ) else {
+        return;
+    };
     assert!(s.lines > 10);
     assert!(alarms(&s).is_empty(), "{:?}", alarms(&s));
 }
 
 #[test]
 fn coredns_start_up_noise_is_quiet() {
-    let s = pod_log(
+    let Some(s) = pod_log(
         "pod-logs/k3d-coredns.log",
         "kube-system",
         "coredns-b96499967-tncf4",
         "coredns",
-    );
+    ) else {
+        return;
+    };
     assert_eq!(s.lines, 967);
     assert!(s.hits.is_empty(), "{:?}", matched(&s));
     assert!(s.cause_lines.is_empty(), "warnings are not causes");
@@ -237,12 +255,14 @@ fn coredns_start_up_noise_is_quiet() {
 
 #[test]
 fn metrics_server_died_on_an_api_timeout_before_its_usage_text() {
-    let s = pod_log(
+    let Some(s) = pod_log(
         "pod-logs/k3d-metrics-server-previous-apiserver-timeout.log",
         "kube-system",
         "metrics-server-668d979685-wttxd",
         "metrics-server",
-    );
+    ) else {
+        return;
+    };
     let lines: Vec<u64> = s.cause_lines.iter().map(|c| c.line).collect();
     assert_eq!(
         lines,
@@ -265,12 +285,14 @@ fn metrics_server_died_on_an_api_timeout_before_its_usage_text() {
 
 #[test]
 fn local_path_provisioner_fatal_is_the_cause() {
-    let s = pod_log(
+    let Some(s) = pod_log(
         "pod-logs/k3d-local-path-provisioner-previous-fatal.log",
         "kube-system",
         "local-path-provisioner-7b7dc8d6f5-45btl",
         "local-path-provisioner",
-    );
+    ) else {
+        return;
+    };
     assert_eq!(s.cause_lines.len(), 1);
     assert!(s.cause_lines[0]
         .text
@@ -287,12 +309,14 @@ fn local_path_provisioner_fatal_is_the_cause() {
 
 #[test]
 fn ingress_operator_died_on_a_missing_crd() {
-    let s = pod_log(
+    let Some(s) = pod_log(
         "pod-logs/ocp-mg-ingress-operator-previous-crd-missing.log",
         "openshift-ingress-operator",
         "ingress-operator-7d578b789-7wcql",
         "ingress-operator",
-    );
+    ) else {
+        return;
+    };
     let last = s.cause_lines.last().unwrap();
     assert_eq!(last.line, s.lines);
     assert!(
@@ -306,19 +330,24 @@ fn ingress_operator_died_on_a_missing_crd() {
 
 #[test]
 fn traefik_watch_errors_show_the_api_timeouts() {
-    let s = pod_log(
+    let Some(s) = pod_log(
         "pod-logs/k3d-traefik-watch-errors.log",
         "kube-system",
         "traefik-7cd4fcff68-9blj6",
         "traefik",
-    );
+    ) else {
+        return;
+    };
     assert!(matched(&s).contains("apiserver.unreachable-from-pod"));
     assert_eq!(s.cause_lines.len(), 3);
 }
 
 #[test]
 fn troubleshoot_bundle_pod_logs() {
-    let file = File::open(shared("interop/troubleshoot-k3s-support-bundle.tar.gz")).unwrap();
+    let Some(bundle) = kbundle_testkit::interop_bundle() else {
+        return;
+    };
+    let file = File::open(bundle).unwrap();
     let mut archive = tar::Archive::new(GzDecoder::new(file));
     let mut causes: Vec<(String, String)> = Vec::new();
     let mut alarmed: Vec<(String, String)> = Vec::new();

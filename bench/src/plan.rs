@@ -6,6 +6,7 @@ use crate::archive::BundleWriter;
 use crate::logs::{LogMaker, Style};
 use crate::objects::{self, node_name, Failure, Pod};
 use crate::rng::Rng;
+use kbundle_format::commands::CommandId;
 use kbundle_format::layout::{self, CommandPart};
 use kbundle_format::manifest::{CollectorRun, CollectorStatus, Manifest, Tool, FORMAT_V1};
 use kbundle_format::BundlePath;
@@ -185,10 +186,10 @@ pub fn generate(options: &Options) -> io::Result<Summary> {
     let node_budget = (log_bytes - written.min(log_bytes)) / nodes as u64;
     for n in 0..nodes {
         let node = node_name(n);
-        let run = |id: &str| layout::command_path(&node, id, CommandPart::Stdout);
+        let run = |id: CommandId| layout::command_path(&node, id, CommandPart::Stdout);
         buf.clear();
         logs.kubelet_journal(&mut buf, (node_budget * 45 / 100) as usize, &node);
-        bundle.add(&run("journalctl-kubelet"), &buf)?;
+        bundle.add(&run(CommandId::JournalctlKubelet), &buf)?;
         buf.clear();
         logs.syslog(&mut buf, (node_budget * 35 / 100) as usize, &node, false);
         bundle.add(&layout::node_file_path(&node, "/var/log/syslog"), &buf)?;
@@ -196,15 +197,15 @@ pub fn generate(options: &Options) -> io::Result<Summary> {
         logs.syslog(&mut buf, (node_budget * 20 / 100) as usize, &node, true);
         bundle.add(&layout::node_file_path(&node, "/var/log/kern.log"), &buf)?;
         bundle.add(
-            &run("df-h"),
+            &run(CommandId::DfH),
             b"Filesystem      Size  Used Avail Use% Mounted on\n/dev/root       194G   61G  134G  32% /\ntmpfs            32G     0   32G   0% /dev/shm\n/dev/sda15      105M  6.1M   99M   6% /boot/efi\n",
         )?;
         bundle.add(
-            &run("uptime"),
+            &run(CommandId::Uptime),
             b" 10:00:00 up 7 days,  1:59,  0 users,  load average: 1.21, 1.05, 0.98\n",
         )?;
         bundle.add(
-            &run("systemctl-status-kubelet"),
+            &run(CommandId::SystemctlStatusKubelet),
             format!("* kubelet.service - Kubernetes Kubelet\n     Loaded: loaded (/lib/systemd/system/kubelet.service; enabled; vendor preset: enabled)\n     Active: active (running) since Fri 2026-11-20 08:00:03 UTC; 1 week 0 days ago\n   Main PID: 2296 (kubelet)\n      Tasks: 21 (limit: 76978)\n     Memory: 112.4M\n        CPU: 9h 12min 4.113s\n     CGroup: /system.slice/kubelet.service\n             `-2296 /usr/bin/kubelet --config=/var/lib/kubelet/config.yaml --hostname-override={node}\n").as_bytes(),
         )?;
     }

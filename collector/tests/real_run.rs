@@ -3,7 +3,7 @@
 mod common;
 
 use common::{run, run_ok, Bundle};
-use kbundle_format::commands::NODE_COMMANDS;
+use kbundle_format::commands::{node_commands, CommandId};
 use kbundle_format::manifest::{CollectorStatus, NOT_FOUND};
 
 #[test]
@@ -40,8 +40,8 @@ fn a_host_only_bundle_has_every_command_id_with_its_info_file() {
     assert!(!manifest.interrupted);
     assert!(bundle.text("version.yaml").contains("kind: SupportBundle"));
     let path_env = std::env::var_os("PATH");
-    for cmd in NODE_COMMANDS {
-        let info = bundle.info("test-node", cmd.id);
+    for cmd in node_commands() {
+        let info = bundle.info("test-node", cmd.id.as_str());
         let row = manifest
             .collectors
             .iter()
@@ -81,7 +81,7 @@ fn a_host_only_bundle_has_every_command_id_with_its_info_file() {
         assert!(!error.starts_with("killed"), "{}: {error}", row.name);
     }
     // Every collector left a row: commands, files, certificates.
-    let expected = NODE_COMMANDS.len() + kbundle_format::commands::NODE_FILES.len() + 1;
+    let expected = CommandId::ALL.len() + kbundle_format::commands::NODE_FILES.len() + 1;
     assert_eq!(manifest.collectors.len(), expected);
 }
 

@@ -417,11 +417,74 @@ pub struct CollectionRow {
     pub collector: String,
     /// The node, for node collectors.
     pub node: Option<String>,
-    /// `error`, `timeout`, `forbidden`, `skipped`, `truncated`, or `unreadable` for a file
-    /// the analyzer could not parse.
-    pub status: String,
+    /// How it ended.
+    pub status: CollectionStatus,
     /// Why.
     pub error: Option<String>,
+}
+
+/// Why data is missing or partial: the manifest's statuses of a collector that did not end
+/// `ok`, plus the two only the analyzer sees (a file it could not read, a run that was cut
+/// short). One word list from the manifest to the JSON, the checklist and the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CollectionStatus {
+    /// The collector failed.
+    Error,
+    /// The collector ran out of time; what it wrote before is kept.
+    Timeout,
+    /// The collector did not run (not applicable, tool not installed).
+    Skipped,
+    /// The API refused (403).
+    Forbidden,
+    /// The output was cut to the size cap.
+    Truncated,
+    /// A file is in the bundle but the analyzer could not decode it.
+    Unreadable,
+    /// The collection was interrupted: the bundle is partial.
+    Interrupted,
+}
+
+impl CollectionStatus {
+    /// The status of a manifest row; `None` for `ok`, which is no collection issue.
+    pub fn of(status: crate::manifest::CollectorStatus) -> Option<Self> {
+        use crate::manifest::CollectorStatus as C;
+        Some(match status {
+            C::Ok => return None,
+            C::Error => Self::Error,
+            C::Timeout => Self::Timeout,
+            C::Skipped => Self::Skipped,
+            C::Forbidden => Self::Forbidden,
+            C::Truncated => Self::Truncated,
+        })
+    }
+
+    /// Statuses that mean data the analysis may need is missing (a skip or a cut is not).
+    pub fn is_gap(self) -> bool {
+        matches!(
+            self,
+            Self::Error | Self::Timeout | Self::Forbidden | Self::Unreadable | Self::Interrupted
+        )
+    }
+
+    /// The word used in the JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Error => "error",
+            Self::Timeout => "timeout",
+            Self::Skipped => "skipped",
+            Self::Forbidden => "forbidden",
+            Self::Truncated => "truncated",
+            Self::Unreadable => "unreadable",
+            Self::Interrupted => "interrupted",
+        }
+    }
+}
+
+impl fmt::Display for CollectionStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
 }
 
 #[cfg(test)]
@@ -436,6 +499,25 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", c.as_str()));
             assert_eq!(Category::from_name(c.as_str()), Some(*c));
         }
+    }
+
+    #[test]
+    fn collection_statuses_are_the_manifest_words_and_two_more() {
+        use crate::manifest::CollectorStatus;
+        for c in [
+            CollectorStatus::Error,
+            CollectorStatus::Timeout,
+            CollectorStatus::Skipped,
+            CollectorStatus::Forbidden,
+            CollectorStatus::Truncated,
+        ] {
+            let s = CollectionStatus::of(c).unwrap();
+            assert_eq!(s.as_str(), c.as_str());
+            assert_eq!(s.is_gap(), c.is_gap());
+            assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{s}\""));
+        }
+        assert_eq!(CollectionStatus::of(CollectorStatus::Ok), None);
+        assert!(CollectionStatus::Unreadable.is_gap() && CollectionStatus::Interrupted.is_gap());
     }
 
     #[test]

@@ -4,7 +4,11 @@
 //! Paths here are relative to the bundle's top directory (`<name>/`), which archive readers
 //! strip before classifying.
 
+mod kinds;
+
+use crate::commands::{CommandId, CommandRef};
 use crate::path::{safe_component, BundlePath};
+pub use kinds::{kind_dir_for, kind_dir_named, KindDir, KIND_DIRS};
 
 /// `manifest.json`: what was collected and how it went.
 pub const MANIFEST: &str = "manifest.json";
@@ -22,267 +26,6 @@ pub const GROUPS: &str = "cluster-resources/groups.json";
 pub const CLUSTER_RESOURCES: &str = "cluster-resources";
 /// The folder of the node part.
 pub const HOST_COLLECTORS: &str = "host-collectors";
-
-/// One Kubernetes resource with a fixed directory name (troubleshoot's spelling).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KindDir {
-    /// The directory or file stem under `cluster-resources/`.
-    pub dir: &'static str,
-    /// API group, `""` for core.
-    pub group: &'static str,
-    /// Preferred version the collector asks for.
-    pub version: &'static str,
-    /// The resource's plural name in the API.
-    pub resource: &'static str,
-    /// The object kind.
-    pub kind: &'static str,
-    /// Namespaced kinds are one List per namespace: `<dir>/<namespace>.json`.
-    pub namespaced: bool,
-}
-
-const fn k(
-    dir: &'static str,
-    group: &'static str,
-    version: &'static str,
-    resource: &'static str,
-    kind: &'static str,
-    namespaced: bool,
-) -> KindDir {
-    KindDir {
-        dir,
-        group,
-        version,
-        resource,
-        kind,
-        namespaced,
-    }
-}
-
-/// The kinds whose directory names are fixed by the format. Anything else discovered goes
-/// under `custom-resources/`.
-pub const KIND_DIRS: &[KindDir] = &[
-    k("nodes", "", "v1", "nodes", "Node", false),
-    k("namespaces", "", "v1", "namespaces", "Namespace", false),
-    k(
-        "pvs",
-        "",
-        "v1",
-        "persistentvolumes",
-        "PersistentVolume",
-        false,
-    ),
-    k("pods", "", "v1", "pods", "Pod", true),
-    k("events", "", "v1", "events", "Event", true),
-    k("services", "", "v1", "services", "Service", true),
-    k("endpoints", "", "v1", "endpoints", "Endpoints", true),
-    k("configmaps", "", "v1", "configmaps", "ConfigMap", true),
-    k("secrets", "", "v1", "secrets", "Secret", true),
-    k(
-        "pvcs",
-        "",
-        "v1",
-        "persistentvolumeclaims",
-        "PersistentVolumeClaim",
-        true,
-    ),
-    k(
-        "serviceaccounts",
-        "",
-        "v1",
-        "serviceaccounts",
-        "ServiceAccount",
-        true,
-    ),
-    k(
-        "resource-quotas",
-        "",
-        "v1",
-        "resourcequotas",
-        "ResourceQuota",
-        true,
-    ),
-    k("limitranges", "", "v1", "limitranges", "LimitRange", true),
-    k(
-        "deployments",
-        "apps",
-        "v1",
-        "deployments",
-        "Deployment",
-        true,
-    ),
-    k(
-        "replicasets",
-        "apps",
-        "v1",
-        "replicasets",
-        "ReplicaSet",
-        true,
-    ),
-    k(
-        "statefulsets",
-        "apps",
-        "v1",
-        "statefulsets",
-        "StatefulSet",
-        true,
-    ),
-    k("daemonsets", "apps", "v1", "daemonsets", "DaemonSet", true),
-    k("jobs", "batch", "v1", "jobs", "Job", true),
-    k("cronjobs", "batch", "v1", "cronjobs", "CronJob", true),
-    k(
-        "endpointslices",
-        "discovery.k8s.io",
-        "v1",
-        "endpointslices",
-        "EndpointSlice",
-        true,
-    ),
-    k(
-        "ingress",
-        "networking.k8s.io",
-        "v1",
-        "ingresses",
-        "Ingress",
-        true,
-    ),
-    k(
-        "ingress-classes",
-        "networking.k8s.io",
-        "v1",
-        "ingressclasses",
-        "IngressClass",
-        false,
-    ),
-    k(
-        "network-policy",
-        "networking.k8s.io",
-        "v1",
-        "networkpolicies",
-        "NetworkPolicy",
-        true,
-    ),
-    k(
-        "leases",
-        "coordination.k8s.io",
-        "v1",
-        "leases",
-        "Lease",
-        true,
-    ),
-    k(
-        "roles",
-        "rbac.authorization.k8s.io",
-        "v1",
-        "roles",
-        "Role",
-        true,
-    ),
-    k(
-        "rolebindings",
-        "rbac.authorization.k8s.io",
-        "v1",
-        "rolebindings",
-        "RoleBinding",
-        true,
-    ),
-    k(
-        "clusterroles",
-        "rbac.authorization.k8s.io",
-        "v1",
-        "clusterroles",
-        "ClusterRole",
-        false,
-    ),
-    k(
-        "clusterrolebindings",
-        "rbac.authorization.k8s.io",
-        "v1",
-        "clusterrolebindings",
-        "ClusterRoleBinding",
-        false,
-    ),
-    k(
-        "pod-disruption-budgets",
-        "policy",
-        "v1",
-        "poddisruptionbudgets",
-        "PodDisruptionBudget",
-        true,
-    ),
-    k(
-        "storage-classes",
-        "storage.k8s.io",
-        "v1",
-        "storageclasses",
-        "StorageClass",
-        false,
-    ),
-    k(
-        "volumeattachments",
-        "storage.k8s.io",
-        "v1",
-        "volumeattachments",
-        "VolumeAttachment",
-        false,
-    ),
-    k(
-        "custom-resource-definitions",
-        "apiextensions.k8s.io",
-        "v1",
-        "customresourcedefinitions",
-        "CustomResourceDefinition",
-        false,
-    ),
-    k(
-        "priorityclasses",
-        "scheduling.k8s.io",
-        "v1",
-        "priorityclasses",
-        "PriorityClass",
-        false,
-    ),
-    k(
-        "certificatesigningrequests",
-        "certificates.k8s.io",
-        "v1",
-        "certificatesigningrequests",
-        "CertificateSigningRequest",
-        false,
-    ),
-    k(
-        "validating-webhook-configurations",
-        "admissionregistration.k8s.io",
-        "v1",
-        "validatingwebhookconfigurations",
-        "ValidatingWebhookConfiguration",
-        false,
-    ),
-    k(
-        "mutating-webhook-configurations",
-        "admissionregistration.k8s.io",
-        "v1",
-        "mutatingwebhookconfigurations",
-        "MutatingWebhookConfiguration",
-        false,
-    ),
-];
-
-/// The fixed directory of a resource, if it has one.
-pub fn kind_dir_for(group: &str, resource: &str) -> Option<&'static KindDir> {
-    KIND_DIRS
-        .iter()
-        .find(|k| k.group == group && k.resource == resource)
-}
-
-/// The entry for a directory name, accepting troubleshoot's spelling variants.
-pub fn kind_dir_named(dir: &str) -> Option<&'static KindDir> {
-    let canonical = match dir {
-        "clusterRoleBindings" => "clusterrolebindings",
-        "clusterRoles" => "clusterroles",
-        other => other,
-    };
-    KIND_DIRS.iter().find(|k| k.dir == canonical)
-}
 
 /// Where the List of a kind lives: `cluster-resources/<dir>.json` for cluster-scoped kinds,
 /// `cluster-resources/<dir>/<namespace>.json` for namespaced ones.
@@ -352,7 +95,7 @@ pub enum CommandPart {
 }
 
 /// Where a node command's output, stderr or info file lives.
-pub fn command_path(node: &str, id: &str, part: CommandPart) -> BundlePath {
+pub fn command_path(node: &str, id: CommandId, part: CommandPart) -> BundlePath {
     let file = match part {
         CommandPart::Stdout => format!("{id}.txt"),
         CommandPart::Stderr => format!("{id}-stderr.txt"),
@@ -382,9 +125,10 @@ pub fn certificates_path(node: &str) -> BundlePath {
     BundlePath::from_components([HOST_COLLECTORS, node, "certificates.json"])
 }
 
-/// What a path in a bundle holds, as far as its name tells.
+/// What a path in a bundle holds, as far as its name tells: the classification of a path,
+/// not the file itself (the reader's `kbundle_read::Member` is the file being streamed).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Member<'a> {
+pub enum PathKind<'a> {
     /// `manifest.json`
     Manifest,
     /// `version.yaml`
@@ -437,8 +181,8 @@ pub enum Member<'a> {
     Command {
         /// Node name.
         node: &'a str,
-        /// Command id.
-        id: &'a str,
+        /// The command, or the unknown id a newer or foreign bundle used.
+        command: CommandRef<'a>,
         /// Which file.
         part: CommandPart,
     },
@@ -460,82 +204,83 @@ pub enum Member<'a> {
     Other,
 }
 
-/// Classifies a path relative to the bundle's top directory.
-pub fn classify(path: &BundlePath) -> Member<'_> {
+/// Classifies a path relative to the bundle's top directory by its name alone (nothing is
+/// read), so the analyzer, `kbundle serve` and the tests agree on what every file is.
+pub fn classify(path: &BundlePath) -> PathKind<'_> {
     let parts: Vec<&str> = path.components().collect();
     match parts.as_slice() {
-        ["manifest.json"] => Member::Manifest,
-        ["version.yaml"] => Member::VersionYaml,
-        ["redaction-report.json"] => Member::RedactionReport,
-        ["analysis.json"] => Member::Ignored,
-        ["all-logs", ..] => Member::Ignored,
-        ["cluster-info", "cluster_version.json"] => Member::ClusterVersion,
-        ["cluster-resources", "resources.json"] => Member::Resources,
-        ["cluster-resources", "groups.json"] => Member::Groups,
+        ["manifest.json"] => PathKind::Manifest,
+        ["version.yaml"] => PathKind::VersionYaml,
+        ["redaction-report.json"] => PathKind::RedactionReport,
+        ["analysis.json"] => PathKind::Ignored,
+        ["all-logs", ..] => PathKind::Ignored,
+        ["cluster-info", "cluster_version.json"] => PathKind::ClusterVersion,
+        ["cluster-resources", "resources.json"] => PathKind::Resources,
+        ["cluster-resources", "groups.json"] => PathKind::Groups,
         ["cluster-resources", "pods", "logs", namespace, pod, file] => {
             match file.strip_suffix(".log") {
                 Some(stem) => match stem.strip_suffix("-previous") {
-                    Some(container) => Member::PodLog {
+                    Some(container) => PathKind::PodLog {
                         namespace,
                         pod,
                         container,
                         previous: true,
                     },
-                    None => Member::PodLog {
+                    None => PathKind::PodLog {
                         namespace,
                         pod,
                         container: stem,
                         previous: false,
                     },
                 },
-                None => Member::Other,
+                None => PathKind::Other,
             }
         }
         ["cluster-resources", "custom-resources", resource, file] => match data_stem(file) {
-            Some((namespace, yaml)) => Member::CustomResources {
+            Some((namespace, yaml)) => PathKind::CustomResources {
                 resource,
                 namespace: Some(namespace),
                 yaml,
             },
-            None => Member::Other,
+            None => PathKind::Other,
         },
         ["cluster-resources", "custom-resources", file] => match data_stem(file) {
-            Some((resource, yaml)) => Member::CustomResources {
+            Some((resource, yaml)) => PathKind::CustomResources {
                 resource,
                 namespace: None,
                 yaml,
             },
-            None => Member::Other,
+            None => PathKind::Other,
         },
         ["cluster-resources", file] => match file.strip_suffix("-errors.json") {
-            Some(dir) => Member::KindErrors { dir },
+            Some(dir) => PathKind::KindErrors { dir },
             None => match data_stem(file) {
-                Some((dir, yaml)) => Member::List {
+                Some((dir, yaml)) => PathKind::List {
                     dir,
                     namespace: None,
                     yaml,
                 },
-                None => Member::Other,
+                None => PathKind::Other,
             },
         },
         ["cluster-resources", dir, file] => match data_stem(file) {
-            Some((namespace, yaml)) => Member::List {
+            Some((namespace, yaml)) => PathKind::List {
                 dir,
                 namespace: Some(namespace),
                 yaml,
             },
-            None => Member::Other,
+            None => PathKind::Other,
         },
-        ["host-collectors", node, "certificates.json"] => Member::Certificates { node },
+        ["host-collectors", node, "certificates.json"] => PathKind::Certificates { node },
         ["host-collectors", node, "run", file] => classify_command_file(node, file),
         ["host-collectors", node, "files", ..] => {
             let prefix_len = "host-collectors/".len() + node.len() + "/files/".len();
-            Member::NodeFile {
+            PathKind::NodeFile {
                 node,
                 host_path: &path.as_str()[prefix_len..],
             }
         }
-        _ => Member::Other,
+        _ => PathKind::Other,
     }
 }
 
@@ -549,27 +294,20 @@ fn data_stem(file: &str) -> Option<(&str, bool)> {
     }
 }
 
-fn classify_command_file<'a>(node: &'a str, file: &'a str) -> Member<'a> {
-    if let Some(id) = file.strip_suffix("-info.json") {
-        Member::Command {
-            node,
-            id,
-            part: CommandPart::Info,
-        }
+fn classify_command_file<'a>(node: &'a str, file: &'a str) -> PathKind<'a> {
+    let (id, part) = if let Some(id) = file.strip_suffix("-info.json") {
+        (id, CommandPart::Info)
     } else if let Some(id) = file.strip_suffix("-stderr.txt") {
-        Member::Command {
-            node,
-            id,
-            part: CommandPart::Stderr,
-        }
+        (id, CommandPart::Stderr)
     } else if let Some(id) = file.strip_suffix(".txt") {
-        Member::Command {
-            node,
-            id,
-            part: CommandPart::Stdout,
-        }
+        (id, CommandPart::Stdout)
     } else {
-        Member::Other
+        return PathKind::Other;
+    };
+    PathKind::Command {
+        node,
+        command: CommandRef::parse(id),
+        part,
     }
 }
 
@@ -577,7 +315,7 @@ fn classify_command_file<'a>(node: &'a str, file: &'a str) -> Member<'a> {
 mod tests {
     use super::*;
 
-    fn classify_str(s: &str) -> Member<'_> {
+    fn classify_str(s: &str) -> PathKind<'_> {
         // Leak is fine in tests: classify borrows from the path.
         let p: &'static BundlePath = Box::leak(Box::new(BundlePath::new(s).unwrap()));
         classify(p)
@@ -590,7 +328,7 @@ mod tests {
         assert_eq!(p.as_str(), "cluster-resources/pods/kube-system.json");
         assert_eq!(
             classify(&p),
-            Member::List {
+            PathKind::List {
                 dir: "pods",
                 namespace: Some("kube-system"),
                 yaml: false
@@ -604,7 +342,7 @@ mod tests {
         let log = pod_log_path("default", "web-1", "app", true);
         assert_eq!(
             classify(&log),
-            Member::PodLog {
+            PathKind::PodLog {
                 namespace: "default",
                 pod: "web-1",
                 container: "app",
@@ -612,21 +350,29 @@ mod tests {
             }
         );
         for part in [CommandPart::Stdout, CommandPart::Stderr, CommandPart::Info] {
-            let p = command_path("w1", "df-h", part);
+            let p = command_path("w1", CommandId::DfH, part);
             assert_eq!(
                 classify(&p),
-                Member::Command {
+                PathKind::Command {
                     node: "w1",
-                    id: "df-h",
+                    command: CommandRef::Known(CommandId::DfH),
                     part
                 }
             );
         }
+        assert_eq!(
+            classify_str("host-collectors/w1/run/sosreport-extra-info.json"),
+            PathKind::Command {
+                node: "w1",
+                command: CommandRef::Unknown("sosreport-extra"),
+                part: CommandPart::Info
+            }
+        );
         let f = node_file_path("w1", "/var/log/kern.log");
         assert_eq!(f.as_str(), "host-collectors/w1/files/var/log/kern.log");
         assert_eq!(
             classify(&f),
-            Member::NodeFile {
+            PathKind::NodeFile {
                 node: "w1",
                 host_path: "var/log/kern.log"
             }
@@ -634,7 +380,7 @@ mod tests {
         let cr = custom_resource_path("helm.cattle.io", "helmcharts", Some("kube-system"));
         assert_eq!(
             classify(&cr),
-            Member::CustomResources {
+            PathKind::CustomResources {
                 resource: "helmcharts.helm.cattle.io",
                 namespace: Some("kube-system"),
                 yaml: false
@@ -642,7 +388,7 @@ mod tests {
         );
         assert_eq!(
             classify(&kind_errors_path("pods")),
-            Member::KindErrors { dir: "pods" }
+            PathKind::KindErrors { dir: "pods" }
         );
     }
 
@@ -650,7 +396,7 @@ mod tests {
     fn troubleshoot_quirks() {
         assert_eq!(
             classify_str("cluster-resources/clusterRoleBindings.json"),
-            Member::List {
+            PathKind::List {
                 dir: "clusterRoleBindings",
                 namespace: None,
                 yaml: false
@@ -661,30 +407,18 @@ mod tests {
             classify_str(
                 "cluster-resources/custom-resources/addons.k3s.cattle.io/kube-system.yaml"
             ),
-            Member::CustomResources {
+            PathKind::CustomResources {
                 resource: "addons.k3s.cattle.io",
                 namespace: Some("kube-system"),
                 yaml: true
             }
         );
-        assert_eq!(classify_str("all-logs/x/y.log"), Member::Ignored);
+        assert_eq!(classify_str("all-logs/x/y.log"), PathKind::Ignored);
     }
 
     #[test]
     fn node_file_paths_cannot_escape() {
         let f = node_file_path("../evil", "/../../etc/passwd");
         assert_eq!(f.as_str(), "host-collectors/.._evil/files/etc/passwd");
-    }
-
-    #[test]
-    fn kind_dirs_are_unique() {
-        let mut dirs: Vec<_> = KIND_DIRS.iter().map(|k| k.dir).collect();
-        dirs.sort();
-        dirs.dedup();
-        assert_eq!(dirs.len(), KIND_DIRS.len());
-        assert_eq!(
-            kind_dir_for("", "persistentvolumeclaims").unwrap().dir,
-            "pvcs"
-        );
     }
 }

@@ -5,8 +5,10 @@
 //! docs/bundle-format.md and docs/analysis-format.md describe the same things in prose.
 
 pub mod analysis;
+pub mod checklist;
 pub mod commands;
 pub mod layout;
+pub mod logs;
 pub mod manifest;
 pub mod path;
 pub mod untrusted;

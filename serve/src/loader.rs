@@ -325,7 +325,7 @@ impl MemberSink for IndexBuilder {
         }
         let path = member.path.as_str().to_string();
         match layout::classify(member.path) {
-            layout::Member::Manifest => {
+            layout::PathKind::Manifest => {
                 if let Some(buf) = self.read_small(&path, member.body) {
                     match serde_json::from_slice::<Manifest>(&buf) {
                         Ok(m) => self.manifest_created = m.created.parse().ok(),
@@ -333,7 +333,7 @@ impl MemberSink for IndexBuilder {
                     }
                 }
             }
-            layout::Member::ClusterVersion => {
+            layout::PathKind::ClusterVersion => {
                 if let Some(mut v) = self.read_json(&path, member.body) {
                     if let Some(info) = v.get_mut("info").map(serde_json::Value::take) {
                         v = info;
@@ -341,13 +341,13 @@ impl MemberSink for IndexBuilder {
                     self.version = Some(v);
                 }
             }
-            layout::Member::Resources => {
+            layout::PathKind::Resources => {
                 self.discovery_resources = self.read_json(&path, member.body);
             }
-            layout::Member::Groups => {
+            layout::PathKind::Groups => {
                 self.discovery_groups = self.read_json(&path, member.body);
             }
-            layout::Member::List {
+            layout::PathKind::List {
                 dir,
                 namespace,
                 yaml,
@@ -363,7 +363,7 @@ impl MemberSink for IndexBuilder {
                     )?;
                 }
             }
-            layout::Member::CustomResources {
+            layout::PathKind::CustomResources {
                 resource,
                 namespace,
                 yaml,
@@ -372,7 +372,7 @@ impl MemberSink for IndexBuilder {
                 let namespace = namespace.map(str::to_string);
                 self.read_list(&path, target, namespace.as_deref(), yaml, member.body)?;
             }
-            layout::Member::PodLog {
+            layout::PathKind::PodLog {
                 namespace,
                 pod,
                 container,

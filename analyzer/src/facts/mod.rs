@@ -8,7 +8,8 @@ pub mod host;
 pub mod outputs;
 
 use jiff::Timestamp;
-use kbundle_format::analysis::Flavor;
+use kbundle_format::analysis::{CollectionStatus, Flavor};
+use kbundle_format::commands::CommandId;
 use kbundle_format::manifest::{CertificateRecord, CommandInfo, Manifest};
 use kbundle_kube::manifest_pod::StaticPodManifest;
 use kbundle_kube::node::Node;
@@ -74,8 +75,8 @@ pub struct CollectionIssue {
     pub node: Option<String>,
     /// The namespace, when listing one namespace failed (`<kind>-errors.json`).
     pub namespace: Option<String>,
-    /// `error`, `timeout`, `forbidden`, `skipped`, `truncated`, `unreadable`, `interrupted`.
-    pub status: String,
+    /// How it ended.
+    pub status: CollectionStatus,
     /// Why.
     pub error: Option<String>,
     /// Where the analyzer learnt it (manifest.json, `<kind>-errors.json`, the file itself).
@@ -83,12 +84,9 @@ pub struct CollectionIssue {
 }
 
 impl CollectionIssue {
-    /// Statuses that mean data the analysis may need is missing.
+    /// Whether data the analysis may need is missing (see [`CollectionStatus::is_gap`]).
     pub fn is_gap(&self) -> bool {
-        matches!(
-            self.status.as_str(),
-            "error" | "timeout" | "forbidden" | "unreadable" | "interrupted"
-        )
+        self.status.is_gap()
     }
 }
 
@@ -104,8 +102,9 @@ pub struct CommandRecord {
 /// What the bundles say about one node's host (not its API object).
 #[derive(Debug, Clone, Default)]
 pub struct HostFacts {
-    /// Node commands by id.
-    pub commands: BTreeMap<String, CommandRecord>,
+    /// Node commands by id (ids this version does not know are not kept: nothing reads
+    /// them).
+    pub commands: BTreeMap<CommandId, CommandRecord>,
     /// Files copied from the node (paths on the node, without the leading `/`).
     pub files: BTreeSet<String>,
     /// Certificates from `certificates.json`.
@@ -114,13 +113,6 @@ pub struct HostFacts {
     pub static_pods: Vec<Sourced<StaticPodManifest>>,
     /// Parsed command outputs.
     pub outputs: outputs::HostOutputs,
-}
-
-impl HostFacts {
-    /// Whether the command ran and left output, so its absence means something.
-    pub fn has_output(&self, id: &str) -> bool {
-        self.commands.get(id).is_some_and(|c| c.has_output)
-    }
 }
 
 /// Everything the rules look at.

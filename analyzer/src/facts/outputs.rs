@@ -1,10 +1,12 @@
 //! The parsed node command outputs of one host, each with the file it came from and its
-//! text, so a rule can quote the exact line it judged.
+//! text, so a rule can quote the exact line it judged; and the one dispatch from a command
+//! id to its parser.
 
 use super::host::{
-    crictl, df, interface::Interface, iscsiadm, last, mounts, multipath, route, systemctl,
-    timedatectl,
+    crictl, df, free, ifconfig, interface::Interface, ip, iscsiadm, last, meminfo, mounts,
+    multipath, route, systemctl, timedatectl, uptime, ParseError,
 };
+use kbundle_format::commands::CommandId;
 use std::sync::Arc;
 
 /// A parsed output with its file and text.
@@ -75,9 +77,54 @@ pub struct HostOutputs {
     pub mounts: Option<Parsed<Vec<mounts::Mount>>>,
     /// `crictl ps -a`.
     pub containers: Option<Parsed<Vec<crictl::Container>>>,
+    /// `free -m`.
+    pub free: Option<Parsed<free::Memory>>,
+    /// `/proc/meminfo`.
+    pub meminfo: Option<Parsed<meminfo::Meminfo>>,
+    /// `uptime`.
+    pub uptime: Option<Parsed<uptime::Uptime>>,
 }
 
 impl HostOutputs {
+    /// Parses `text`, the output of command `id` read from `file`, into its slot. The
+    /// `match` is exhaustive: a command added to the format does not compile until it is
+    /// parsed here or its arm says why not.
+    pub fn parse(&mut self, id: CommandId, file: &str, text: String) -> Result<(), ParseError> {
+        use CommandId::*;
+        /// Runs `parse` on the text and keeps the result, with file and text, in `field`.
+        macro_rules! into {
+            ($field:ident, $parse:expr) => {{
+                let value = $parse(&text)?;
+                self.$field = Some(Parsed::new(value, file, text));
+            }};
+        }
+        match id {
+            SystemctlStatusKubelet => into!(kubelet_status, systemctl::parse),
+            SystemctlStatusContainerd => into!(runtime_status, systemctl::parse),
+            LastReboot => into!(last, last::parse),
+            Uptime => into!(uptime, uptime::parse),
+            DfH => into!(df_blocks, df::parse),
+            DfI => into!(df_inodes, df::parse),
+            IfconfigA => into!(ifconfig, ifconfig::parse),
+            IpAddr => into!(ip_addr, ip::parse),
+            IpLink => into!(ip_link, ip::parse),
+            IpRoute => into!(ip_route, route::parse_ip_route),
+            RouteN => into!(route_n, route::parse_route_n),
+            IscsiadmNode => into!(iscsi_nodes, iscsiadm::parse_nodes),
+            IscsiadmSession => into!(iscsi_sessions, iscsiadm::parse_sessions),
+            MultipathL => into!(multipath_l, multipath::parse),
+            MultipathLl => into!(multipath_ll, multipath::parse),
+            Free => into!(free, free::parse),
+            Meminfo => into!(meminfo, meminfo::parse),
+            Timedatectl => into!(clock, timedatectl::parse),
+            Mounts => into!(mounts, mounts::parse),
+            CrictlPs => into!(containers, crictl::parse),
+            // Logs and nothing else: the log scanner reads them (`Reading::Scanned`).
+            JournalctlKubelet | JournalctlContainerd | Dmesg => {}
+        }
+        Ok(())
+    }
+
     /// The interfaces from the best source present: `ip addr`, else `ip -s link`, else
     /// `ifconfig -a`.
     pub fn interfaces(&self) -> Option<&Parsed<Vec<Interface>>> {
@@ -123,7 +170,10 @@ impl HostOutputs {
             kubelet_status,
             runtime_status,
             mounts,
-            containers
+            containers,
+            free,
+            meminfo,
+            uptime
         );
     }
 }

@@ -1,14 +1,13 @@
 //! The catalog of log rules: YAML in `analyzer/rules/`, compiled into the binary, validated
 //! as a whole when loaded so that a bad rule is an error naming it, never a silent miss.
 
-use super::literals::required_literals;
-use super::template;
+use super::literals::{required_literals, LiteralError};
+use super::template::{self, TemplateError};
 use super::{LogFileRef, LogKind, RuleHits};
 use jiff::SignedDuration;
 use kbundle_format::analysis::{Category, Severity};
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::fmt;
 
 /// The rule files shipped in the binary, in the order their rules are numbered.
 const BUILTIN_FILES: &[(&str, &str)] = &[
@@ -183,27 +182,119 @@ fn placeholder(name: &str, hits: &RuleHits, file: &LogFileRef) -> Option<String>
 }
 
 /// Why the catalog could not be loaded: the file, the rule when there is one, the problem.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One line, `rules/<file>: rule <id>: <problem>`.
+#[derive(Debug, thiserror::Error)]
+#[error("rules/{file}: {}{problem}", rule.as_ref().map(|r| format!("rule {r}: ")).unwrap_or_default())]
 pub struct CatalogError {
-    /// The rule file.
+    /// The rule file (`*` for a problem of the whole catalog).
     pub file: String,
-    /// The rule's id, when the problem is in one rule.
+    /// The rule's id (or `#n` when it has none), when the problem is in one rule.
     pub rule: Option<String>,
     /// What is wrong.
-    pub problem: String,
+    pub problem: RuleProblem,
 }
 
-impl fmt::Display for CatalogError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "rules/{}: ", self.file)?;
-        if let Some(rule) = &self.rule {
-            write!(f, "rule {rule}: ")?;
-        }
-        f.write_str(&self.problem)
-    }
+/// What is wrong with a rule file, a rule, or the catalog compiled as a whole. The inner
+/// errors are shown, not chained, so the message stays one line.
+#[derive(Debug, thiserror::Error)]
+pub enum RuleProblem {
+    /// The YAML does not parse or does not fit the schema (unknown or missing fields).
+    #[error("{0}")]
+    Schema(serde_yaml_ng::Error),
+    /// The id is not `area.name`.
+    #[error("id must look like `area.name` (lowercase letters, digits, '-')")]
+    BadId,
+    /// A category outside the analysis format's fixed list.
+    #[error("unknown category {0:?}")]
+    UnknownCategory(String),
+    /// A severity other than critical, warning, info.
+    #[error("unknown severity {0:?}")]
+    UnknownSeverity(String),
+    /// `looks_at` names no log kind.
+    #[error("looks_at is empty")]
+    NoLogKind,
+    /// `looks_at` names a kind that does not exist.
+    #[error("unknown log kind {0:?} in looks_at")]
+    UnknownLogKind(String),
+    /// A `pods` or `containers` filter is not a valid regex.
+    #[error("bad {what} regex: {error}")]
+    BadNameFilter {
+        /// `pods` or `containers`.
+        what: &'static str,
+        /// The regex error.
+        error: regex::Error,
+    },
+    /// Name filters on a rule that reads more than container logs.
+    #[error("pods/containers filters need looks_at: [container-log]")]
+    FilterNeedsContainerLog,
+    /// The pattern is not a valid regex.
+    #[error("bad pattern: {0}")]
+    BadPattern(regex::Error),
+    /// The pattern has no literal the prefilter could search for.
+    #[error("pattern: {0}")]
+    NoLiteral(LiteralError),
+    /// The title or message template is malformed.
+    #[error("{what}: {error}")]
+    BadTemplate {
+        /// `title` or `message`.
+        what: &'static str,
+        /// What is malformed.
+        error: TemplateError,
+    },
+    /// A placeholder that is neither built in nor a named capture of the pattern.
+    #[error("{what} uses {{{name}}}, which is neither built in nor a named capture")]
+    UnknownPlaceholder {
+        /// `title` or `message`.
+        what: &'static str,
+        /// The placeholder.
+        name: String,
+    },
+    /// `min_count: 0`.
+    #[error("min_count must be at least 1")]
+    ZeroMinCount,
+    /// `min_span` or `max_gap` is not a positive duration.
+    #[error("{what} {value:?} is not a positive duration like 10m")]
+    BadDuration {
+        /// `min_span` or `max_gap`.
+        what: &'static str,
+        /// As written.
+        value: String,
+    },
+    /// `max_gap` without `min_span`.
+    #[error("max_gap needs min_span")]
+    GapWithoutSpan,
+    /// No `match` or no `no_match` example.
+    #[error("examples need at least one `match` and one `no_match` line")]
+    MissingExamples,
+    /// A required text field is blank.
+    #[error("{0} is empty")]
+    Empty(&'static str),
+    /// The id is already taken.
+    #[error("duplicate id, first defined in rules/{0}")]
+    DuplicateId(String),
+    /// `suppresses` names an unknown rule or the rule itself.
+    #[error("suppresses unknown or own rule {0:?}")]
+    BadSuppression(String),
+    /// The patterns of one log kind do not compile together.
+    #[error("{}: {error}", kind.as_str())]
+    KindPatterns {
+        /// The log kind.
+        kind: LogKind,
+        /// The regex error.
+        error: regex::Error,
+    },
+    /// The literal searcher of one log kind cannot be built.
+    #[error("{}: {error}", kind.as_str())]
+    KindPrefilter {
+        /// The log kind.
+        kind: LogKind,
+        /// The searcher's error.
+        error: aho_corasick::BuildError,
+    },
+    /// The built-in crash-cause patterns do not compile.
+    #[error("crash-cause pattern: {0}")]
+    CausePattern(regex::Error),
 }
-
-impl std::error::Error for CatalogError {}
 
 /// Every log rule, validated, in file order.
 #[derive(Debug, Clone)]
@@ -260,26 +351,23 @@ impl Catalog {
             let raw: RawFile = serde_yaml_ng::from_str(text).map_err(|e| CatalogError {
                 file: file.to_string(),
                 rule: None,
-                problem: e.to_string(),
+                problem: RuleProblem::Schema(e),
             })?;
             for (n, value) in raw.rules.into_iter().enumerate() {
                 let label = value
                     .get("id")
                     .and_then(|v| v.as_str())
                     .map_or_else(|| format!("#{}", n + 1), str::to_string);
-                let err = |problem: String| CatalogError {
+                let err = |problem: RuleProblem| CatalogError {
                     file: file.to_string(),
                     rule: Some(label.clone()),
                     problem,
                 };
                 let raw: RawRule =
-                    serde_yaml_ng::from_value(value).map_err(|e| err(e.to_string()))?;
+                    serde_yaml_ng::from_value(value).map_err(|e| err(RuleProblem::Schema(e)))?;
                 let rule = compile(raw, file).map_err(err)?;
                 if let Some(first) = by_id.get(&rule.id) {
-                    return Err(err(format!(
-                        "duplicate id, first defined in rules/{}",
-                        rules[first.0].file
-                    )));
+                    return Err(err(RuleProblem::DuplicateId(rules[first.0].file.clone())));
                 }
                 by_id.insert(rule.id.clone(), RuleId(rules.len()));
                 rules.push(rule);
@@ -291,7 +379,7 @@ impl Catalog {
                     return Err(CatalogError {
                         file: rule.file.clone(),
                         rule: Some(rule.id.clone()),
-                        problem: format!("suppresses unknown or own rule {other:?}"),
+                        problem: RuleProblem::BadSuppression(other.clone()),
                     });
                 }
             }
@@ -329,75 +417,80 @@ impl Catalog {
     }
 }
 
-fn compile(raw: RawRule, file: &str) -> Result<LogRule, String> {
+fn compile(raw: RawRule, file: &str) -> Result<LogRule, RuleProblem> {
     if !valid_id(&raw.id) {
-        return Err("id must look like `area.name` (lowercase letters, digits, '-')".into());
+        return Err(RuleProblem::BadId);
     }
     let category = Category::from_name(&raw.category)
-        .ok_or_else(|| format!("unknown category {:?}", raw.category))?;
+        .ok_or_else(|| RuleProblem::UnknownCategory(raw.category.clone()))?;
     let severity = match raw.severity.as_str() {
         "critical" => Severity::Critical,
         "warning" => Severity::Warning,
         "info" => Severity::Info,
-        other => return Err(format!("unknown severity {other:?}")),
+        other => return Err(RuleProblem::UnknownSeverity(other.to_string())),
     };
     if raw.looks_at.is_empty() {
-        return Err("looks_at is empty".into());
+        return Err(RuleProblem::NoLogKind);
     }
     let looks_at = raw
         .looks_at
         .iter()
-        .map(|k| LogKind::from_name(k).ok_or_else(|| format!("unknown log kind {k:?} in looks_at")))
+        .map(|k| LogKind::from_name(k).ok_or_else(|| RuleProblem::UnknownLogKind(k.clone())))
         .collect::<Result<Vec<_>, _>>()?;
-    let name_filter = |what: &str, p: &Option<String>| -> Result<Option<regex::Regex>, String> {
+    let name_filter = |what: &'static str, p: &Option<String>| {
         p.as_deref()
-            .map(|p| regex::Regex::new(p).map_err(|e| format!("bad {what} regex: {e}")))
+            .map(|p| {
+                regex::Regex::new(p).map_err(|error| RuleProblem::BadNameFilter { what, error })
+            })
             .transpose()
     };
     let pods = name_filter("pods", &raw.pods)?;
     let containers = name_filter("containers", &raw.containers)?;
     if (pods.is_some() || containers.is_some()) && looks_at != [LogKind::ContainerLog] {
-        return Err("pods/containers filters need looks_at: [container-log]".into());
+        return Err(RuleProblem::FilterNeedsContainerLog);
     }
-    let pattern =
-        regex::bytes::Regex::new(&raw.pattern).map_err(|e| format!("bad pattern: {e}"))?;
-    let literals = required_literals(&raw.pattern).map_err(|e| format!("pattern: {e}"))?;
+    let pattern = regex::bytes::Regex::new(&raw.pattern).map_err(RuleProblem::BadPattern)?;
+    let literals = required_literals(&raw.pattern).map_err(RuleProblem::NoLiteral)?;
     let captures: Vec<&str> = pattern.capture_names().flatten().collect();
     for (what, text) in [("title", &raw.title), ("message", &raw.message)] {
-        for name in template::placeholders(text).map_err(|e| format!("{what}: {e}"))? {
+        let names = template::placeholders(text)
+            .map_err(|error| RuleProblem::BadTemplate { what, error })?;
+        for name in names {
             if !template::BUILTIN.contains(&name) && !captures.contains(&name) {
-                return Err(format!(
-                    "{what} uses {{{name}}}, which is neither built in nor a named capture"
-                ));
+                return Err(RuleProblem::UnknownPlaceholder {
+                    what,
+                    name: name.to_string(),
+                });
             }
         }
     }
     let min_count = raw.min_count.unwrap_or(1);
     if min_count == 0 {
-        return Err("min_count must be at least 1".into());
+        return Err(RuleProblem::ZeroMinCount);
     }
-    let duration = |what: &str, s: &Option<String>| -> Result<Option<SignedDuration>, String> {
-        match s {
-            None => Ok(None),
-            Some(s) => match s.parse::<SignedDuration>() {
-                Ok(d) if d.is_positive() => Ok(Some(d)),
-                _ => Err(format!("{what} {s:?} is not a positive duration like 10m")),
-            },
-        }
+    let duration = |what: &'static str, s: &Option<String>| match s {
+        None => Ok(None),
+        Some(s) => match s.parse::<SignedDuration>() {
+            Ok(d) if d.is_positive() => Ok(Some(d)),
+            _ => Err(RuleProblem::BadDuration {
+                what,
+                value: s.clone(),
+            }),
+        },
     };
     let min_span = duration("min_span", &raw.min_span)?;
     let max_gap = match (duration("max_gap", &raw.max_gap)?, min_span) {
         (Some(gap), Some(_)) => gap,
-        (Some(_), None) => return Err("max_gap needs min_span".into()),
+        (Some(_), None) => return Err(RuleProblem::GapWithoutSpan),
         (None, Some(span)) => span / 2,
         (None, None) => SignedDuration::ZERO,
     };
     if raw.examples.must_match.is_empty() || raw.examples.no_match.is_empty() {
-        return Err("examples need at least one `match` and one `no_match` line".into());
+        return Err(RuleProblem::MissingExamples);
     }
     for (what, text) in [("title", &raw.title), ("remediation", &raw.remediation)] {
         if text.trim().is_empty() {
-            return Err(format!("{what} is empty"));
+            return Err(RuleProblem::Empty(what));
         }
     }
     Ok(LogRule {
@@ -535,7 +628,10 @@ rules:
     fn duplicate_ids_and_unknown_suppressions_are_refused() {
         let e = Catalog::from_files(&[("a.yaml", GOOD), ("b.yaml", GOOD)]).unwrap_err();
         assert_eq!(e.file, "b.yaml");
-        assert!(e.problem.contains("duplicate id") && e.problem.contains("a.yaml"));
+        assert!(
+            matches!(&e.problem, RuleProblem::DuplicateId(first) if first == "a.yaml"),
+            "{e}"
+        );
         let e = problem(&GOOD.replace(
             "    examples:",
             "    suppresses: [kernel.nope]\n    examples:",

@@ -9,20 +9,29 @@ pub(crate) const MIN_LITERAL_LEN: usize = 3;
 /// At most this many literals per rule (case variants and small alternations multiply).
 const MAX_LITERALS: usize = 16;
 
+/// Why no literal set was found for a pattern.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LiteralError {
+    /// The pattern does not parse.
+    #[error("{0}")]
+    Syntax(Box<regex_syntax::Error>),
+    /// Every literal it contains is optional or too short.
+    #[error(
+        "no literal text of at least {MIN_LITERAL_LEN} bytes that every match must contain; \
+         start the pattern with (or include) fixed words so the scanner can find it"
+    )]
+    NoLiteral,
+}
+
 /// Parses `pattern` the way `regex::bytes` does and returns a small set of literals such that
 /// every match contains at least one of them, or why no such set was found.
-pub(crate) fn required_literals(pattern: &str) -> Result<Vec<Vec<u8>>, String> {
+pub(crate) fn required_literals(pattern: &str) -> Result<Vec<Vec<u8>>, LiteralError> {
     let hir = regex_syntax::ParserBuilder::new()
         .utf8(false)
         .build()
         .parse(pattern)
-        .map_err(|e| e.to_string())?;
-    required(&hir).ok_or_else(|| {
-        format!(
-            "no literal text of at least {MIN_LITERAL_LEN} bytes that every match must contain; \
-             start the pattern with (or include) fixed words so the scanner can find it"
-        )
-    })
+        .map_err(|e| LiteralError::Syntax(Box::new(e)))?;
+    required(&hir).ok_or(LiteralError::NoLiteral)
 }
 
 /// The best literal set every match of `hir` contains: the prefix or suffix literals of the

@@ -12,65 +12,18 @@ mod literals;
 mod prefilter;
 mod scanner;
 mod template;
-pub mod time;
+mod time;
 
-pub use catalog::{Catalog, CatalogError, LogRule, RuleExamples, RuleId};
+pub use catalog::{Catalog, CatalogError, LogRule, RuleExamples, RuleId, RuleProblem};
+pub use kbundle_format::logs::LogKind;
+pub use literals::LiteralError;
 pub use scanner::{FileScan, HitLine, LogScanner, RuleHits};
-pub use time::{parse_line_time, LineTime};
+pub use template::TemplateError;
+pub use time::LineTime;
 
-use kbundle_format::layout::{self, Member};
+use kbundle_format::commands::CommandRef;
+use kbundle_format::layout::{self, PathKind};
 use kbundle_format::BundlePath;
-
-/// What produced a log, which decides the rules that read it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum LogKind {
-    /// `journalctl -u kubelet` (`run/journalctl-kubelet.txt`).
-    KubeletJournal,
-    /// The container runtime's journal (`run/journalctl-containerd.txt`, containerd or crio).
-    RuntimeJournal,
-    /// The kernel ring buffer: `files/var/log/kern.log`, `run/dmesg.txt`.
-    Kernel,
-    /// `files/var/log/syslog`, `syslog.1`, `messages`: these repeat kernel, kubelet and runtime
-    /// lines, so rules for those usually look here too.
-    Syslog,
-    /// `run/systemctl-status-*.txt`: a unit's state and the tail of its journal.
-    ServiceStatus,
-    /// `cluster-resources/pods/logs/<ns>/<pod>/<container>[-previous].log`.
-    ContainerLog,
-}
-
-impl LogKind {
-    /// Every kind, in declaration order.
-    pub const ALL: [LogKind; 6] = [
-        LogKind::KubeletJournal,
-        LogKind::RuntimeJournal,
-        LogKind::Kernel,
-        LogKind::Syslog,
-        LogKind::ServiceStatus,
-        LogKind::ContainerLog,
-    ];
-
-    /// The name used in rule files (`kubelet-journal`, `container-log`, ...).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LogKind::KubeletJournal => "kubelet-journal",
-            LogKind::RuntimeJournal => "runtime-journal",
-            LogKind::Kernel => "kernel",
-            LogKind::Syslog => "syslog",
-            LogKind::ServiceStatus => "service-status",
-            LogKind::ContainerLog => "container-log",
-        }
-    }
-
-    /// Looks a kind up by its rule-file name.
-    pub fn from_name(name: &str) -> Option<LogKind> {
-        LogKind::ALL.into_iter().find(|k| k.as_str() == name)
-    }
-
-    fn index(self) -> usize {
-        self as usize
-    }
-}
 
 /// The container a container log belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -104,7 +57,7 @@ impl LogFileRef {
     /// troubleshoot's `all-logs/` copies, which repeat `pods/logs/`).
     pub fn for_path(path: &BundlePath) -> Option<LogFileRef> {
         let (kind, node, pod) = match layout::classify(path) {
-            Member::PodLog {
+            PathKind::PodLog {
                 namespace,
                 pod,
                 container,
@@ -119,14 +72,16 @@ impl LogFileRef {
                     previous,
                 }),
             ),
-            Member::Command {
+            PathKind::Command {
                 node,
-                id,
+                command: CommandRef::Known(id),
                 part: layout::CommandPart::Stdout,
-            } => (command_kind(id)?, Some(node.to_string()), None),
-            Member::NodeFile { node, host_path } => {
-                (file_kind(host_path)?, Some(node.to_string()), None)
-            }
+            } => (id.spec().log_kind()?, Some(node.to_string()), None),
+            PathKind::NodeFile { node, host_path } => (
+                LogKind::of_node_file(host_path)?,
+                Some(node.to_string()),
+                None,
+            ),
             _ => return None,
         };
         Some(LogFileRef {
@@ -135,26 +90,6 @@ impl LogFileRef {
             node,
             pod,
         })
-    }
-}
-
-fn command_kind(id: &str) -> Option<LogKind> {
-    match id {
-        "journalctl-kubelet" => Some(LogKind::KubeletJournal),
-        "journalctl-containerd" => Some(LogKind::RuntimeJournal),
-        "dmesg" => Some(LogKind::Kernel),
-        _ if id.starts_with("systemctl-status-") => Some(LogKind::ServiceStatus),
-        _ => None,
-    }
-}
-
-fn file_kind(host_path: &str) -> Option<LogKind> {
-    let name = host_path.strip_prefix("var/log/")?;
-    let base = name.split_once('.').map_or(name, |(b, _)| b);
-    match (base, name) {
-        (_, "kern.log") | (_, "kern.log.1") => Some(LogKind::Kernel),
-        ("syslog", _) | ("messages", _) => Some(LogKind::Syslog),
-        _ => None,
     }
 }
 

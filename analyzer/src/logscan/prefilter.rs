@@ -32,7 +32,9 @@ pub(crate) struct Cursor {
 
 impl Prefilter {
     /// Builds the searchers; `None` when there is no literal (no rule for the kind).
-    pub(crate) fn new(mut literals: Vec<Vec<u8>>) -> Result<Option<Prefilter>, String> {
+    pub(crate) fn new(
+        mut literals: Vec<Vec<u8>>,
+    ) -> Result<Option<Prefilter>, aho_corasick::BuildError> {
         minimize(&mut literals);
         let mut literals: Vec<Vec<u8>> = literals.iter().map(|l| rare_start(l).to_vec()).collect();
         minimize(&mut literals);
@@ -46,7 +48,6 @@ impl Prefilter {
                 AhoCorasick::builder()
                     .match_kind(MatchKind::LeftmostFirst)
                     .build(group)
-                    .map_err(|e| e.to_string())
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Some(Prefilter { groups }))

@@ -2,7 +2,7 @@
 //! lines (as ripgrep does), the rule `RegexSet` on those lines only, and per rule a count,
 //! the first and last hit and a few samples. Memory stays flat whatever the file size.
 
-use super::catalog::{Catalog, CatalogError, RuleId};
+use super::catalog::{Catalog, CatalogError, RuleId, RuleProblem};
 use super::cause::CauseMatcher;
 use super::prefilter::Prefilter;
 use super::time::{parse_line_time, LineTime};
@@ -140,18 +140,20 @@ impl LogScanner {
                 .filter(|(_, r)| r.looks_at.contains(&kind))
                 .map(|(i, _)| RuleId(i))
                 .collect();
-            let err = |problem: String| CatalogError {
+            let err = |problem| CatalogError {
                 file: "*".to_string(),
                 rule: None,
-                problem: format!("{}: {problem}", kind.as_str()),
+                problem,
             };
             let patterns = rules.iter().map(|&id| catalog.rule(id).pattern.as_str());
-            let set = RegexSet::new(patterns).map_err(|e| err(e.to_string()))?;
+            let set = RegexSet::new(patterns)
+                .map_err(|error| err(RuleProblem::KindPatterns { kind, error }))?;
             let literals = rules
                 .iter()
                 .flat_map(|&id| catalog.rule(id).literals.iter().cloned())
                 .collect();
-            let prefilter = Prefilter::new(literals).map_err(err)?;
+            let prefilter = Prefilter::new(literals)
+                .map_err(|error| err(RuleProblem::KindPrefilter { kind, error }))?;
             kinds.push(KindRules {
                 rules,
                 prefilter,
@@ -161,7 +163,7 @@ impl LogScanner {
         let cause = CauseMatcher::new().map_err(|e| CatalogError {
             file: "*".to_string(),
             rule: None,
-            problem: format!("crash-cause pattern: {e}"),
+            problem: RuleProblem::CausePattern(e),
         })?;
         Ok(LogScanner {
             catalog: catalog.clone(),
@@ -184,7 +186,7 @@ impl LogScanner {
     /// Only I/O errors of `reader` are errors; any bytes (invalid UTF-8, CRLF, NUL, endless
     /// lines) are scanned.
     pub fn scan(&self, file: &LogFileRef, reader: impl Read) -> io::Result<FileScan> {
-        let kind = &self.kinds[file.kind.index()];
+        let kind = &self.kinds[file.kind as usize];
         let mask: Vec<bool> = kind
             .rules
             .iter()

@@ -4,21 +4,43 @@
 /// Placeholders every template may use, besides the pattern's named captures.
 pub(crate) const BUILTIN: [&str; 5] = ["count", "node", "pod", "namespace", "container"];
 
+/// Why a title or message template is malformed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    /// A `}` that closes nothing.
+    #[error("'}}' without '{{' in {0:?}")]
+    StrayClose(String),
+    /// A `{` that is never closed.
+    #[error("unclosed '{{' in {0:?}")]
+    Unclosed(String),
+    /// A placeholder name that is empty or not `[A-Za-z0-9_]+`.
+    #[error("bad placeholder {{{name}}} in {template:?}")]
+    BadName {
+        /// The name between the braces.
+        name: String,
+        /// The whole template.
+        template: String,
+    },
+}
+
 /// The placeholder names of `template`, in order, or why it is malformed.
-pub(crate) fn placeholders(template: &str) -> Result<Vec<&str>, String> {
+pub(crate) fn placeholders(template: &str) -> Result<Vec<&str>, TemplateError> {
     let mut names = Vec::new();
     let mut rest = template;
     while let Some(open) = rest.find(['{', '}']) {
         if rest[open..].starts_with('}') {
-            return Err(format!("'}}' without '{{' in {template:?}"));
+            return Err(TemplateError::StrayClose(template.to_string()));
         }
         let after = &rest[open + 1..];
         let close = after
             .find('}')
-            .ok_or_else(|| format!("unclosed '{{' in {template:?}"))?;
+            .ok_or_else(|| TemplateError::Unclosed(template.to_string()))?;
         let name = &after[..close];
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(format!("bad placeholder {{{name}}} in {template:?}"));
+            return Err(TemplateError::BadName {
+                name: name.to_string(),
+                template: template.to_string(),
+            });
         }
         names.push(name);
         rest = &after[close + 1..];

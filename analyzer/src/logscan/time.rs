@@ -9,9 +9,10 @@
 //! is what the kubelet writes; for syslog, `dmesg -T` and bare ISO stamps it is the node's
 //! local time, which the bundle does not record, so UTC is an assumption the report states.
 
-use jiff::civil::DateTime;
+use crate::yearless::YearlessTime;
+use jiff::civil::{self, DateTime};
 use jiff::tz::Offset;
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 
 /// When a log line was written, as far as the line itself says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,9 +39,9 @@ pub enum LineTime {
 }
 
 impl LineTime {
-    /// The point in time, taking the year of `reference` for yearless stamps, or the year
-    /// before when that would put the line more than two days after `reference` (a log read
-    /// in January still holds December's lines). A missing offset means UTC.
+    /// The point in time. A yearless stamp takes its year from `reference` by the one rule
+    /// for yearless stamps ([`crate::yearless`]: at most a day after `reference`, else an
+    /// earlier year), read in the stamp's own offset; a missing offset means UTC.
     pub fn resolve(&self, reference: Timestamp) -> Timestamp {
         match *self {
             LineTime::Absolute(ts) => ts,
@@ -56,33 +57,21 @@ impl LineTime {
                 let offset = offset_seconds
                     .and_then(|s| Offset::from_seconds(s).ok())
                     .unwrap_or(Offset::UTC);
-                let latest = reference
-                    .checked_add(SignedDuration::from_hours(48))
-                    .unwrap_or(reference);
-                let ref_year = Offset::UTC.to_datetime(reference).year();
-                // Feb 29 may need a few years back to find a leap year.
-                for back in 0..9i16 {
-                    let Some(year) = ref_year.checked_sub(back) else {
-                        break;
-                    };
-                    let Ok(dt) = DateTime::new(
-                        year,
-                        month as i8,
-                        day as i8,
-                        hour as i8,
-                        minute as i8,
-                        second as i8,
-                        nanos as i32,
-                    ) else {
-                        continue;
-                    };
-                    if let Ok(ts) = offset.to_timestamp(dt) {
-                        if ts <= latest {
-                            return ts;
-                        }
-                    }
-                }
-                reference
+                let Ok(time) =
+                    civil::Time::new(hour as i8, minute as i8, second as i8, nanos as i32)
+                else {
+                    return reference;
+                };
+                let stamp = YearlessTime {
+                    month: month as i8,
+                    day: day as i8,
+                    time,
+                    weekday: None,
+                };
+                stamp
+                    .resolve(offset.to_datetime(reference))
+                    .and_then(|dt| offset.to_timestamp(dt).ok())
+                    .unwrap_or(reference)
             }
         }
     }
@@ -101,7 +90,7 @@ impl LineTime {
 /// (Go's log package, nginx), syslog/journal short `Nov 27 09:12:03[.frac]`, `dmesg -T`
 /// `[Fri Nov 27 09:12:03 2026]`, klog `E1127 09:12:03.123456`, then logrus `time="..."` and
 /// JSON `"ts"` / `"time"` / `"timestamp"` fields anywhere in the line.
-pub fn parse_line_time(line: &[u8]) -> Option<LineTime> {
+pub(crate) fn parse_line_time(line: &[u8]) -> Option<LineTime> {
     let first = *line.first()?;
     if first.is_ascii_digit() {
         if let Some((ts, _)) = iso_at(line) {

@@ -78,7 +78,7 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
                 "| {} | {} | {} | {} |",
                 md(&c.collector),
                 md(c.node.as_deref().unwrap_or("")),
-                md(&c.status),
+                md(c.status.as_str()),
                 md(c.error.as_deref().unwrap_or(""))
             )?;
         }

@@ -2,7 +2,7 @@
 //! findings with their first piece of evidence), the rest one line each.
 
 use super::untrusted::terminal as safe;
-use kbundle_format::analysis::{Analysis, Finding, Severity};
+use kbundle_format::analysis::{Analysis, CollectionStatus, Finding, Severity};
 use std::io::{self, Write};
 
 /// Whether to colour the output.
@@ -81,7 +81,7 @@ pub fn write(a: &Analysis, color: Color, out: &mut dyn Write) -> io::Result<()> 
     let gaps: Vec<_> = a
         .collection
         .iter()
-        .filter(|c| c.status != "skipped")
+        .filter(|c| c.status != CollectionStatus::Skipped)
         .collect();
     if !gaps.is_empty() {
         writeln!(out, "Not collected or not readable:")?;
@@ -94,7 +94,7 @@ pub fn write(a: &Analysis, color: Color, out: &mut dyn Write) -> io::Result<()> 
                     .as_deref()
                     .map(|n| format!(" on {}", safe(n)))
                     .unwrap_or_default(),
-                safe(&c.status),
+                safe(c.status.as_str()),
                 safe(c.error.as_deref().unwrap_or(""))
             )?;
         }

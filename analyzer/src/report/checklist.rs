@@ -5,7 +5,8 @@
 //!
 //! A cell is decided from two things, in this order:
 //! 1. the findings of the step's categories about the row's node ([`Step::of`] maps every
-//!    category but `collection-gap` to exactly one step): a critical or warning finding
+//!    category but `collection-gap` to exactly one step; the steps are the format crate's,
+//!    so the node command table names them too): a critical or warning finding
 //!    decides the cell, whatever else is known;
 //! 2. whether the data the step reads is in the bundle for that node: a collection gap on a
 //!    collector the step reads, or the data simply absent, makes the cell "no data" with the
@@ -20,149 +21,13 @@ mod gaps;
 #[cfg(test)]
 mod tests;
 
+pub use kbundle_format::checklist::Step;
+
 use crate::facts::Facts;
 use data::{Data, NodeView};
-use kbundle_format::analysis::{Analysis, Category, Finding, Severity, SubjectKind};
+use kbundle_format::analysis::{Analysis, Finding, Severity, SubjectKind};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-
-/// A step of the seed procedure, in the order it is walked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Step {
-    /// `kubectl get nodes`: Ready, pressure, cordon, versions.
-    NodeReady,
-    /// `kubectl get pods -n kube-system -o wide`, then the node's other pods.
-    KubeSystemPods,
-    /// `kubectl logs [--previous]` of the pods that fail.
-    PodLogs,
-    /// /etc/kubernetes/manifests against the mirror pods.
-    StaticPods,
-    /// `kubectl get events`.
-    Events,
-    /// `systemctl status kubelet`, `journalctl -u kubelet`, the container runtime, and the
-    /// node's certificates (x509 errors show in these journals).
-    Kubelet,
-    /// dmesg, kern.log, syslog / messages; the clock.
-    OsLogs,
-    /// `last -x reboot shutdown`.
-    Reboots,
-    /// `df -h`, `df -i`.
-    Storage,
-    /// Interfaces, routes, MTU.
-    Network,
-    /// `iscsiadm -m session`, `multipath -ll`.
-    IscsiMultipath,
-}
-
-impl Step {
-    /// Every step, in the seed procedure's order.
-    pub const ALL: [Step; 11] = [
-        Step::NodeReady,
-        Step::KubeSystemPods,
-        Step::PodLogs,
-        Step::StaticPods,
-        Step::Events,
-        Step::Kubelet,
-        Step::OsLogs,
-        Step::Reboots,
-        Step::Storage,
-        Step::Network,
-        Step::IscsiMultipath,
-    ];
-
-    /// The column heading.
-    pub fn label(self) -> &'static str {
-        match self {
-            Step::NodeReady => "Node Ready",
-            Step::KubeSystemPods => "kube-system pods",
-            Step::PodLogs => "Pod logs",
-            Step::StaticPods => "Static pods",
-            Step::Events => "Events",
-            Step::Kubelet => "Kubelet",
-            Step::OsLogs => "OS logs",
-            Step::Reboots => "Reboots",
-            Step::Storage => "Storage (df)",
-            Step::Network => "Network",
-            Step::IscsiMultipath => "iSCSI / multipath",
-        }
-    }
-
-    /// What the step checks, in one line (the heading's tooltip).
-    pub fn checks(self) -> &'static str {
-        match self {
-            Step::NodeReady => "Node conditions (Ready, pressure, network), cordon, version skew",
-            Step::KubeSystemPods => {
-                "The pods on the node, kube-system first: crash loops, image pulls, OOM kills, \
-pending, evicted, stuck, sandboxes, volumes, control plane"
-            }
-            Step::PodLogs => "Container logs: etcd, DNS and CNI errors",
-            Step::StaticPods => {
-                "Manifests in /etc/kubernetes/manifests against running mirror pods"
-            }
-            Step::Events => "Warning events, probe failures",
-            Step::Kubelet => {
-                "Kubelet and container runtime: systemctl status, journals; certificate expiry"
-            }
-            Step::OsLogs => "Kernel OOM, hangs, I/O errors, conntrack, clock sync",
-            Step::Reboots => "Reboots without clean shutdown, reboots in the incident window",
-            Step::Storage => "Filesystem blocks and inodes (df -h, df -i)",
-            Step::Network => "Interfaces up, MTU agreement, default route",
-            Step::IscsiMultipath => "iSCSI sessions and multipath paths",
-        }
-    }
-
-    /// The step a finding category belongs to; `None` only for `collection-gap`, which
-    /// makes cells "no data" instead (through the collectors it names).
-    pub fn of(category: Category) -> Option<Step> {
-        use Category as C;
-        Some(match category {
-            C::NodeNotReady
-            | C::NodePressure
-            | C::NodeNetworkUnavailable
-            | C::NodeCordoned
-            | C::VersionSkew => Step::NodeReady,
-            C::CrashLoop
-            | C::ImagePull
-            | C::OomKilled
-            | C::PodPending
-            | C::PodEvicted
-            | C::PodStuckTerminating
-            | C::WorkloadUnavailable
-            | C::VolumeMount
-            | C::SandboxFailure
-            | C::ControlPlaneUnhealthy => Step::KubeSystemPods,
-            C::EtcdProblem | C::DnsFailure | C::CniFailure => Step::PodLogs,
-            C::StaticPodMissing => Step::StaticPods,
-            C::ProbeFailure | C::WarningEvents => Step::Events,
-            C::KubeletDown | C::KubeletError | C::RuntimeDown | C::CertExpiry => Step::Kubelet,
-            C::KernelOom | C::KernelHang | C::DiskIoError | C::ConntrackFull | C::TimeSync => {
-                Step::OsLogs
-            }
-            C::UnexpectedReboot => Step::Reboots,
-            C::DiskFull | C::InodeExhaustion => Step::Storage,
-            C::InterfaceDown | C::MtuMismatch | C::NoDefaultRoute => Step::Network,
-            C::MultipathFaulty | C::IscsiSession => Step::IscsiMultipath,
-            C::CollectionGap => return None,
-        })
-    }
-
-    /// The categories of this step, in the spec's order.
-    pub fn categories(self) -> impl Iterator<Item = Category> {
-        Category::ALL
-            .iter()
-            .copied()
-            .filter(move |c| Step::of(*c) == Some(self))
-    }
-
-    /// Steps that read the cluster's API objects, and so apply to the cluster row.
-    fn reads_api(self) -> bool {
-        matches!(
-            self,
-            Step::NodeReady | Step::KubeSystemPods | Step::PodLogs | Step::Events
-        )
-    }
-}
 
 /// The verdict of a cell. "No data" and "n/a" are never shown like a pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -275,15 +140,6 @@ fn node_of<'a>(f: &'a Finding, pod_nodes: &HashMap<(&str, &str), &'a str>) -> Op
         return pod_nodes.get(&(ns, s.name.as_str())).copied();
     }
     None
-}
-
-/// Statuses of collection rows that mean data is missing (as
-/// [`crate::facts::CollectionIssue::is_gap`]), unlike `skipped` or `truncated`.
-pub fn is_gap(status: &str) -> bool {
-    matches!(
-        status,
-        "error" | "timeout" | "forbidden" | "unreadable" | "interrupted"
-    )
 }
 
 /// Decides one cell (the rule in the module doc).

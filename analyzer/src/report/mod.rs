@@ -85,7 +85,7 @@ fn collection(facts: &Facts) -> Vec<CollectionRow> {
         .map(|i| CollectionRow {
             collector: i.collector.clone(),
             node: i.node.clone(),
-            status: i.status.clone(),
+            status: i.status,
             error: i.error.clone(),
         })
         .collect()

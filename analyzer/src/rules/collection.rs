@@ -90,13 +90,14 @@ pub fn check(facts: &Facts, _ctx: &Context, out: &mut Findings) {
 mod tests {
     use super::*;
     use crate::rules::testing::{facts_at_ten, rule_ids};
+    use kbundle_format::analysis::CollectionStatus;
 
-    fn issue(collector: &str, node: Option<&str>, status: &str) -> CollectionIssue {
+    fn issue(collector: &str, node: Option<&str>, status: CollectionStatus) -> CollectionIssue {
         CollectionIssue {
             collector: collector.into(),
             node: node.map(String::from),
             namespace: None,
-            status: status.into(),
+            status,
             error: Some("boom".into()),
             file: "manifest.json".into(),
         }
@@ -106,11 +107,19 @@ mod tests {
     fn gaps_are_grouped_per_node_and_skips_are_not_gaps() {
         let mut facts = facts_at_ten();
         facts.collection = vec![
-            issue("run/multipath-ll", Some("w3"), "timeout"),
-            issue("run/dmesg", Some("w3"), "error"),
-            issue("cluster-resources/secrets", None, "forbidden"),
-            issue("run/iscsiadm-node", Some("w1"), "skipped"),
-            issue("run/journalctl-kubelet", Some("w1"), "truncated"),
+            issue("run/multipath-ll", Some("w3"), CollectionStatus::Timeout),
+            issue("run/dmesg", Some("w3"), CollectionStatus::Error),
+            issue(
+                "cluster-resources/secrets",
+                None,
+                CollectionStatus::Forbidden,
+            ),
+            issue("run/iscsiadm-node", Some("w1"), CollectionStatus::Skipped),
+            issue(
+                "run/journalctl-kubelet",
+                Some("w1"),
+                CollectionStatus::Truncated,
+            ),
         ];
         assert_eq!(
             rule_ids(&facts),

@@ -11,12 +11,10 @@ use kbundle_analyzer::report::Report;
 use kbundle_format::analysis::{Category, Severity, Subject};
 use std::path::{Path, PathBuf};
 
-/// The real troubleshoot bundle of the shared interop folder.
-pub fn interop_bundle() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/interop/troubleshoot-k3s-support-bundle.tar.gz"
-    ))
+/// The real troubleshoot bundle of the shared interop folder, or `None` after printing why
+/// the calling test skips it (see `kbundle_testkit::shared`).
+pub fn interop_bundle() -> Option<PathBuf> {
+    kbundle_testkit::interop_bundle()
 }
 
 /// The project's fixture bundles (`fixtures/*.tar.gz`), by name.
@@ -34,10 +32,11 @@ pub fn fixture_bundles() -> Vec<PathBuf> {
     found
 }
 
-/// Every bundle whose page the tests check: the fixtures and the interop bundle.
+/// Every bundle whose page the tests check: the fixtures and, when ../shared is there, the
+/// interop bundle.
 pub fn all_bundles() -> Vec<PathBuf> {
     let mut all = fixture_bundles();
-    all.push(interop_bundle());
+    all.extend(interop_bundle());
     all
 }
 
@@ -142,11 +141,11 @@ pub fn synthetic_pods(n: usize) -> Vec<PodRow> {
     pods
 }
 
-/// The interop bundle's report with `pods` synthetic pods and `findings` crash-loop findings
-/// in one group (1 % of 150,000 pods failing), like a big cluster's.
+/// The broken-cluster fixture's report with `pods` synthetic pods and `findings` crash-loop
+/// findings in one group (1 % of 150,000 pods failing), like a big cluster's.
 pub fn synthetic_report(pods: usize, findings: usize) -> Report {
-    let mut report =
-        kbundle_analyzer::analyze_paths(&[interop_bundle()]).expect("the interop bundle");
+    let base = kbundle_testkit::fixture("broken-cluster.tar.gz");
+    let mut report = kbundle_analyzer::analyze_paths(&[base]).expect("the broken-cluster fixture");
     report.inventory.pods = synthetic_pods(pods);
     let template = report.analysis.findings[0].clone();
     report.analysis.findings = (0..findings)

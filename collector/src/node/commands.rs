@@ -80,7 +80,7 @@ pub fn plan(cmd: &NodeCommand, host: &HostRoot, settings: &CommandSettings) -> P
     argv.push(program);
     argv.extend(candidate.iter().skip(1).map(|s| s.to_string()));
     let is_journal = candidate.first() == Some(&"journalctl");
-    if cmd.output == OutputKind::Log && is_journal {
+    if cmd.output() == OutputKind::Log && is_journal {
         argv.push(format!("--since=-{}", settings.since));
     }
     Plan::Run(argv)
@@ -285,7 +285,7 @@ fn read_available(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kbundle_format::commands::node_command;
+    use kbundle_format::commands::CommandId;
 
     fn settings() -> CommandSettings {
         CommandSettings {
@@ -299,16 +299,13 @@ mod tests {
     #[test]
     fn plans_pick_existing_programs_and_add_since_to_journals() {
         let own = HostRoot::new(std::path::Path::new("/"));
-        match plan(node_command("uptime").unwrap(), &own, &settings()) {
+        match plan(CommandId::Uptime.spec(), &own, &settings()) {
             Plan::Run(argv) => assert!(argv[0].ends_with("/uptime"), "{argv:?}"),
             other => panic!("{other:?}"),
         }
         let mut no_path = settings();
         no_path.path_env = Some(OsString::from("/nonexistent"));
-        assert_eq!(
-            plan(node_command("df-h").unwrap(), &own, &no_path),
-            Plan::NotFound
-        );
+        assert_eq!(plan(CommandId::DfH.spec(), &own, &no_path), Plan::NotFound);
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("journalctl"), "#!/bin/sh\n").unwrap();
         use std::os::unix::fs::PermissionsExt;
@@ -319,7 +316,7 @@ mod tests {
         .unwrap();
         let mut fake = settings();
         fake.path_env = Some(dir.path().as_os_str().to_owned());
-        match plan(node_command("journalctl-kubelet").unwrap(), &own, &fake) {
+        match plan(CommandId::JournalctlKubelet.spec(), &own, &fake) {
             Plan::Run(argv) => assert_eq!(argv.last().unwrap(), "--since=-72h"),
             other => panic!("{other:?}"),
         }
@@ -371,7 +368,7 @@ mod tests {
         std::fs::set_permissions(bin.join("uptime"), std::fs::Permissions::from_mode(0o755))
             .unwrap();
         let host = HostRoot::new(root.path());
-        let p = plan(node_command("uptime").unwrap(), &host, &settings());
+        let p = plan(CommandId::Uptime.spec(), &host, &settings());
         if crate::sys::is_root() {
             let Plan::Run(argv) = p else { panic!("{p:?}") };
             assert!(argv[0].ends_with("/chroot"));
@@ -381,7 +378,7 @@ mod tests {
             assert!(matches!(p, Plan::Unavailable(_)), "{p:?}");
         }
         assert_eq!(
-            plan(node_command("df-h").unwrap(), &host, &settings()),
+            plan(CommandId::DfH.spec(), &host, &settings()),
             Plan::NotFound
         );
     }

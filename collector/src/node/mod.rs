@@ -16,7 +16,7 @@ use crate::progress::Progress;
 use commands::{CommandSettings, Outcome, Plan};
 use files::CopyError;
 use host::HostRoot;
-use kbundle_format::commands::{NodeCommand, CERTIFICATE_DIRS, NODE_COMMANDS, NODE_FILES};
+use kbundle_format::commands::{node_commands, NodeCommand, CERTIFICATE_DIRS, NODE_FILES};
 use kbundle_format::layout::{self, CommandPart};
 use kbundle_format::manifest::{CollectorRun, CollectorStatus, CommandInfo, NOT_FOUND};
 use std::io::Read;
@@ -62,7 +62,7 @@ impl NodeCollector<'_> {
     /// Collects everything, recording one manifest row per item. Once interrupted, items
     /// not started are recorded as skipped.
     pub fn collect(&self) {
-        let mut items: Vec<Item> = NODE_COMMANDS.iter().map(Item::Command).collect();
+        let mut items: Vec<Item> = node_commands().map(Item::Command).collect();
         items.extend(NODE_FILES.iter().map(|f| Item::File(f)));
         items.push(Item::Certificates);
         self.progress

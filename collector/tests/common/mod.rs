@@ -331,10 +331,10 @@ pub fn objects(members: &[Member]) -> std::collections::BTreeSet<(String, String
             continue;
         };
         let dir = match kbundle_format::layout::classify(&path) {
-            kbundle_format::layout::Member::List {
+            kbundle_format::layout::PathKind::List {
                 dir, yaml: false, ..
             } => dir.to_string(),
-            kbundle_format::layout::Member::CustomResources {
+            kbundle_format::layout::PathKind::CustomResources {
                 resource,
                 yaml: false,
                 ..

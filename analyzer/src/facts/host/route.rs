@@ -367,7 +367,10 @@ mod tests {
 
     #[test]
     fn corpus_route_n_has_a_default_gateway() {
-        let table = parse_route_n(&corpus("insights-route-n.txt")).unwrap();
+        let Some(text) = corpus("insights-route-n.txt") else {
+            return;
+        };
+        let table = parse_route_n(&text).unwrap();
         assert_eq!(table.routes.len(), 3);
         let zeroconf = &table.routes[1];
         assert_eq!(zeroconf.destination, "169.254.0.0/16");
@@ -383,7 +386,10 @@ mod tests {
 
     #[test]
     fn corpus_ip_route_with_linkdown_docker_bridge() {
-        let table = parse_ip_route(&corpus("jc-centos77-ip-route-linkdown.out")).unwrap();
+        let Some(text) = corpus("jc-centos77-ip-route-linkdown.out") else {
+            return;
+        };
+        let table = parse_ip_route(&text).unwrap();
         assert_eq!(table.routes.len(), 4);
         assert!(table.has_default_route_for(Family::Inet));
         assert!(!table.has_default_route_for(Family::Inet6));

@@ -5,10 +5,12 @@
 //! HTML escaping; ids, classes and links are built only from indices and the fixed lists of
 //! severities, categories and steps, never from bundle strings.
 
-use crate::report::checklist::{is_gap, Mark, Step};
+use crate::report::checklist::{Mark, Step};
 use crate::report::inventory::{NodeRow, PodRow};
 use crate::report::Report;
-use kbundle_format::analysis::{Category, Finding, Flavor, Severity, SubjectKind, TimelineEntry};
+use kbundle_format::analysis::{
+    Category, CollectionStatus, Finding, Flavor, Severity, SubjectKind, TimelineEntry,
+};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -253,8 +255,8 @@ pub(crate) struct GapRow {
     pub collector: String,
     /// Node, or empty.
     pub node: String,
-    /// Status word.
-    pub status: String,
+    /// How it ended (shown as its word).
+    pub status: CollectionStatus,
     /// Why.
     pub error: String,
     /// Data is missing (not merely skipped or truncated).
@@ -278,9 +280,9 @@ pub(crate) fn page(report: &Report) -> Page {
             id: format!("gap-{i}"),
             collector: c.collector.clone(),
             node: c.node.clone().unwrap_or_default(),
-            status: c.status.clone(),
+            status: c.status,
             error: c.error.clone().unwrap_or_default(),
-            is_gap: is_gap(&c.status),
+            is_gap: c.status.is_gap(),
         })
         .collect();
     gaps.sort_by_key(|g| !g.is_gap);

@@ -4,6 +4,7 @@
 use super::Step;
 use crate::facts::{CommandRecord, Facts, HostFacts};
 use crate::logscan::LogKind;
+use kbundle_format::commands::CommandId;
 use kbundle_format::manifest::NOT_FOUND;
 use std::collections::BTreeSet;
 
@@ -31,8 +32,8 @@ enum Command {
     Absent,
 }
 
-fn command(host: &HostFacts, id: &str) -> Command {
-    match host.commands.get(id) {
+fn command(host: &HostFacts, id: CommandId) -> Command {
+    match host.commands.get(&id) {
         Some(CommandRecord {
             has_output: true, ..
         }) => Command::Output,
@@ -86,16 +87,13 @@ impl<'a> NodeView<'a> {
                     Step::Kubelet => any_command(
                         host,
                         &[
-                            ("systemctl-status-kubelet", "systemctl status kubelet"),
-                            ("journalctl-kubelet", "journalctl -u kubelet"),
+                            CommandId::SystemctlStatusKubelet,
+                            CommandId::JournalctlKubelet,
                         ],
                     ),
                     Step::OsLogs => os_logs(host),
-                    Step::Reboots => any_command(
-                        host,
-                        &[("last-reboot", "last -x reboot"), ("uptime", "uptime")],
-                    ),
-                    Step::Storage => any_command(host, &[("df-h", "df -h"), ("df-i", "df -i")]),
+                    Step::Reboots => any_command(host, &[CommandId::LastReboot, CommandId::Uptime]),
+                    Step::Storage => any_command(host, &[CommandId::DfH, CommandId::DfI]),
                     Step::Network => network(host),
                     _ => iscsi_multipath(host),
                 },
@@ -285,12 +283,13 @@ impl<'a> NodeView<'a> {
 }
 
 /// Present when any of the commands left output; else missing, saying what became of each.
-fn any_command(host: &HostFacts, commands: &[(&str, &str)]) -> Data {
+fn any_command(host: &HostFacts, commands: &[CommandId]) -> Data {
     let mut read = Vec::new();
     let mut missing = Vec::new();
-    for (id, shown) in commands {
+    for &id in commands {
+        let shown = id.spec().shown;
         match command(host, id) {
-            Command::Output => read.push(*shown),
+            Command::Output => read.push(shown),
             Command::NotInstalled => missing.push(format!("{shown}: not installed")),
             Command::Failed(why) => missing.push(format!("{shown}: {why}")),
             Command::Absent => missing.push(format!("{shown}: not in the bundle")),
@@ -314,7 +313,7 @@ fn os_logs(host: &HostFacts) -> Data {
         })
         .map(|f| format!("/{f}"))
         .collect();
-    if command(host, "dmesg") == Command::Output {
+    if command(host, CommandId::Dmesg) == Command::Output {
         read.insert(0, "dmesg".to_string());
     }
     if read.is_empty() {
@@ -327,13 +326,9 @@ fn os_logs(host: &HostFacts) -> Data {
 fn network(host: &HostFacts) -> Data {
     let interfaces = any_command(
         host,
-        &[
-            ("ip-addr", "ip addr"),
-            ("ip-link", "ip -s link"),
-            ("ifconfig-a", "ifconfig -a"),
-        ],
+        &[CommandId::IpAddr, CommandId::IpLink, CommandId::IfconfigA],
     );
-    let routes = any_command(host, &[("ip-route", "ip route"), ("route-n", "route -n")]);
+    let routes = any_command(host, &[CommandId::IpRoute, CommandId::RouteN]);
     match (interfaces, routes) {
         (Data::Present(i), Data::Present(r)) => Data::Present(format!("{i}, {r}")),
         (Data::Missing(why), _) => Data::Missing(format!("no interface list ({why})")),
@@ -344,14 +339,17 @@ fn network(host: &HostFacts) -> Data {
 
 fn iscsi_multipath(host: &HostFacts) -> Data {
     let tools = [
-        ("iscsiadm", ["iscsiadm-session", "iscsiadm-node"]),
-        ("multipath", ["multipath-ll", "multipath-l"]),
+        (
+            "iscsiadm",
+            [CommandId::IscsiadmSession, CommandId::IscsiadmNode],
+        ),
+        ("multipath", [CommandId::MultipathLl, CommandId::MultipathL]),
     ];
     let mut read = Vec::new();
     let mut not_installed = Vec::new();
     let mut missing = Vec::new();
     for (tool, ids) in tools {
-        let states: Vec<Command> = ids.iter().map(|id| command(host, id)).collect();
+        let states: Vec<Command> = ids.iter().map(|&id| command(host, id)).collect();
         if states.contains(&Command::Output) {
             read.push(tool);
         } else if states.iter().all(|s| *s == Command::NotInstalled) {

@@ -3,7 +3,8 @@
 
 use super::Step;
 use kbundle_format::analysis::{Analysis, Category, SubjectKind};
-use kbundle_format::layout::{self, Member};
+use kbundle_format::commands::{CommandId, CommandRef};
+use kbundle_format::layout::{self, PathKind};
 use kbundle_format::BundlePath;
 use std::collections::HashMap;
 
@@ -21,7 +22,7 @@ pub(super) fn gaps_of(
         .collection
         .iter()
         .enumerate()
-        .filter(|(_, c)| super::is_gap(&c.status))
+        .filter(|(_, c)| c.status.is_gap())
         .filter(|(_, c)| match c.node.as_deref() {
             Some(n) => node == Some(n),
             None => step.reads_api(),
@@ -71,7 +72,11 @@ pub(super) fn collector_steps(collector: &str) -> Vec<Step> {
         ];
     }
     if let Some(id) = collector.strip_prefix("run/") {
-        return command_step(id).into_iter().collect();
+        return id
+            .parse::<CommandId>()
+            .map(|c| c.spec().step)
+            .into_iter()
+            .collect();
     }
     if let Some(path) = collector.strip_prefix("files/") {
         return host_file_step(path).into_iter().collect();
@@ -94,11 +99,14 @@ pub(super) fn collector_steps(collector: &str) -> Vec<Step> {
         return Vec::new();
     };
     match layout::classify(&path) {
-        Member::Command { id, .. } => command_step(id).into_iter().collect(),
-        Member::NodeFile { host_path, .. } => host_file_step(host_path).into_iter().collect(),
-        Member::Certificates { .. } => vec![Step::Kubelet],
-        Member::PodLog { .. } => vec![Step::PodLogs],
-        Member::List { dir, .. } => {
+        PathKind::Command {
+            command: CommandRef::Known(id),
+            ..
+        } => vec![id.spec().step],
+        PathKind::NodeFile { host_path, .. } => host_file_step(host_path).into_iter().collect(),
+        PathKind::Certificates { .. } => vec![Step::Kubelet],
+        PathKind::PodLog { .. } => vec![Step::PodLogs],
+        PathKind::List { dir, .. } => {
             let canonical = layout::kind_dir_named(dir).map_or(dir, |k| k.dir);
             kind_step(canonical).into_iter().collect()
         }
@@ -113,25 +121,6 @@ fn kind_step(dir: &str) -> Option<Step> {
         "events" => Some(Step::Events),
         _ => None,
     }
-}
-
-/// The step a node command feeds (bundle format's command ids).
-fn command_step(id: &str) -> Option<Step> {
-    Some(match id {
-        "systemctl-status-kubelet"
-        | "journalctl-kubelet"
-        | "systemctl-status-containerd"
-        | "journalctl-containerd" => Step::Kubelet,
-        "crictl-ps" => Step::StaticPods,
-        "dmesg" | "timedatectl" | "free" | "meminfo" => Step::OsLogs,
-        "last-reboot" | "uptime" => Step::Reboots,
-        "df-h" | "df-i" | "mounts" => Step::Storage,
-        "ifconfig-a" | "ip-addr" | "ip-link" | "ip-route" | "route-n" => Step::Network,
-        "iscsiadm-node" | "iscsiadm-session" | "multipath-l" | "multipath-ll" => {
-            Step::IscsiMultipath
-        }
-        _ => return None,
-    })
 }
 
 /// The step a copied node file feeds (path on the node, without the leading `/`).

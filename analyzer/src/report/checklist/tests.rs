@@ -4,8 +4,10 @@ use crate::facts::{BundleInfo, Sourced};
 use crate::facts::{CommandRecord, HostFacts};
 use crate::rules::testing::{facts_at_ten, sourced};
 use kbundle_format::analysis::{
-    CollectionRow, Evidence, Finding, SeverityCounts, Subject, ANALYSIS_FORMAT_V1,
+    Category, CollectionRow, CollectionStatus, Evidence, Finding, SeverityCounts, Subject,
+    ANALYSIS_FORMAT_V1,
 };
+use kbundle_format::commands::CommandId;
 use kbundle_format::manifest::NOT_FOUND;
 use kbundle_format::manifest::{CollectorRun, CollectorStatus, CommandInfo, Manifest, Tool};
 use kbundle_kube::node::Node;
@@ -76,24 +78,24 @@ fn healthy_worker(facts: &mut Facts, name: &str) {
     facts.nodes.extend(ready_node(name, ""));
     let mut host = HostFacts::default();
     for id in [
-        "systemctl-status-kubelet",
-        "journalctl-kubelet",
-        "dmesg",
-        "last-reboot",
-        "df-h",
-        "df-i",
-        "ip-addr",
-        "ip-route",
+        CommandId::SystemctlStatusKubelet,
+        CommandId::JournalctlKubelet,
+        CommandId::Dmesg,
+        CommandId::LastReboot,
+        CommandId::DfH,
+        CommandId::DfI,
+        CommandId::IpAddr,
+        CommandId::IpRoute,
     ] {
-        host.commands.insert(id.into(), output());
+        host.commands.insert(id, output());
     }
     for id in [
-        "iscsiadm-node",
-        "iscsiadm-session",
-        "multipath-l",
-        "multipath-ll",
+        CommandId::IscsiadmNode,
+        CommandId::IscsiadmSession,
+        CommandId::MultipathL,
+        CommandId::MultipathLl,
     ] {
-        host.commands.insert(id.into(), not_found());
+        host.commands.insert(id, not_found());
     }
     host.files.insert("var/log/kern.log".into());
     facts.hosts.insert(name.into(), host);
@@ -202,9 +204,9 @@ fn a_failed_command_or_a_missing_route_table_is_no_data() {
     let mut facts = facts_at_ten();
     healthy_worker(&mut facts, "w1");
     let host = facts.hosts.get_mut("w1").unwrap();
-    host.commands.remove("ip-route");
+    host.commands.remove(&CommandId::IpRoute);
     host.commands.insert(
-        "df-h".into(),
+        CommandId::DfH,
         CommandRecord {
             info: Some(CommandInfo {
                 timed_out: true,
@@ -213,7 +215,7 @@ fn a_failed_command_or_a_missing_route_table_is_no_data() {
             has_output: false,
         },
     );
-    host.commands.remove("df-i");
+    host.commands.remove(&CommandId::DfI);
     let c = build(&facts, &analysis(Vec::new(), Vec::new()));
     let r = row(&c, Some("w1"));
     let storage = &r.cells[8];
@@ -231,7 +233,7 @@ fn a_collection_gap_is_no_data_with_its_reason_unless_a_finding_says_more() {
     let gap = |collector: &str| CollectionRow {
         collector: collector.into(),
         node: Some("w1".into()),
-        status: "timeout".into(),
+        status: CollectionStatus::Timeout,
         error: Some("killed after 30 s".into()),
     };
     let findings = vec![
@@ -272,7 +274,7 @@ fn an_unreachable_api_leaves_every_row_without_api_data() {
         vec![CollectionRow {
             collector: "cluster API".into(),
             node: None,
-            status: "error".into(),
+            status: CollectionStatus::Error,
             error: Some("connection refused".into()),
         }],
     );
@@ -378,7 +380,7 @@ fn a_container_log_gap_that_names_its_pods_hits_their_nodes_only() {
     let gap = |error: &str| CollectionRow {
         collector: "cluster-resources/pods/logs".into(),
         node: None,
-        status: "error".into(),
+        status: CollectionStatus::Error,
         error: Some(error.into()),
     };
     let a = analysis(

@@ -147,6 +147,7 @@ fn usage(node: &str, df: &Parsed<DfReport>, rule: &'static Rule, what: &str, out
 mod tests {
     use super::*;
     use crate::facts::host::df;
+    use crate::facts::host::testdata::corpus;
     use crate::facts::HostFacts;
     use crate::rules::testing::{facts_at_ten, rule_ids};
 
@@ -185,14 +186,12 @@ mod tests {
 
     #[test]
     fn must_not_match_snap_loops_and_overlays() {
-        let text = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/corpus/host-commands/jc-ubuntu1804-df-h-snap-loops-100pct.out"
-        ))
-        .unwrap();
-        assert!(rule_ids(&facts_with_df(&text)).is_empty());
         let overlay = "Filesystem Size Used Avail Use% Mounted on\n\
                        overlay 97G 94G 3.0G 97% /run/containerd/io.containerd.runtime.v2.task/k8s.io/abc/rootfs\n";
         assert!(rule_ids(&facts_with_df(overlay)).is_empty());
+        let Some(text) = corpus("jc-ubuntu1804-df-h-snap-loops-100pct.out") else {
+            return;
+        };
+        assert!(rule_ids(&facts_with_df(&text)).is_empty());
     }
 }
