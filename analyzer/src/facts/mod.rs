@@ -5,6 +5,7 @@
 
 pub mod events;
 pub mod host;
+pub mod memory;
 pub mod outputs;
 
 use jiff::Timestamp;

@@ -139,6 +139,11 @@ impl HostOutputs {
         self.ip_route.as_ref().or(self.route_n.as_ref())
     }
 
+    /// The node's memory, from `/proc/meminfo`, else `free -m`.
+    pub fn memory(&self) -> Option<super::memory::Memory> {
+        super::memory::combine(self.meminfo.as_ref(), self.free.as_ref())
+    }
+
     /// The multipath maps from `multipath -ll`, else `-l`.
     pub fn multipath(&self) -> Option<&Parsed<Vec<multipath::MultipathMap>>> {
         self.multipath_ll.as_ref().or(self.multipath_l.as_ref())

@@ -15,6 +15,9 @@ use super::{numbered_lines, ParseError};
 pub struct Memory {
     /// The `Mem:` row.
     pub mem: MemoryRow,
+    /// The old layout's `-/+ buffers/cache:` row (`used` and `free` with the caches counted
+    /// as free): what procps before 3.3.10 offers instead of `available`.
+    pub buffers_cache: Option<MemoryRow>,
     /// The `Swap:` row, when printed.
     pub swap: Option<MemoryRow>,
 }
@@ -38,6 +41,7 @@ pub struct MemoryRow {
 pub fn parse(text: &str) -> Result<Memory, ParseError> {
     let mut columns: Option<Vec<&str>> = None;
     let mut mem: Option<MemoryRow> = None;
+    let mut buffers_cache: Option<MemoryRow> = None;
     let mut swap: Option<MemoryRow> = None;
     let mut last_line = 1;
     for (n, line) in numbered_lines(text) {
@@ -64,7 +68,8 @@ pub fn parse(text: &str) -> Result<Memory, ParseError> {
         match label.trim() {
             "Mem" => mem = Some(row),
             "Swap" => swap = Some(row),
-            "Total" | "Low" | "High" | "-/+ buffers/cache" => {}
+            "-/+ buffers/cache" => buffers_cache = Some(row),
+            "Total" | "Low" | "High" => {}
             _ => {
                 return Err(ParseError::new(
                     n,
@@ -75,7 +80,11 @@ pub fn parse(text: &str) -> Result<Memory, ParseError> {
         }
     }
     let mem = mem.ok_or_else(|| ParseError::new(last_line, "a `Mem:` row", ""))?;
-    Ok(Memory { mem, swap })
+    Ok(Memory {
+        mem,
+        buffers_cache,
+        swap,
+    })
 }
 
 fn read_row(n: usize, line: &str, names: &[&str], values: &str) -> Result<MemoryRow, ParseError> {
@@ -135,6 +144,8 @@ Swap:         3967         67       3900
         let memory = parse(text).unwrap();
         assert_eq!((memory.mem.total, memory.mem.free), (3832, 188));
         assert_eq!(memory.mem.available, None);
+        let cache = memory.buffers_cache.unwrap();
+        assert_eq!((cache.used, cache.free, cache.line), (1608, 2224, 3));
         assert_eq!(memory.swap.unwrap().used, 67);
     }
 

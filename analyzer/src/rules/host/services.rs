@@ -1,16 +1,13 @@
-//! Node services and history: the kubelet and container runtime services, clock
-//! synchronization, reboots, and (when the API is down) the control-plane containers
-//! `crictl` shows.
+//! Node services: the kubelet and container runtime services, clock synchronization, and
+//! (when the API is down) the control-plane containers `crictl` shows.
 
-use crate::facts::host::last::{LastRecord, RecordKind};
 use crate::facts::host::systemctl::SystemctlStatus;
 use crate::facts::outputs::Parsed;
 use crate::facts::{Facts, HostFacts};
-use crate::findings::{rfc3339, Draft, Findings};
+use crate::findings::{Draft, Findings};
 use crate::rules::control_plane::{COMPONENTS, STATIC_POD_MISSING, UNHEALTHY};
-use crate::rules::{Context, Rule, INCIDENT_WINDOW};
-use jiff::Timestamp;
-use kbundle_format::analysis::{Category, Severity, Subject, TimelineEntry, TimelineSource};
+use crate::rules::{Context, Rule};
+use kbundle_format::analysis::{Category, Severity, Subject};
 
 /// The kubelet service is not active.
 pub const KUBELET_DOWN: Rule = Rule {
@@ -42,21 +39,11 @@ pub const TIME_SYNC: Rule = Rule {
 certificates, etcd leases and log correlation.",
 };
 
-/// A reboot without a clean shutdown, or one inside the incident window.
-pub const REBOOT: Rule = Rule {
-    id: "host.unexpected-reboot",
-    category: Category::UnexpectedReboot,
-    severity: Severity::Warning,
-    looks_at: "run/last-reboot.txt: reboot records, crash sessions, shutdown records",
-    remediation: "Find why the node went down: kernel panics and hangs in kern.log before the \
-reboot, the hypervisor or BMC event log, power.",
-};
-
 /// The rules of this file (and the control-plane rules it also raises from `crictl`).
-pub const RULES: &[&Rule] = &[&KUBELET_DOWN, &RUNTIME_DOWN, &TIME_SYNC, &REBOOT];
+pub const RULES: &[&Rule] = &[&KUBELET_DOWN, &RUNTIME_DOWN, &TIME_SYNC];
 
 /// Runs the service rules.
-pub fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
+pub fn check(facts: &Facts, _ctx: &Context, out: &mut Findings) {
     for (node, host) in &facts.hosts {
         if let Some(s) = &host.outputs.kubelet_status {
             service(node, s, &["kubelet"], &KUBELET_DOWN, out);
@@ -89,7 +76,6 @@ pub fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
                 );
             }
         }
-        reboots(node, host, ctx, out);
         if !facts.kinds_present.contains("pods") {
             control_plane_containers(node, host, out);
         }
@@ -134,104 +120,6 @@ fn service(
         draft = draft.evidence(&s.file, Some(j.line as u64), j.text.clone());
     }
     out.add(draft.build());
-}
-
-/// The time of a reboot record, read as UTC (`last` prints node local time).
-fn record_time(r: &LastRecord, now: Option<Timestamp>) -> Option<Timestamp> {
-    let utc = jiff::tz::TimeZone::UTC;
-    let reference = utc.to_datetime(now.unwrap_or_else(Timestamp::now));
-    let dt = r.start.resolve(reference)?;
-    utc.to_timestamp(dt).ok()
-}
-
-fn reboots(node: &str, host: &HostFacts, ctx: &Context, out: &mut Findings) {
-    let Some(last) = &host.outputs.last else {
-        return;
-    };
-    let unclean = last.value.unclean_reboots();
-    for r in last
-        .value
-        .records
-        .iter()
-        .filter(|r| r.kind == RecordKind::Reboot)
-    {
-        let time = record_time(r, ctx.now);
-        let recent = ctx.within(time, INCIDENT_WINDOW) && time.is_some();
-        let cause = unclean.iter().find(|u| u.reboot_line == r.line);
-        let (severity, why) = match (cause, recent) {
-            (Some(_), true) => (
-                Severity::Critical,
-                "without a clean shutdown, inside the incident window",
-            ),
-            (None, true) => (Severity::Warning, "inside the incident window"),
-            (Some(_), false) => (Severity::Info, "without a clean shutdown"),
-            (None, false) => continue,
-        };
-        let when = time
-            .map(rfc3339)
-            .unwrap_or_else(|| "at an unknown time".into());
-        let mut draft = Draft::new(&REBOOT, Subject::node(node))
-            .severity(severity)
-            .title(format!("{node} rebooted {why}"))
-            .message(format!(
-                "{node} booted at {when} {why} (kernel {}).",
-                r.host
-            ))
-            .seen_at(time)
-            .evidence(&last.file, Some(r.line as u64), last.line(r.line));
-        if let Some(c) = cause {
-            draft = draft.evidence(
-                &last.file,
-                Some(c.evidence_line as u64),
-                last.line(c.evidence_line),
-            );
-        }
-        out.add(draft.build());
-    }
-}
-
-/// Adds reboots from `last` to the timeline.
-pub fn reboots_timeline(facts: &Facts, add: &mut dyn FnMut(Timestamp, TimelineEntry)) {
-    let now = facts.reference_time();
-    for (node, host) in &facts.hosts {
-        let Some(last) = &host.outputs.last else {
-            continue;
-        };
-        for r in last
-            .value
-            .records
-            .iter()
-            .filter(|r| matches!(r.kind, RecordKind::Reboot | RecordKind::Shutdown))
-        {
-            let Some(time) = record_time(r, now) else {
-                continue;
-            };
-            if now.is_some_and(|n| n.duration_since(time) > INCIDENT_WINDOW) {
-                continue;
-            }
-            let what = if r.kind == RecordKind::Reboot {
-                "boot"
-            } else {
-                "shutdown"
-            };
-            add(
-                time,
-                crate::timeline::entry(
-                    time,
-                    TimelineSource::Reboot,
-                    Subject::node(node),
-                    format!("system {what} (kernel {})", r.host),
-                    &last.file,
-                    Some(r.line as u64),
-                    if r.kind == RecordKind::Reboot {
-                        Severity::Warning
-                    } else {
-                        Severity::Info
-                    },
-                ),
-            );
-        }
-    }
 }
 
 /// Without objects from the API, `crictl ps -a` is what tells whether the static
@@ -284,7 +172,7 @@ fn control_plane_containers(node: &str, host: &HostFacts, out: &mut Findings) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::host::{last, systemctl, timedatectl};
+    use crate::facts::host::{systemctl, timedatectl};
     use crate::rules::testing::{facts_at_ten, rule_ids};
 
     const KUBELET_FAILED: &str = "\
@@ -303,21 +191,7 @@ mod tests {
      Active: active (running) since Mon 2026-11-02 08:00:11 UTC; 3 weeks 4 days ago
    Main PID: 812 (kubelet)
 ";
-    const LAST_CRASH: &str = "\
-reboot   system boot  5.15.0-91-generic Fri Nov 27 08:41:12 2026   still running
-reboot   system boot  5.15.0-91-generic Mon Nov  2 07:59:58 2026 - Fri Nov 27 08:40:00 2026 (25+00:40)
-
-wtmp begins Mon Nov  2 07:59:58 2026
-";
-    const LAST_CLEAN_OLD: &str = "\
-reboot   system boot  5.15.0-91-generic Mon Nov  2 07:59:58 2026   still running
-shutdown system down  5.15.0-91-generic Mon Nov  2 07:58:40 2026 - Mon Nov  2 07:59:58 2026  (00:01)
-reboot   system boot  5.15.0-91-generic Thu Oct  1 10:00:00 2026 - Mon Nov  2 07:58:40 2026 (31+21:58)
-
-wtmp begins Thu Oct  1 10:00:00 2026
-";
-
-    fn host(kubelet: &str, clock: &str, last_text: &str) -> HostFacts {
+    fn host(kubelet: &str, clock: &str) -> HostFacts {
         let mut h = HostFacts::default();
         h.outputs.kubelet_status = Some(Parsed::new(
             systemctl::parse(kubelet).unwrap(),
@@ -328,11 +202,6 @@ wtmp begins Thu Oct  1 10:00:00 2026
             timedatectl::parse(clock).unwrap(),
             "t.txt",
             clock.into(),
-        ));
-        h.outputs.last = Some(Parsed::new(
-            last::parse(last_text).unwrap(),
-            "l.txt",
-            last_text.into(),
         ));
         h
     }
@@ -345,7 +214,6 @@ wtmp begins Thu Oct  1 10:00:00 2026
             host(
                 KUBELET_FAILED,
                 "System clock synchronized: no\n              NTP service: inactive\n",
-                LAST_CRASH,
             ),
         );
         facts.hosts.insert(
@@ -353,7 +221,6 @@ wtmp begins Thu Oct  1 10:00:00 2026
             host(
                 KUBELET_OK,
                 "System clock synchronized: yes\n              NTP service: active\n",
-                LAST_CLEAN_OLD,
             ),
         );
         assert_eq!(
@@ -361,7 +228,6 @@ wtmp begins Thu Oct  1 10:00:00 2026
             [
                 "host.kubelet-down Node bad",
                 "host.time-unsynchronized Node bad",
-                "host.unexpected-reboot Node bad",
             ]
         );
     }
