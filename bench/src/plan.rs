@@ -239,6 +239,8 @@ pub fn generate(options: &Options) -> io::Result<Summary> {
             error: None,
             files: per_ns.len() as u64,
             bytes: 0,
+            transport: None,
+            target: None,
         }],
         files: bundle.files().to_vec(),
     };

@@ -132,6 +132,46 @@ pub struct CollectorRun {
     /// Bytes it wrote.
     #[serde(default)]
     pub bytes: u64,
+    /// How a node collected from elsewhere was reached (`node/<name>` rows of a fan-out run);
+    /// absent on every other row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport: Option<Transport>,
+    /// What the transport reached, for `node/<name>` rows: the SSH destination as the user
+    /// gave it, or the agent pod that ran on the node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+}
+
+/// The prefix of the one manifest row a fan-out run writes per node for the transport itself
+/// (`node/worker-7`), beside the node's own rows (`run/df-h`, ...).
+pub const NODE_ROW_PREFIX: &str = "node/";
+
+/// How a node's data reached the bundle, in `node/<name>` rows.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// The collector ran on the node itself.
+    Local,
+    /// A pod of a temporary DaemonSet ran the node part and the result came through
+    /// `pods/exec`.
+    Daemonset,
+    /// The node part ran over SSH and streamed its archive back.
+    Ssh,
+    /// A transport this version does not know (a newer collector wrote the bundle).
+    #[serde(other)]
+    Unknown,
+}
+
+impl Transport {
+    /// The word used in the manifest.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Local => "local",
+            Self::Daemonset => "daemonset",
+            Self::Ssh => "ssh",
+            Self::Unknown => "unknown",
+        }
+    }
 }
 
 /// One row of `manifest.files`.
@@ -241,5 +281,23 @@ mod tests {
         assert_eq!(m.collectors[1].status, CollectorStatus::Timeout);
         assert!(m.collectors[1].status.is_gap());
         assert_eq!(m.cluster.unwrap().version.as_deref(), Some("v1.28.3"));
+        assert_eq!(m.collectors[0].transport, None);
+    }
+
+    #[test]
+    fn node_rows_of_a_fan_out_carry_their_transport() {
+        let json = r#"{"name": "node/worker-7", "node": "worker-7", "status": "timeout",
+            "transport": "ssh", "target": "ssh://root@10.0.0.17", "started": "2026-11-27T10:00:01Z",
+            "duration_ms": 600000, "error": "no result after --node-timeout 10m"}"#;
+        let row: CollectorRun = serde_json::from_str(json).unwrap();
+        assert_eq!(row.transport, Some(Transport::Ssh));
+        assert_eq!(row.target.as_deref(), Some("ssh://root@10.0.0.17"));
+        let newer: CollectorRun =
+            serde_json::from_str(r#"{"name": "node/x", "status": "ok", "transport": "carrier-pigeon"}"#)
+                .unwrap();
+        assert_eq!(newer.transport, Some(Transport::Unknown));
+        // Rows without a transport are written as before.
+        let plain = serde_json::to_value(CollectorRun { transport: None, ..row }).unwrap();
+        assert!(plain.get("transport").is_none());
     }
 }

@@ -92,6 +92,10 @@ pub fn build(facts: &Facts, analysis: &Analysis) -> Checklist {
         })
         .collect();
     let mut nodes: BTreeSet<String> = facts.node_names().into_iter().collect();
+    // A node the collector named but got nothing from (an SSH host that refused, an agent pod
+    // that never ran) has no objects and no host data: its manifest rows alone give it a row,
+    // so it shows as "no data" instead of being absent.
+    nodes.extend(analysis.collection.iter().filter_map(|c| c.node.clone()));
     let mut by_row: BTreeMap<(Option<String>, Step), Vec<usize>> = BTreeMap::new();
     for (i, f) in analysis.findings.iter().enumerate() {
         let Some(step) = Step::of(f.category) else {

@@ -71,6 +71,19 @@ pub(super) fn collector_steps(collector: &str) -> Vec<Step> {
             Step::Events,
         ];
     }
+    if collector.starts_with(kbundle_format::manifest::NODE_ROW_PREFIX) {
+        // `node/<name>`: the transport of a fan-out run (SSH, the DaemonSet agent). When it
+        // failed, every step that reads the node's own data is incomplete.
+        return vec![
+            Step::StaticPods,
+            Step::Kubelet,
+            Step::OsLogs,
+            Step::Reboots,
+            Step::Storage,
+            Step::Network,
+            Step::IscsiMultipath,
+        ];
+    }
     if let Some(id) = collector.strip_prefix("run/") {
         return id
             .parse::<CommandId>()

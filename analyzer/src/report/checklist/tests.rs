@@ -109,6 +109,8 @@ fn healthy_worker(facts: &mut Facts, name: &str) {
             error: Some("no files".into()),
             files: 0,
             bytes: 0,
+            transport: None,
+            target: None,
         }],
         ..Manifest::default()
     };
@@ -262,6 +264,27 @@ fn a_collection_gap_is_no_data_with_its_reason_unless_a_finding_says_more() {
     assert_eq!(storage.mark, Mark::Warning);
     assert_eq!(storage.findings, [0]);
     assert!(storage.reason.contains("data incomplete"), "{storage:?}");
+}
+
+#[test]
+fn a_node_a_fan_out_could_not_reach_has_its_row_and_no_pass() {
+    let mut facts = facts_at_ten();
+    healthy_worker(&mut facts, "w1");
+    let unreachable = CollectionRow {
+        collector: "node/w9".into(),
+        node: Some("w9".into()),
+        status: "error".into(),
+        error: Some("ssh: connect to host 10.0.0.9 port 22: Connection refused".into()),
+    };
+    let a = analysis(Vec::new(), vec![unreachable]);
+    let c = build(&facts, &a);
+    let r = row(&c, Some("w9"));
+    // Every step that reads the node's own data is "no data" with ssh's reason; the API
+    // steps read the cluster part, as for any node.
+    for cell in r.cells.iter().filter(|c| !c.step.reads_api()) {
+        assert_eq!(cell.mark, Mark::NoData, "{cell:?}");
+        assert!(cell.reason.contains("Connection refused"), "{cell:?}");
+    }
 }
 
 #[test]
