@@ -63,7 +63,7 @@ impl Bundle {
         redactor: Redactor,
         pseudonyms: Option<Pseudonymizer>,
     ) -> Self {
-        let spool_dir = crate::archive::parent_dir(writer.target()).to_path_buf();
+        let spool_dir = writer.spool_dir().to_path_buf();
         Bundle {
             writer: Mutex::new(Ok(writer)),
             runs: Mutex::new(Vec::new()),
@@ -156,6 +156,35 @@ impl Bundle {
             }
         }
         Ok(added)
+    }
+
+    /// Adds redaction counts found elsewhere for `file` (a node's own redaction-report.json,
+    /// when its result is merged into this bundle).
+    pub fn count_redactions(&self, file: &str, rule: &str, count: u64) {
+        if count > 0 {
+            *lock(&self.redactions)
+                .entry((file.to_string(), rule.to_string()))
+                .or_default() += count;
+        }
+    }
+
+    /// A short text for the manifest (an SSH error, a destination, a pod event) through the
+    /// same redaction and pseudonyms as every member, so that no row says what files hide.
+    pub fn scrub_text(&self, text: &str) -> String {
+        let redacted = self.redactor.stream().text(text);
+        match &self.pseudonyms {
+            Some(ps) => {
+                let mut out = Vec::new();
+                for (i, line) in redacted.split('\n').enumerate() {
+                    if i > 0 {
+                        out.push(b'\n');
+                    }
+                    ps.line(line.as_bytes(), &mut out);
+                }
+                String::from_utf8_lossy(&out).into_owned()
+            }
+            None => redacted,
+        }
     }
 
     /// Records one collector's row for the manifest.
@@ -277,6 +306,8 @@ impl Started {
             error,
             files: added.files,
             bytes: added.bytes,
+            transport: None,
+            target: None,
         }
     }
 }

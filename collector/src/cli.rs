@@ -1,6 +1,7 @@
 //! The command line of `kbundle-collect`, and the checked [`Options`] a run uses.
 
 use crate::archive::Format;
+use crate::fanout::cli::{FanOut, FanOutArgs};
 use clap::Parser;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -9,13 +10,16 @@ use std::time::Duration;
 ///
 /// Collects the cluster through its API (kubeconfig like kubectl, or the pod's service
 /// account) and, on a node, the node itself. --host-only: this node alone; --no-host: the
-/// API alone. Read-only: it changes nothing on the machine or the cluster (GET requests
-/// only) and writes only the bundle (and, with --pseudonymize, its map).
+/// API alone; --daemonset or --ssh: every node too. Read-only: it changes nothing on the
+/// machines or the cluster (GET requests only, but for the temporary DaemonSet of
+/// --daemonset) and writes only the bundle (and, with --pseudonymize, its map).
+///
+/// Every node-part flag can also be set as KBUNDLE_<FLAG> (KBUNDLE_HOST_ROOT, ...).
 #[derive(Debug, Parser)]
 #[command(name = "kbundle-collect", version, max_term_width = 100)]
 pub struct Args {
-    /// Collect this node only (no Kubernetes API access).
-    #[arg(long, conflicts_with = "no_host")]
+    /// Collect this node only (no Kubernetes API access); with --ssh, the SSH nodes only.
+    #[arg(long, conflicts_with = "no_host", env = "KBUNDLE_HOST_ONLY")]
     pub host_only: bool,
 
     /// Skip the node part (a workstation that is not a node).
@@ -76,52 +80,76 @@ pub struct Args {
     pub max_bundle_bytes: String,
 
     /// Directory the node's filesystem is mounted at (e.g. /host in a DaemonSet pod).
-    #[arg(long, value_name = "DIR", default_value = "/")]
+    #[arg(long, value_name = "DIR", default_value = "/", env = "KBUNDLE_HOST_ROOT")]
     pub host_root: PathBuf,
 
     /// The node's name in the bundle [default: the kubelet's node name, else the host name].
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", env = "KBUNDLE_NODE_NAME")]
     pub node_name: Option<String>,
 
-    /// Where to write the bundle: a file, or an existing directory to put the default name in
-    /// [default: kbundle-<node>-<UTC time>.tar.gz in the current directory].
-    #[arg(short, long, value_name = "PATH")]
+    /// Where to write the bundle: a file, an existing directory to put the default name in,
+    /// or - for standard output (tar.gz, streamed) [default: kbundle-<node>-<UTC
+    /// time>.tar.gz in the current directory].
+    #[arg(short, long, value_name = "PATH", env = "KBUNDLE_OUTPUT")]
     pub output: Option<PathBuf>,
 
     /// Archive format [default: from the --output extension, else tar.gz].
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, env = "KBUNDLE_FORMAT")]
     pub format: Option<Format>,
 
     /// How far back journals go: a number with s, m, h, d or w.
-    #[arg(long, value_name = "DURATION", default_value = "72h")]
+    #[arg(long, value_name = "DURATION", default_value = "72h", env = "KBUNDLE_SINCE")]
     pub since: String,
 
     /// Size cap per log, journal or command output, newest part kept (K, M, G suffixes are
     /// powers of 1024; 0 means no cap) [default: 20M for node files and commands, 5M per
     /// container log].
-    #[arg(long, value_name = "SIZE")]
+    #[arg(long, value_name = "SIZE", env = "KBUNDLE_MAX_LOG_BYTES")]
     pub max_log_bytes: Option<String>,
 
     /// Kill a node command (and everything it started) after this many seconds (or m, h).
-    #[arg(long, value_name = "SECONDS", default_value = "30")]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value = "30",
+        env = "KBUNDLE_COMMAND_TIMEOUT"
+    )]
     pub command_timeout: String,
 
-    /// How many node commands and files are collected at once (1-16).
-    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=16))]
-    pub jobs: u8,
+    /// How many node commands and files are collected at once (at most 16) [default: 4]; with
+    /// --ssh or --daemonset, how many nodes at once (1-64) [default: 16].
+    #[arg(long, value_name = "N", env = "KBUNDLE_JOBS", value_parser = clap::value_parser!(u8).range(1..=64))]
+    pub jobs: Option<u8>,
 
     /// Extra redaction rules (YAML, see docs/collector.md); may be given several times.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "KBUNDLE_REDACT_RULES")]
     pub redact_rules: Vec<PathBuf>,
 
     /// Replace IP addresses, MAC addresses and host names with consistent stand-ins; the map
     /// is written beside the bundle as <bundle>.pseudonyms.json (mode 0600), never into it.
-    #[arg(long)]
+    #[arg(long, env = "KBUNDLE_PSEUDONYMIZE")]
     pub pseudonymize: bool,
 
     /// No progress and no summary on stderr (the bundle path is still printed on stdout).
-    #[arg(short, long)]
+    #[arg(short, long, env = "KBUNDLE_QUIET")]
     pub quiet: bool,
+
+    /// Other nodes.
+    #[command(flatten)]
+    pub fanout: FanOutArgs,
+}
+
+/// What the process does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Collect a bundle.
+    Collect,
+    /// `--dry-run`: print the DaemonSet's objects.
+    DryRun,
+    /// `--cleanup`: delete what earlier `--daemonset` runs left.
+    Cleanup,
+    /// `--agent DIR`: collect into DIR, then wait to be fetched.
+    Agent(PathBuf),
 }
 
 /// The run's settings, checked.
@@ -190,6 +218,15 @@ pub struct Options {
     /// `--quiet`.
     #[serde(skip)]
     pub quiet: bool,
+    /// `-o -`: the bundle goes to standard output.
+    #[serde(skip)]
+    pub to_stdout: bool,
+    /// The fan-out, with `--daemonset` or `--ssh` (recorded through [`FanOut::describe`]).
+    #[serde(skip)]
+    pub fanout: Option<FanOut>,
+    /// What the process does.
+    #[serde(skip)]
+    pub action: Action,
 }
 
 fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -251,6 +288,39 @@ impl Options {
         let mut namespaces = args.namespaces.clone();
         namespaces.sort();
         namespaces.dedup();
+        let to_stdout = args.output.as_deref() == Some(std::path::Path::new(crate::archive::STDOUT));
+        if to_stdout && format == Format::Zip {
+            return Err("-o -: only tar.gz can be streamed (zip needs to seek)".to_string());
+        }
+        if to_stdout && args.pseudonymize {
+            return Err("-o - and --pseudonymize: the pseudonym map would have nowhere to go".to_string());
+        }
+        // The node part's flags every remote collector gets, so each node honours them.
+        let mut node_args = vec![
+            "--since".to_string(),
+            args.since.trim().to_string(),
+            "--command-timeout".to_string(),
+            timeout.to_string(),
+        ];
+        if let Some(m) = &args.max_log_bytes {
+            node_args.extend(["--max-log-bytes".to_string(), m.trim().to_string()]);
+        }
+        let fanout = args
+            .fanout
+            .check(node_args, args.jobs.map(usize::from))?;
+        let action = if args.fanout.cleanup {
+            Action::Cleanup
+        } else if args.fanout.dry_run {
+            Action::DryRun
+        } else if let Some(dir) = &args.fanout.agent {
+            if !dir.is_dir() {
+                return Err(format!("--agent: {} is not a directory", dir.display()));
+            }
+            Action::Agent(dir.clone())
+        } else {
+            Action::Collect
+        };
+        let agent = matches!(action, Action::Agent(_));
         if !args.host_root.is_dir() {
             return Err(format!(
                 "--host-root: {} is not a directory",
@@ -258,7 +328,7 @@ impl Options {
             ));
         }
         Ok(Options {
-            host_only: args.host_only,
+            host_only: args.host_only || agent,
             no_host: args.no_host,
             kubeconfig: args.kubeconfig,
             context: args.context,
@@ -274,16 +344,22 @@ impl Options {
             container_log_max_bytes: no_cap(max.unwrap_or(CONTAINER_LOG_MAX)),
             host_root: args.host_root,
             node_name: args.node_name,
-            output: args.output,
+            output: match &action {
+                Action::Agent(dir) => Some(dir.clone()),
+                _ => args.output,
+            },
             format,
             since: args.since.trim().to_string(),
             since_span: systemd_span(since_secs),
             max_log_bytes: no_cap(max.unwrap_or(NODE_LOG_MAX)),
             command_timeout: Duration::from_secs(timeout),
-            jobs: usize::from(args.jobs),
+            jobs: usize::from(args.jobs.unwrap_or(4)).min(16),
             redact_rules: args.redact_rules,
             pseudonymize: args.pseudonymize,
             quiet: args.quiet,
+            to_stdout,
+            fanout,
+            action,
         })
     }
 }

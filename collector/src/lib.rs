@@ -7,16 +7,20 @@
 //! [`archive`] (tar.gz or zip, temp file renamed when complete, manifest with SHA-256s).
 //! [`run`] orchestrates, [`cli`] parses flags, [`progress`] and [`interrupt`] talk to the
 //! user. [`cluster`] collects through the Kubernetes API beside [`node`] and writes through
-//! the same [`bundle::Bundle`].
+//! the same [`bundle::Bundle`]. [`fanout`] brings other nodes' node parts into the same
+//! bundle, through a temporary DaemonSet (whose pods run [`agent`]) or over SSH.
 
+pub mod agent;
 pub mod archive;
 pub mod bundle;
 pub mod cli;
 pub mod cluster;
+pub mod fanout;
 pub mod interrupt;
 pub mod node;
 pub mod progress;
 pub mod pseudonymize;
 pub mod redact;
 pub mod run;
+pub mod summary;
 mod sys;

@@ -1,13 +1,18 @@
 //! One run of `kbundle-collect`: check the options, decide what to collect, write the
 //! bundle, print the summary. Exit status 0 whenever a bundle was written (even a partial
 //! or interrupted one), 1 when none could be, 2 for bad usage.
+//!
+//! Besides collecting, the same binary answers the DaemonSet agent's roles (see [`agent`]),
+//! `--dry-run` and `--cleanup` of `--daemonset`.
 
+use crate::agent;
 use crate::archive::BundleWriter;
 use crate::bundle::{rfc3339, Bundle, Started};
-use crate::cli::{Args, Options};
+use crate::cli::{Action, Args, Options};
 use crate::cluster::client::ApiSettings;
 use crate::cluster::logs::LogSettings;
 use crate::cluster::{Cluster, ClusterOptions, ClusterSummary};
+use crate::fanout::{self, FanOutSummary};
 use crate::interrupt::Interrupt;
 use crate::node::commands::CommandSettings;
 use crate::node::host::HostRoot;
@@ -28,9 +33,23 @@ pub const EXIT_NO_BUNDLE: u8 = 1;
 /// Bad arguments or rules file.
 pub const EXIT_USAGE: u8 = 2;
 
+/// The line a collector streaming its bundle to stdout (`-o -`) writes first on stderr:
+/// its node's name and host name as JSON. The SSH fan-out reads it before the node's first
+/// file, so `--pseudonymize` knows every name of the node before writing any of its data.
+pub const IDENTITY_PREFIX: &str = "kbundle-collect: identity ";
+
 /// The process entry point: parses the command line and runs.
 pub fn main() -> ExitCode {
+    if let Some(code) = agent::multi_call() {
+        return ExitCode::from(code);
+    }
     let args = Args::parse();
+    if let Some(dir) = &args.fanout.agent_fetch {
+        return ExitCode::from(agent::fetch(dir));
+    }
+    if let Some(dir) = &args.fanout.agent_ready {
+        return ExitCode::from(agent::ready(dir));
+    }
     let options = match Options::from_args(args) {
         Ok(o) => o,
         Err(e) => return usage(&e),
@@ -42,7 +61,23 @@ pub fn main() -> ExitCode {
             Interrupt::manual()
         }
     };
-    ExitCode::from(run(&options, &interrupt))
+    match &options.action {
+        Action::Collect => ExitCode::from(run(&options, &interrupt)),
+        Action::DryRun => ExitCode::from(dry_run(&options)),
+        Action::Cleanup => ExitCode::from(cleanup(&options, &interrupt)),
+        Action::Agent(dir) => {
+            let code = match agent::finished_bundle(dir) {
+                Some(done) => {
+                    println!("{}", done.display());
+                    EXIT_OK
+                }
+                None => run(&options, &interrupt),
+            };
+            // Stay until the pod is deleted, so the result can be fetched.
+            agent::hold(&interrupt);
+            ExitCode::from(code)
+        }
+    }
 }
 
 fn usage(message: &str) -> ExitCode {
@@ -50,12 +85,44 @@ fn usage(message: &str) -> ExitCode {
     ExitCode::from(EXIT_USAGE)
 }
 
+/// `--daemonset --dry-run`: the objects as YAML on stdout; nothing is contacted.
+fn dry_run(options: &Options) -> u8 {
+    match options.fanout.as_ref().map(fanout::daemonset::dry_run) {
+        Some(Ok(yaml)) => {
+            print!("{yaml}");
+            EXIT_OK
+        }
+        Some(Err(e)) => {
+            eprintln!("kbundle-collect: --dry-run: {e}");
+            EXIT_USAGE
+        }
+        None => {
+            eprintln!("kbundle-collect: --dry-run needs --daemonset");
+            EXIT_USAGE
+        }
+    }
+}
+
+/// `--cleanup`: deletes every object earlier `--daemonset` runs left; 0 when nothing is
+/// left, 1 when something could not be listed or deleted.
+fn cleanup(options: &Options, interrupt: &Interrupt) -> u8 {
+    let (lines, ok) = fanout::daemonset::cleanup_all(&api_settings(options), interrupt);
+    for l in &lines {
+        eprintln!("kbundle-collect: {l}");
+    }
+    if ok {
+        EXIT_OK
+    } else {
+        EXIT_NO_BUNDLE
+    }
+}
+
 /// What a run wrote, for the summary and for callers that embed the collector.
 #[derive(Debug)]
 pub struct Written {
-    /// The bundle.
+    /// The bundle (`-` for standard output).
     pub path: PathBuf,
-    /// Its size in bytes.
+    /// Its size in bytes (0 for standard output).
     pub size: u64,
     /// The private pseudonym map, with `--pseudonymize`.
     pub pseudonym_map: Option<PathBuf>,
@@ -65,6 +132,8 @@ pub struct Written {
     pub interrupted: bool,
     /// What the API part did (absent with `--host-only`).
     pub cluster: Option<ClusterSummary>,
+    /// What the fan-out did (with `--daemonset` or `--ssh`).
+    pub fanout: Option<FanOutSummary>,
 }
 
 /// Runs a collection and returns the exit status.
@@ -74,9 +143,11 @@ pub fn run(options: &Options, interrupt: &Interrupt) -> u8 {
     match collect(options, interrupt, &progress) {
         Ok(written) => {
             progress.clear();
-            println!("{}", written.path.display());
+            if !options.to_stdout {
+                println!("{}", written.path.display());
+            }
             if !options.quiet {
-                summary(&written, started.elapsed_ms());
+                crate::summary::print(&written, started.elapsed_ms());
             }
             EXIT_OK
         }
@@ -116,8 +187,21 @@ pub fn collect(
     let host = HostRoot::new(&options.host_root);
     let path_env = std::env::var_os("PATH");
     let node = identity::node_name(&host, options.node_name.as_deref());
+    let hostname = identity::hostname(&host);
+    if options.to_stdout {
+        // Before any byte of the archive: who this node is (see IDENTITY_PREFIX).
+        let id = serde_json::json!({"node": node.name, "source": node.source, "hostname": hostname});
+        eprintln!("{IDENTITY_PREFIX}{id}");
+    }
+    // Other nodes: what must be known before writing (destinations, the API's nodes).
+    let prepared = options.fanout.as_ref().map(|f| {
+        if !options.quiet {
+            progress.note("nodes: preparing the fan-out");
+        }
+        fanout::prepare(f, &api_settings(options), interrupt)
+    });
     let evidence = identity::node_evidence(&host, path_env.as_deref());
-    let collect_node = !options.no_host && (options.host_only || evidence.is_some());
+    let collect_node = prepared.is_none() && !options.no_host && (options.host_only || evidence.is_some());
     let cluster =
         if options.host_only {
             None
@@ -128,10 +212,12 @@ pub fn collect(
         };
 
     let pseudonyms = if options.pseudonymize {
-        let hostname = identity::hostname(&host);
         let mut names = vec![node.name.clone(), hostname.clone()];
         if let Some((short, _)) = hostname.split_once('.') {
             names.push(short.to_string());
+        }
+        if let Some(p) = &prepared {
+            names.extend(p.hostnames());
         }
         Some(Pseudonymizer::new(
             random_key()
@@ -156,7 +242,7 @@ pub fn collect(
         .map(str::to_string)
         .unwrap_or_else(|| node_in_bundle.clone());
     let target = target_path(options, &bundle_subject, created_at);
-    if target.exists() {
+    if !options.to_stdout && target.exists() {
         return Err(Failure::Usage(format!(
             "{} already exists; remove it or choose another --output",
             target.display()
@@ -167,7 +253,12 @@ pub fn collect(
         return Err(Failure::Usage(format!("{} already exists", m.display())));
     }
     let top = top_dir(&target);
-    let writer = BundleWriter::create(&target, options.format, &top, created_at).map_err(|e| {
+    let writer = if options.to_stdout {
+        Ok(BundleWriter::stdout(&top, created_at, &std::env::temp_dir()))
+    } else {
+        BundleWriter::create(&target, options.format, &top, created_at)
+    };
+    let writer = writer.map_err(|e| {
         Failure::NoBundle(format!(
             "cannot create a bundle beside {}: {e}",
             target.display()
@@ -200,6 +291,10 @@ pub fn collect(
             progress,
         }
         .collect();
+    } else if prepared.is_some() {
+        if !options.quiet {
+            progress.note("this machine's node part is skipped: the fan-out collects the nodes");
+        }
     } else {
         let why = if options.no_host {
             "--no-host: node part skipped".to_string()
@@ -219,6 +314,7 @@ pub fn collect(
         ));
     }
 
+    // The cluster first, so its objects are a picture of the cluster before any agent pod.
     let cluster_summary = cluster.map(|c| {
         if !options.quiet {
             progress.note("cluster: collecting through the API");
@@ -226,11 +322,26 @@ pub fn collect(
         c.collect(&bundle, progress, interrupt)
     });
 
+    let fanout_summary = prepared.map(|p| {
+        let f = options.fanout.as_ref().expect("prepared from options.fanout");
+        let shared = fanout::Shared::new(
+            &bundle,
+            progress,
+            interrupt,
+            fanout::merge::Limits::with_cap(options.max_log_bytes),
+            f.node_timeout,
+        );
+        p.run(&shared)
+    });
+
     let interrupted = interrupt.is_set();
     let runs = bundle.runs();
     let mut options_json = serde_json::to_value(options).unwrap_or_default();
     if options.pseudonymize && options.node_name.is_some() {
         options_json["node_name"] = serde_json::Value::String(node_in_bundle.clone());
+    }
+    if let Some(f) = &options.fanout {
+        options_json["fanout"] = f.describe();
     }
     let pseudonym_source = map_path.clone();
     let ps_map = bundle.pseudonyms().map(|p| p.map());
@@ -245,7 +356,11 @@ pub fn collect(
             );
         }
     }
-    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let size = if options.to_stdout {
+        0
+    } else {
+        std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0)
+    };
     Ok(Written {
         path,
         size,
@@ -253,20 +368,26 @@ pub fn collect(
         runs,
         interrupted,
         cluster: cluster_summary,
+        fanout: fanout_summary,
     })
+}
+
+/// How the API is reached, from the command line.
+pub fn api_settings(options: &Options) -> ApiSettings {
+    ApiSettings {
+        kubeconfig: options.kubeconfig.clone(),
+        context: options.context.clone(),
+        qps: options.qps,
+        burst: options.burst,
+        request_timeout: options.request_timeout,
+        connect_timeout: options.connect_timeout,
+    }
 }
 
 /// The API part's settings from the command line.
 pub fn cluster_options(options: &Options) -> ClusterOptions {
     ClusterOptions {
-        api: ApiSettings {
-            kubeconfig: options.kubeconfig.clone(),
-            context: options.context.clone(),
-            qps: options.qps,
-            burst: options.burst,
-            request_timeout: options.request_timeout,
-            connect_timeout: options.connect_timeout,
-        },
+        api: api_settings(options),
         namespaces: options.namespaces.clone(),
         jobs: options.jobs,
         logs: LogSettings {
@@ -288,6 +409,7 @@ fn target_path(options: &Options, node: &str, created: jiff::Timestamp) -> PathB
         options.format.extension()
     );
     match &options.output {
+        Some(_) if options.to_stdout => PathBuf::from(name),
         Some(p) if p.is_dir() => p.join(name),
         Some(p) => p.clone(),
         None => PathBuf::from(name),
@@ -333,99 +455,3 @@ fn random_key() -> std::io::Result<[u8; 32]> {
     Ok(key)
 }
 
-fn summary(w: &Written, elapsed_ms: u64) {
-    let failed: Vec<&CollectorRun> = w
-        .runs
-        .iter()
-        .filter(|r| {
-            matches!(
-                r.status,
-                CollectorStatus::Error | CollectorStatus::Timeout | CollectorStatus::Forbidden
-            )
-        })
-        .collect();
-    let not_found = w
-        .runs
-        .iter()
-        .filter(|r| r.error.as_deref() == Some(kbundle_format::manifest::NOT_FOUND))
-        .count();
-    let truncated = w
-        .runs
-        .iter()
-        .filter(|r| r.status == CollectorStatus::Truncated)
-        .count();
-    eprintln!(
-        "kbundle-collect: wrote {} ({}) in {:.1} s{}",
-        w.path.display(),
-        human_size(w.size),
-        elapsed_ms as f64 / 1000.0,
-        if w.interrupted {
-            ", INTERRUPTED: partial bundle"
-        } else {
-            ""
-        }
-    );
-    eprintln!(
-        "kbundle-collect: {} collectors: {} failed, {} truncated, {} tools not installed",
-        w.runs.len(),
-        failed.len(),
-        truncated,
-        not_found
-    );
-    if let Some(c) = &w.cluster {
-        match (&c.access.reachable, &c.access.error) {
-            (true, _) => eprintln!(
-                "kbundle-collect: cluster {} ({}): {} objects, {} pods, {} logs asked for, {} API requests ({} retries){}",
-                c.access.server.as_deref().unwrap_or("?"),
-                c.access.version.as_deref().unwrap_or("version unknown"),
-                c.objects,
-                c.pods,
-                c.logs,
-                c.requests,
-                c.retried,
-                if c.big {
-                    "; big cluster: logs of unhealthy pods and kube-system only (--all-logs for all)"
-                } else {
-                    ""
-                }
-            ),
-            (false, why) => eprintln!(
-                "kbundle-collect: cluster NOT REACHED ({}): {}",
-                c.access.server.as_deref().unwrap_or("no server"),
-                why.as_deref().unwrap_or("unknown")
-            ),
-        }
-    }
-    const SHOWN: usize = 20;
-    for r in failed.iter().take(SHOWN) {
-        eprintln!(
-            "  {} {}: {}",
-            r.status.as_str(),
-            r.name,
-            r.error.as_deref().unwrap_or("")
-        );
-    }
-    if failed.len() > SHOWN {
-        eprintln!(
-            "  ... and {} more (manifest.json lists them all)",
-            failed.len() - SHOWN
-        );
-    }
-    if let Some(map) = &w.pseudonym_map {
-        eprintln!(
-            "kbundle-collect: pseudonym map (keep it, do not send it): {}",
-            map.display()
-        );
-    }
-}
-
-fn human_size(bytes: u64) -> String {
-    let b = bytes as f64;
-    if b >= 1048576.0 {
-        format!("{:.1} MiB", b / 1048576.0)
-    } else if b >= 1024.0 {
-        format!("{:.1} KiB", b / 1024.0)
-    } else {
-        format!("{bytes} B")
-    }
-}

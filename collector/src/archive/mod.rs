@@ -40,14 +40,43 @@ impl Format {
 }
 
 enum Container {
-    TarGz(Box<tar::Builder<flate2::write::GzEncoder<BufWriter<File>>>>),
+    TarGz(Box<tar::Builder<flate2::write::GzEncoder<BufWriter<Out>>>>),
     Zip(Box<zip::ZipWriter<BufWriter<File>>>),
 }
+
+/// Where a tar.gz goes: the temporary file beside the target, or standard output (`-o -`,
+/// how a remote node streams its bundle back over SSH).
+enum Out {
+    File(File),
+    Stdout(io::Stdout),
+}
+
+impl io::Write for Out {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Out::File(f) => f.write(buf),
+            Out::Stdout(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Out::File(f) => f.flush(),
+            Out::Stdout(s) => s.flush(),
+        }
+    }
+}
+
+/// The `-o` value that means standard output.
+pub const STDOUT: &str = "-";
 
 /// Appends members to a bundle being written.
 pub struct BundleWriter {
     container: Container,
-    temp: tempfile::NamedTempFile,
+    /// The temporary file renamed into place at the end; `None` when streaming to stdout.
+    temp: Option<tempfile::NamedTempFile>,
+    /// Where spools live: beside the target, or the temporary directory for stdout.
+    spool_dir: PathBuf,
     target: PathBuf,
     top: String,
     mtime: jiff::Timestamp,
@@ -73,25 +102,45 @@ impl BundleWriter {
             .prefix(&format!(".{name}."))
             .suffix(".partial")
             .tempfile_in(dir)?;
-        let out = BufWriter::with_capacity(256 * 1024, temp.as_file().try_clone()?);
+        let file = temp.as_file().try_clone()?;
         let container = match format {
-            Format::TarGz => {
-                let gz = flate2::write::GzEncoder::new(out, flate2::Compression::default());
-                let mut builder = tar::Builder::new(gz);
-                builder.mode(tar::HeaderMode::Deterministic);
-                Container::TarGz(Box::new(builder))
-            }
-            Format::Zip => Container::Zip(Box::new(zip::ZipWriter::new(out))),
+            Format::TarGz => tar_gz(Out::File(file)),
+            Format::Zip => Container::Zip(Box::new(zip::ZipWriter::new(BufWriter::with_capacity(
+                256 * 1024,
+                file,
+            )))),
         };
         Ok(BundleWriter {
             container,
-            temp,
+            temp: Some(temp),
+            spool_dir: dir.to_path_buf(),
             target: target.to_path_buf(),
             top: top.to_string(),
             mtime,
             dirs: BTreeSet::new(),
             files: Vec::new(),
         })
+    }
+
+    /// Starts a tar.gz bundle written to standard output as it is produced (`-o -`): nothing
+    /// is renamed and nothing stays on disk but unnamed spools in `spool_dir`. A reader sees
+    /// a complete archive only when [`BundleWriter::finish`] ran.
+    pub fn stdout(top: &str, mtime: jiff::Timestamp, spool_dir: &Path) -> Self {
+        BundleWriter {
+            container: tar_gz(Out::Stdout(io::stdout())),
+            temp: None,
+            spool_dir: spool_dir.to_path_buf(),
+            target: PathBuf::from(STDOUT),
+            top: top.to_string(),
+            mtime,
+            dirs: BTreeSet::new(),
+            files: Vec::new(),
+        }
+    }
+
+    /// Where the spools of this bundle's members belong (unnamed files, gone when closed).
+    pub fn spool_dir(&self) -> &Path {
+        &self.spool_dir
     }
 
     /// Appends one regular file of exactly `size` bytes read from `content`, creating its
@@ -170,16 +219,35 @@ impl BundleWriter {
     /// Completes the archive, syncs it and renames it to the target. Refuses to replace a
     /// file that appeared there meanwhile.
     pub fn finish(self) -> io::Result<PathBuf> {
-        let out = match self.container {
-            Container::TarGz(builder) => builder.into_inner()?.finish()?,
-            Container::Zip(zip) => zip.finish().map_err(zip_error)?,
+        let file = match self.container {
+            Container::TarGz(builder) => {
+                match builder
+                    .into_inner()?
+                    .finish()?
+                    .into_inner()
+                    .map_err(|e| e.into_error())?
+                {
+                    Out::File(f) => f,
+                    Out::Stdout(mut s) => {
+                        io::Write::flush(&mut s)?;
+                        return Ok(self.target);
+                    }
+                }
+            }
+            Container::Zip(zip) => zip
+                .finish()
+                .map_err(zip_error)?
+                .into_inner()
+                .map_err(|e| e.into_error())?,
         };
-        let file = out.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
         drop(file);
-        self.temp
-            .persist_noclobber(&self.target)
-            .map_err(|e| e.error)?;
+        match self.temp {
+            Some(temp) => temp
+                .persist_noclobber(&self.target)
+                .map_err(|e| e.error)?,
+            None => return Err(io::Error::other("no temporary file to rename")),
+        };
         Ok(self.target)
     }
 
@@ -199,6 +267,14 @@ impl BundleWriter {
                 .map_err(zip_error),
         }
     }
+}
+
+fn tar_gz(out: Out) -> Container {
+    let out = BufWriter::with_capacity(256 * 1024, out);
+    let gz = flate2::write::GzEncoder::new(out, flate2::Compression::default());
+    let mut builder = tar::Builder::new(gz);
+    builder.mode(tar::HeaderMode::Deterministic);
+    Container::TarGz(Box::new(builder))
 }
 
 fn zip_options(mtime: jiff::Timestamp, mode: u32, size: u64) -> zip::write::SimpleFileOptions {

@@ -16,12 +16,14 @@ use regex::bytes::{Regex, RegexBuilder};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, RwLock};
 
 /// Replaces addresses and known host names, the same way in every file of a run.
 pub struct Pseudonymizer {
     key: Key,
-    pattern: Regex,
+    /// Rebuilt when [`Pseudonymizer::learn_hostnames`] adds names; lines in flight keep the
+    /// pattern they started with.
+    pattern: RwLock<Arc<Regex>>,
     map: Mutex<PseudonymMap>,
 }
 
@@ -61,27 +63,35 @@ impl Pseudonymizer {
         for (i, n) in names.iter().enumerate() {
             map.hostnames.insert(n.clone(), format!("host-{}", i + 1));
         }
-        let mut by_length = names.clone();
-        by_length.sort_by_key(|n| std::cmp::Reverse(n.len()));
-        let host_alt: Vec<String> = by_length.iter().map(|n| regex::escape(n)).collect();
-        let mut alternatives = vec![
-            format!("(?P<cloud>{CLOUD})"),
-            format!("(?P<mac>{MAC})"),
-            format!("(?P<v6>{V6})"),
-            format!("(?P<v4>{V4})"),
-        ];
-        if !host_alt.is_empty() {
-            alternatives.push(format!("(?P<host>(?i:{}))", host_alt.join("|")));
-        }
-        let pattern = RegexBuilder::new(&alternatives.join("|"))
-            .unicode(false)
-            .build()
-            .expect("pseudonym pattern compiles");
         Pseudonymizer {
             key: Key::new(key),
-            pattern,
+            pattern: RwLock::new(Arc::new(pattern(&names))),
             map: Mutex::new(map),
         }
+    }
+
+    /// Adds host names learnt during the run (a node reached over SSH names itself only
+    /// when it answers); new ones get the next `host-N`. Lines pseudonymized before keep
+    /// what they had, so a fan-out learns a node's names before writing any of its files.
+    pub fn learn_hostnames(&self, hostnames: &[String]) {
+        let names: Vec<String> = {
+            let mut map = self.lock();
+            let mut added = false;
+            for n in hostnames {
+                let n = n.trim().to_ascii_lowercase();
+                if n.len() >= 3 && n != "localhost" && !map.hostnames.contains_key(&n) {
+                    let stand_in = format!("host-{}", map.hostnames.len() + 1);
+                    map.hostnames.insert(n, stand_in);
+                    added = true;
+                }
+            }
+            if !added {
+                return;
+            }
+            map.hostnames.keys().cloned().collect()
+        };
+        let rebuilt = Arc::new(pattern(&names));
+        *self.pattern.write().unwrap_or_else(|e| e.into_inner()) = rebuilt;
     }
 
     /// The stand-in of a known host name (the node name in bundle paths), or the name itself
@@ -102,7 +112,8 @@ impl Pseudonymizer {
         let mut last = 0;
         let mut debt: isize = 0; // bytes the output is longer than the input so far
         let mut at = 0;
-        while let Some(caps) = self.pattern.captures_at(line, at) {
+        let pattern = Arc::clone(&self.pattern.read().unwrap_or_else(|e| e.into_inner()));
+        while let Some(caps) = pattern.captures_at(line, at) {
             let Some(whole) = caps.get(0) else { break };
             let replacement = self.replacement(line, &caps);
             let Some((end, stand_in)) = replacement else {
@@ -239,6 +250,27 @@ impl Pseudonymizer {
 
 /// Copies `gap` (text between two replacements), letting its first run of two or more
 /// spaces absorb `debt` (positive: remove spaces, keeping one; negative: add spaces).
+/// The one pattern of addresses and the known host names (longest first, so a FQDN wins
+/// over its short form).
+fn pattern(names: &[String]) -> Regex {
+    let mut by_length = names.to_vec();
+    by_length.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    let host_alt: Vec<String> = by_length.iter().map(|n| regex::escape(n)).collect();
+    let mut alternatives = vec![
+        format!("(?P<cloud>{CLOUD})"),
+        format!("(?P<mac>{MAC})"),
+        format!("(?P<v6>{V6})"),
+        format!("(?P<v4>{V4})"),
+    ];
+    if !host_alt.is_empty() {
+        alternatives.push(format!("(?P<host>(?i:{}))", host_alt.join("|")));
+    }
+    RegexBuilder::new(&alternatives.join("|"))
+        .unicode(false)
+        .build()
+        .expect("pseudonym pattern compiles")
+}
+
 fn copy_absorbing(gap: &[u8], out: &mut Vec<u8>, debt: &mut isize) {
     if *debt == 0 {
         out.extend_from_slice(gap);
@@ -302,6 +334,23 @@ mod tests {
         let map = ps.map();
         assert_eq!(map.ipv4.get("10.0.0.5").map(String::as_str), Some(ip_a));
         assert_eq!(ps.hostname("worker-3"), "host-1");
+    }
+
+    #[test]
+    fn names_learnt_later_get_the_next_stand_in() {
+        let ps = p();
+        let before = ps.map().hostnames.len();
+        ps.learn_hostnames(&["Worker-9.corp".to_string(), "worker-9".to_string()]);
+        ps.learn_hostnames(&["worker-9".to_string(), "xy".to_string()]);
+        let map = ps.map();
+        assert_eq!(map.hostnames.len(), before + 2);
+        let long = map.hostnames["worker-9.corp"].clone();
+        let short = map.hostnames["worker-9"].clone();
+        assert_eq!(long, format!("host-{}", before + 1));
+        assert_eq!(
+            line(&ps, "worker-9.corp and worker-9 and xy"),
+            format!("{long} and {short} and xy")
+        );
     }
 
     #[test]
