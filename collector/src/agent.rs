@@ -49,7 +49,10 @@ pub fn ready(dir: &Path) -> u8 {
 /// [`NOT_READY`] when there is none, 1 when reading or writing failed.
 pub fn fetch(dir: &Path) -> u8 {
     let Some(path) = finished_bundle(dir) else {
-        eprintln!("kbundle-collect: no finished bundle in {} yet", dir.display());
+        eprintln!(
+            "kbundle-collect: no finished bundle in {} yet",
+            dir.display()
+        );
         return NOT_READY;
     };
     let copied = std::fs::File::open(&path).and_then(|mut f| {
@@ -100,9 +103,7 @@ fn chroot(args: &[OsString]) -> u8 {
         eprintln!("chroot: cannot change directory to /: {e}");
         return 125;
     }
-    let e = std::process::Command::new(command)
-        .args(&args[3..])
-        .exec();
+    let e = std::process::Command::new(command).args(&args[3..]).exec();
     eprintln!(
         "chroot: failed to run command {}: {e}",
         Path::new(command).display()
@@ -127,7 +128,11 @@ mod tests {
         std::fs::write(dir.path().join(".kbundle-w1-x.tar.gz.abc.partial"), b"half").unwrap();
         std::fs::write(dir.path().join("notes.txt"), b"x").unwrap();
         assert_eq!(finished_bundle(dir.path()), None);
-        std::fs::write(dir.path().join("kbundle-w1-20260101T000000Z.tar.gz"), b"whole").unwrap();
+        std::fs::write(
+            dir.path().join("kbundle-w1-20260101T000000Z.tar.gz"),
+            b"whole",
+        )
+        .unwrap();
         assert_eq!(ready(dir.path()), 0);
         assert!(finished_bundle(dir.path())
             .unwrap()

@@ -80,7 +80,12 @@ pub struct Args {
     pub max_bundle_bytes: String,
 
     /// Directory the node's filesystem is mounted at (e.g. /host in a DaemonSet pod).
-    #[arg(long, value_name = "DIR", default_value = "/", env = "KBUNDLE_HOST_ROOT")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "/",
+        env = "KBUNDLE_HOST_ROOT"
+    )]
     pub host_root: PathBuf,
 
     /// The node's name in the bundle [default: the kubelet's node name, else the host name].
@@ -98,7 +103,12 @@ pub struct Args {
     pub format: Option<Format>,
 
     /// How far back journals go: a number with s, m, h, d or w.
-    #[arg(long, value_name = "DURATION", default_value = "72h", env = "KBUNDLE_SINCE")]
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "72h",
+        env = "KBUNDLE_SINCE"
+    )]
     pub since: String,
 
     /// Size cap per log, journal or command output, newest part kept (K, M, G suffixes are
@@ -288,12 +298,15 @@ impl Options {
         let mut namespaces = args.namespaces.clone();
         namespaces.sort();
         namespaces.dedup();
-        let to_stdout = args.output.as_deref() == Some(std::path::Path::new(crate::archive::STDOUT));
+        let to_stdout =
+            args.output.as_deref() == Some(std::path::Path::new(crate::archive::STDOUT));
         if to_stdout && format == Format::Zip {
             return Err("-o -: only tar.gz can be streamed (zip needs to seek)".to_string());
         }
         if to_stdout && args.pseudonymize {
-            return Err("-o - and --pseudonymize: the pseudonym map would have nowhere to go".to_string());
+            return Err(
+                "-o - and --pseudonymize: the pseudonym map would have nowhere to go".to_string(),
+            );
         }
         // The node part's flags every remote collector gets, so each node honours them.
         let mut node_args = vec![
@@ -305,9 +318,7 @@ impl Options {
         if let Some(m) = &args.max_log_bytes {
             node_args.extend(["--max-log-bytes".to_string(), m.trim().to_string()]);
         }
-        let fanout = args
-            .fanout
-            .check(node_args, args.jobs.map(usize::from))?;
+        let fanout = args.fanout.check(node_args, args.jobs.map(usize::from))?;
         let action = if args.fanout.cleanup {
             Action::Cleanup
         } else if args.fanout.dry_run {

@@ -190,7 +190,8 @@ pub fn collect(
     let hostname = identity::hostname(&host);
     if options.to_stdout {
         // Before any byte of the archive: who this node is (see IDENTITY_PREFIX).
-        let id = serde_json::json!({"node": node.name, "source": node.source, "hostname": hostname});
+        let id =
+            serde_json::json!({"node": node.name, "source": node.source, "hostname": hostname});
         eprintln!("{IDENTITY_PREFIX}{id}");
     }
     // Other nodes: what must be known before writing (destinations, the API's nodes).
@@ -201,7 +202,8 @@ pub fn collect(
         fanout::prepare(f, &api_settings(options), interrupt)
     });
     let evidence = identity::node_evidence(&host, path_env.as_deref());
-    let collect_node = prepared.is_none() && !options.no_host && (options.host_only || evidence.is_some());
+    let collect_node =
+        prepared.is_none() && !options.no_host && (options.host_only || evidence.is_some());
     let cluster =
         if options.host_only {
             None
@@ -254,7 +256,11 @@ pub fn collect(
     }
     let top = top_dir(&target);
     let writer = if options.to_stdout {
-        Ok(BundleWriter::stdout(&top, created_at, &std::env::temp_dir()))
+        Ok(BundleWriter::stdout(
+            &top,
+            created_at,
+            &std::env::temp_dir(),
+        ))
     } else {
         BundleWriter::create(&target, options.format, &top, created_at)
     };
@@ -323,7 +329,10 @@ pub fn collect(
     });
 
     let fanout_summary = prepared.map(|p| {
-        let f = options.fanout.as_ref().expect("prepared from options.fanout");
+        let f = options
+            .fanout
+            .as_ref()
+            .expect("prepared from options.fanout");
         let shared = fanout::Shared::new(
             &bundle,
             progress,
@@ -454,4 +463,3 @@ fn random_key() -> std::io::Result<[u8; 32]> {
     std::fs::File::open("/dev/urandom")?.read_exact(&mut key)?;
     Ok(key)
 }
-

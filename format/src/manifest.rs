@@ -292,12 +292,17 @@ mod tests {
         let row: CollectorRun = serde_json::from_str(json).unwrap();
         assert_eq!(row.transport, Some(Transport::Ssh));
         assert_eq!(row.target.as_deref(), Some("ssh://root@10.0.0.17"));
-        let newer: CollectorRun =
-            serde_json::from_str(r#"{"name": "node/x", "status": "ok", "transport": "carrier-pigeon"}"#)
-                .unwrap();
+        let newer: CollectorRun = serde_json::from_str(
+            r#"{"name": "node/x", "status": "ok", "transport": "carrier-pigeon"}"#,
+        )
+        .unwrap();
         assert_eq!(newer.transport, Some(Transport::Unknown));
         // Rows without a transport are written as before.
-        let plain = serde_json::to_value(CollectorRun { transport: None, ..row }).unwrap();
+        let plain = serde_json::to_value(CollectorRun {
+            transport: None,
+            ..row
+        })
+        .unwrap();
         assert!(plain.get("transport").is_none());
     }
 }

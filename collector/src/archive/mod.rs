@@ -243,9 +243,7 @@ impl BundleWriter {
         file.sync_all()?;
         drop(file);
         match self.temp {
-            Some(temp) => temp
-                .persist_noclobber(&self.target)
-                .map_err(|e| e.error)?,
+            Some(temp) => temp.persist_noclobber(&self.target).map_err(|e| e.error)?,
             None => return Err(io::Error::other("no temporary file to rename")),
         };
         Ok(self.target)

@@ -115,7 +115,12 @@ pub struct FanOutArgs {
     pub ssh_upload: bool,
 
     /// The ssh client program.
-    #[arg(long, value_name = "PROGRAM", default_value = "ssh", env = "KBUNDLE_SSH")]
+    #[arg(
+        long,
+        value_name = "PROGRAM",
+        default_value = "ssh",
+        env = "KBUNDLE_SSH"
+    )]
     pub ssh_program: PathBuf,
 
     /// Agent pod role: collect this node into DIR (like --host-only -o DIR) unless a bundle is
@@ -179,7 +184,8 @@ impl FanOutArgs {
         node_args: Vec<String>,
         jobs: Option<usize>,
     ) -> Result<Option<FanOut>, String> {
-        let secs = parse_duration(&self.node_timeout).map_err(|e| format!("--node-timeout: {e}"))?;
+        let secs =
+            parse_duration(&self.node_timeout).map_err(|e| format!("--node-timeout: {e}"))?;
         if secs == 0 {
             return Err("--node-timeout: at least 1 second".to_string());
         }
@@ -196,8 +202,11 @@ impl FanOutArgs {
             }
             return Ok(None);
         }
-        if !nodes.is_empty() && !(self.daemonset || self.ssh_from_api) {
-            return Err("--nodes: only with --daemonset or --ssh-from-api (--ssh names its hosts)".to_string());
+        if !(nodes.is_empty() || self.daemonset || self.ssh_from_api) {
+            return Err(
+                "--nodes: only with --daemonset or --ssh-from-api (--ssh names its hosts)"
+                    .to_string(),
+            );
         }
         let transport = if self.daemonset {
             Transport::DaemonSet(DaemonSetOptions::check(self)?)

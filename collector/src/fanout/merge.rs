@@ -68,7 +68,12 @@ pub struct Merged {
 }
 
 /// Reads the node's archive from `source` into `bundle`.
-pub fn merge(bundle: &Bundle, source: &mut dyn Read, naming: &mut dyn Naming, limits: Limits) -> Merged {
+pub fn merge(
+    bundle: &Bundle,
+    source: &mut dyn Read,
+    naming: &mut dyn Naming,
+    limits: Limits,
+) -> Merged {
     let mut merged = Merged::default();
     let decoder = flate2::read::GzDecoder::new(source);
     let mut archive = tar::Archive::new(decoder);
@@ -231,7 +236,11 @@ fn record(
     let prefix = format!("{HOST_COLLECTORS}/{remote}/");
     for r in redactions {
         if let Some(tail) = r.file.strip_prefix(&prefix) {
-            bundle.count_redactions(&format!("{HOST_COLLECTORS}/{name}/{tail}"), &r.rule, r.count);
+            bundle.count_redactions(
+                &format!("{HOST_COLLECTORS}/{name}/{tail}"),
+                &r.rule,
+                r.count,
+            );
         }
     }
 }
@@ -259,8 +268,10 @@ fn refuse(merged: &mut Merged, path: &str, why: &str) {
 fn stop(merged: &mut Merged, e: &io::Error, doing: &str) {
     merged.error_kind = Some(e.kind());
     merged.error = Some(match e.kind() {
-        io::ErrorKind::TimedOut | io::ErrorKind::Interrupted => e.to_string(),
-        io::ErrorKind::UnexpectedEof => format!("{doing}: the stream ended in the middle of the archive"),
+        io::ErrorKind::TimedOut => e.to_string(),
+        io::ErrorKind::UnexpectedEof => {
+            format!("{doing}: the stream ended in the middle of the archive")
+        }
         _ => format!("{doing}: {e}"),
     });
 }

@@ -116,7 +116,12 @@ impl<'a> Shared<'a> {
     /// Takes the bundle name of a node that calls itself `remote` (its host names are
     /// learnt by the pseudonymizer first, so none of its files shows them). A name another
     /// target already took is refused: one node is never written twice.
-    pub fn claim(&self, remote: &str, hostnames: &[String], target: &str) -> Result<String, String> {
+    pub fn claim(
+        &self,
+        remote: &str,
+        hostnames: &[String],
+        target: &str,
+    ) -> Result<String, String> {
         let name = self.bundle_name(remote, hostnames);
         let mut names = self.names.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(other) = names.get(&name) {
@@ -200,7 +205,10 @@ impl<'a> Shared<'a> {
 
     /// Every node's outcome so far.
     pub fn outcomes(&self) -> Vec<NodeOutcome> {
-        self.outcomes.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.outcomes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     fn show(&self, current: &str) {

@@ -105,9 +105,11 @@ impl NodeSelection {
                 .collect();
             terms.push(json!({ "matchExpressions": exprs }));
         }
-        Some(json!({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
-            "nodeSelectorTerms": terms
-        }}}))
+        Some(
+            json!({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+                "nodeSelectorTerms": terms
+            }}}),
+        )
     }
 }
 
@@ -143,7 +145,9 @@ impl Selector {
 impl Requirement {
     fn parse(part: &str) -> Result<Self, String> {
         let key_ok = |k: &str| {
-            let ok = !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
+            let ok = !k.is_empty()
+                && k.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
             if ok {
                 Ok(k.to_string())
             } else {
@@ -152,7 +156,9 @@ impl Requirement {
         };
         let value_ok = |v: &str| {
             let v = v.trim();
-            if v.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+            if v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+            {
                 Ok(v.to_string())
             } else {
                 Err(format!("{v:?} is not a label value"))
@@ -169,7 +175,11 @@ impl Requirement {
                 let values = vec![value_ok(v)?];
                 return Ok(Requirement {
                     key: key_ok(k.trim())?,
-                    op: if negate { Op::NotIn(values) } else { Op::In(values) },
+                    op: if negate {
+                        Op::NotIn(values)
+                    } else {
+                        Op::In(values)
+                    },
                 });
             }
         }
@@ -186,7 +196,11 @@ impl Requirement {
                     .collect::<Result<Vec<_>, _>>()?;
                 return Ok(Requirement {
                     key: key_ok(k.trim())?,
-                    op: if negate { Op::NotIn(values) } else { Op::In(values) },
+                    op: if negate {
+                        Op::NotIn(values)
+                    } else {
+                        Op::In(values)
+                    },
                 });
             }
         }
@@ -301,7 +315,10 @@ mod tests {
         assert!(s.matches("x", &labels(&[("zone", "a")])));
         assert!(!s.matches("x", &labels(&[("zone", "a"), ("tier", "db")])));
         assert!(!s.matches("x", &labels(&[("zone", "c")])));
-        assert!(s.matches("cp", &labels(&[("node-role.kubernetes.io/control-plane", "")])));
+        assert!(s.matches(
+            "cp",
+            &labels(&[("node-role.kubernetes.io/control-plane", "")])
+        ));
         assert!(NodeSelection::default().matches("any", &labels(&[])));
         let none = NodeSelection::parse(&["!gpu".to_string()]).unwrap();
         assert!(none.matches("x", &labels(&[])));

@@ -139,7 +139,10 @@ pub fn read_hosts_file(path: &Path) -> Result<Vec<SshTarget>, String> {
         );
     }
     if targets.is_empty() {
-        return Err(format!("--ssh-hosts {}: no destination in it", path.display()));
+        return Err(format!(
+            "--ssh-hosts {}: no destination in it",
+            path.display()
+        ));
     }
     Ok(targets)
 }
@@ -200,7 +203,10 @@ impl Prepared {
         let (upload, upload_failure) = if options.upload {
             match std::env::current_exe().and_then(std::fs::read) {
                 Ok(bytes) => (Some(Arc::new(bytes)), None),
-                Err(e) => (None, Some(format!("cannot read this program to upload it: {e}"))),
+                Err(e) => (
+                    None,
+                    Some(format!("cannot read this program to upload it: {e}")),
+                ),
             }
         } else {
             (None, None)
@@ -270,7 +276,10 @@ impl Prepared {
             added: Added::default(),
         };
         if shared.interrupt.is_set() {
-            return fail(CollectorStatus::Skipped, "interrupted before it started".into());
+            return fail(
+                CollectorStatus::Skipped,
+                "interrupted before it started".into(),
+            );
         }
         if let Some(why) = &self.upload_failure {
             return fail(CollectorStatus::Error, why.clone());
@@ -466,7 +475,11 @@ fn reap(child: &mut Child, until: Instant) -> Option<i32> {
 fn spawn(program: &Path, argv: &[String], upload: bool) -> std::io::Result<Child> {
     Command::new(program)
         .args(argv)
-        .stdin(if upload { Stdio::piped() } else { Stdio::null() })
+        .stdin(if upload {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0)

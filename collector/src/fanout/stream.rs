@@ -166,7 +166,9 @@ impl Read for DeadlineReader {
 fn stop_error(why: Stopped) -> io::Error {
     match why {
         Stopped::Deadline => io::Error::new(io::ErrorKind::TimedOut, "the node timeout passed"),
-        Stopped::Interrupted => io::Error::new(io::ErrorKind::Interrupted, "interrupted"),
+        // Not `ErrorKind::Interrupted`: that kind means "retry" to every `Read` loop (the
+        // scrubber's, tar's), which would spin on it for ever.
+        Stopped::Interrupted => io::Error::other("interrupted"),
     }
 }
 
@@ -211,9 +213,9 @@ mod tests {
             std::thread::sleep(Duration::from_millis(200));
             s.set();
         });
-        assert_eq!(
-            rx.read(&mut [0u8; 8]).unwrap_err().kind(),
-            io::ErrorKind::Interrupted
-        );
+        let err = rx.read(&mut [0u8; 8]).unwrap_err();
+        assert_ne!(err.kind(), io::ErrorKind::Interrupted, "a retry would spin");
+        assert_eq!(err.to_string(), "interrupted");
+        assert_eq!(rx.stopped(), Some(Stopped::Interrupted));
     }
 }

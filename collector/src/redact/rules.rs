@@ -392,6 +392,25 @@ pub const BUILTIN: &[RuleSpec] = &[
         &["db.password = SECRET=hunter2", "client_secret=SECRET=xyz"],
         &["timeout = 30", "token_file = /etc/token"],
     ),
+    keyed(
+        "log-secret-field",
+        "secret fields in the middle of a log line (`app[7]: password: ...`, `login token=...`)",
+        // The most general single-line rule, so it comes last. The key after a space or a bracket, unquoted (quoted names are JSON's rule, and a
+        // quoted volume name before ` : secret "db" not found` is no key), and a value of at
+        // least four characters, so that `token: no` stays.
+        r#"(?:^|[\s\[({,;])(?P<key>[A-Za-z][\w.-]*)\s*[:=]\s*["']?(?P<secret>[^\s"',;{}\[\]]{4,})"#,
+        &[
+            "Jan  1 00:00:02 node-3 app[7]: password: SECRET=hunter2-planted",
+            "level=info msg=\"login\" user=bob token=SECRET=0123abcd",
+            "connecting with (api_key: SECRET=k3y-0123456789)",
+        ],
+        &[
+            "E1203 kubelet.go:2855] x509: certificate has expired or is not yet valid",
+            "MountVolume.SetUp failed for volume \"db-secret\" : secret \"db\" not found",
+            "using token_file: /var/run/secrets/token",
+            "token: no",
+        ],
+    ),
     rule(
         PEM_BLOCK,
         "multi-line PEM private-key blocks (RSA, EC, OpenSSH, PKCS#8, encrypted, PGP): the body between BEGIN and END",

@@ -63,7 +63,11 @@ pub fn lab() -> Option<Lab> {
             .expect("ssh-keygen runs");
         assert!(status.success());
     }
-    std::fs::copy(dir.path().join("id.pub"), dir.path().join("authorized_keys")).unwrap();
+    std::fs::copy(
+        dir.path().join("id.pub"),
+        dir.path().join("authorized_keys"),
+    )
+    .unwrap();
     std::fs::copy(dir.path().join("other.pub"), dir.path().join("other_keys")).unwrap();
     let ssh = dir.path().join("ssh");
     write_script(&ssh, "#!/bin/sh\nexec ssh -F /dev/null \"$@\"\n");

@@ -273,7 +273,7 @@ fn a_node_a_fan_out_could_not_reach_has_its_row_and_no_pass() {
     let unreachable = CollectionRow {
         collector: "node/w9".into(),
         node: Some("w9".into()),
-        status: "error".into(),
+        status: kbundle_format::analysis::CollectionStatus::Error,
         error: Some("ssh: connect to host 10.0.0.9 port 22: Connection refused".into()),
     };
     let a = analysis(Vec::new(), vec![unreachable]);

@@ -110,7 +110,11 @@ fn delete(access: &KubeAccess, path: &str) -> Result<(), String> {
 /// `expires` annotation has not passed are kept (another run may be using them); `own` is
 /// never touched. Returns one line per object deleted or left, and an error when nothing
 /// could be listed.
-pub fn leftovers(access: &KubeAccess, only_expired: bool, own: &str) -> Result<Vec<String>, String> {
+pub fn leftovers(
+    access: &KubeAccess,
+    only_expired: bool,
+    own: &str,
+) -> Result<Vec<String>, String> {
     let selector = format!("labelSelector={}%3D{}", MANAGED_BY.0, MANAGED_BY.1);
     let now = jiff::Timestamp::now();
     let keep = |item: &Value| {
@@ -125,12 +129,20 @@ pub fn leftovers(access: &KubeAccess, only_expired: bool, own: &str) -> Result<V
             return false;
         }
         let expires = item
-            .pointer(&format!("/metadata/annotations/{}", EXPIRES.replace('/', "~1")))
+            .pointer(&format!(
+                "/metadata/annotations/{}",
+                EXPIRES.replace('/', "~1")
+            ))
             .and_then(Value::as_str)
             .and_then(|s| s.parse::<jiff::Timestamp>().ok());
         expires.is_some_and(|t| t > now)
     };
-    let name = |item: &Value, p: &str| item.pointer(p).and_then(Value::as_str).unwrap_or("").to_string();
+    let name = |item: &Value, p: &str| {
+        item.pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
     let namespaces = access
         .block_on(access.list(&format!("/api/v1/namespaces?{selector}")))
         .map_err(|e| format!("listing namespaces: {e}"))?;
@@ -158,7 +170,10 @@ pub fn leftovers(access: &KubeAccess, only_expired: bool, own: &str) -> Result<V
         }
         let n = name(ds, "/metadata/name");
         lines.push(
-            match delete(access, &format!("/apis/apps/v1/namespaces/{ns}/daemonsets/{n}")) {
+            match delete(
+                access,
+                &format!("/apis/apps/v1/namespaces/{ns}/daemonsets/{n}"),
+            ) {
                 Ok(()) => format!("deleted daemonset {ns}/{n}"),
                 Err(e) => format!("could not delete daemonset {ns}/{n}: {e}"),
             },

@@ -31,7 +31,8 @@ struct AgentNaming<'s, 'b> {
 
 impl Naming for AgentNaming<'_, '_> {
     fn name(&mut self, remote: &str) -> Result<String, String> {
-        self.shared.claim(remote, &[self.node.to_string()], self.pod)
+        self.shared
+            .claim(remote, &[self.node.to_string()], self.pod)
     }
 }
 
@@ -126,12 +127,16 @@ pub(super) fn fetch(
         if merged.remote_name.is_some() && merged.name.is_none() {
             return report(CollectorStatus::Skipped, merged.error, merged.added, None);
         }
-        let said = [end.failed.clone(), end.status.clone(), Some(end.stderr.trim().to_string())]
-            .into_iter()
-            .flatten()
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join("; ");
+        let said = [
+            end.failed.clone(),
+            end.status.clone(),
+            Some(end.stderr.trim().to_string()),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
         last_failure = match (&merged.error, said.is_empty()) {
             (Some(e), false) => format!("{e} ({said})"),
             (Some(e), true) => e.clone(),

@@ -46,7 +46,10 @@ pub struct DaemonSetOptions {
 impl DaemonSetOptions {
     /// Checks the flags of `--daemonset`.
     pub fn check(args: &FanOutArgs) -> Result<Self, String> {
-        let image = args.image.clone().unwrap_or_else(|| DEFAULT_IMAGE.to_string());
+        let image = args
+            .image
+            .clone()
+            .unwrap_or_else(|| DEFAULT_IMAGE.to_string());
         if image.trim().is_empty() || image.contains(char::is_whitespace) {
             return Err(format!("--image: {image:?} is not an image reference"));
         }
@@ -62,7 +65,9 @@ impl DaemonSetOptions {
         }
         if let Some(pc) = &args.priority_class {
             if !is_dns_subdomain(pc) {
-                return Err(format!("--priority-class: {pc:?} is not a PriorityClass name"));
+                return Err(format!(
+                    "--priority-class: {pc:?} is not a PriorityClass name"
+                ));
             }
         }
         Ok(DaemonSetOptions {
@@ -96,9 +101,15 @@ impl RunNames {
     /// Fresh names; the objects expire after twice the node timeout plus ten minutes.
     pub fn new(options: &DaemonSetOptions, fanout: &FanOut) -> Self {
         let run = format!("kbundle-{}", random_id());
-        let life = fanout.node_timeout.as_secs().saturating_mul(2).saturating_add(600);
+        let life = fanout
+            .node_timeout
+            .as_secs()
+            .saturating_mul(2)
+            .saturating_add(600);
         let expires = jiff::Timestamp::now()
-            .checked_add(jiff::SignedDuration::from_secs(i64::try_from(life).unwrap_or(i64::MAX / 2)))
+            .checked_add(jiff::SignedDuration::from_secs(
+                i64::try_from(life).unwrap_or(i64::MAX / 2),
+            ))
             .unwrap_or_else(|_| jiff::Timestamp::now());
         RunNames {
             namespace: options.namespace.clone().unwrap_or_else(|| run.clone()),
@@ -255,7 +266,10 @@ type Others = Vec<(String, CollectorStatus, String)>;
 fn select(fanout: &FanOut, nodes: &[ApiNode]) -> (Vec<ApiNode>, Others) {
     let mut expected = Vec::new();
     let mut others = Vec::new();
-    for n in nodes.iter().filter(|n| fanout.nodes.matches(&n.name, &n.labels)) {
+    for n in nodes
+        .iter()
+        .filter(|n| fanout.nodes.matches(&n.name, &n.labels))
+    {
         match n.os() {
             Some("linux") => expected.push(n.clone()),
             other => others.push((
@@ -326,7 +340,10 @@ pub fn cleanup_all(api: &ApiSettings, interrupt: &Interrupt) -> (Vec<String>, bo
     };
     match cleanup::leftovers(&access, false, "") {
         Ok(lines) if lines.is_empty() => (
-            vec![format!("--cleanup: nothing left by earlier runs at {}", access.server)],
+            vec![format!(
+                "--cleanup: nothing left by earlier runs at {}",
+                access.server
+            )],
             true,
         ),
         Ok(lines) => {

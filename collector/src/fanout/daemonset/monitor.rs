@@ -66,13 +66,20 @@ impl Plan<'_> {
                 Ok(_) => false,
                 Err(e) if e.code() == Some(404) => true,
                 Err(e) => {
-                    self.end_all(shared, status_of(&e), &format!("reading namespace {given}: {e}"));
+                    self.end_all(
+                        shared,
+                        status_of(&e),
+                        &format!("reading namespace {given}: {e}"),
+                    );
                     return notes;
                 }
             },
         };
         let needs = permissions::needs(ns, create_namespace);
-        match self.access.block_on(permissions::denied(self.access, &needs)) {
+        match self
+            .access
+            .block_on(permissions::denied(self.access, &needs))
+        {
             Ok(denied) => {
                 let (required, optional): (Vec<&Need>, Vec<&Need>) =
                     denied.iter().partition(|n| n.required);
@@ -118,7 +125,11 @@ impl Plan<'_> {
         if create_namespace {
             let body = objects::namespace(&spec);
             if let Err(e) = self.create("/api/v1/namespaces", &body) {
-                self.end_all(shared, status_of(&e), &format!("cannot create namespace {ns}: {e}"));
+                self.end_all(
+                    shared,
+                    status_of(&e),
+                    &format!("cannot create namespace {ns}: {e}"),
+                );
                 return notes;
             }
             teardown.namespace_created();
@@ -128,7 +139,11 @@ impl Plan<'_> {
         match self.create(&path, &body) {
             Ok(()) => teardown.daemonset_created(),
             Err(e) => {
-                self.end_all(shared, status_of(&e), &format!("cannot create the DaemonSet: {e}"));
+                self.end_all(
+                    shared,
+                    status_of(&e),
+                    &format!("cannot create the DaemonSet: {e}"),
+                );
                 notes.extend(teardown.run().err());
                 return notes;
             }
@@ -277,11 +292,15 @@ impl Plan<'_> {
                                 }
                                 Some(PodState::Failed(why)) => Some((CollectorStatus::Error, why)),
                                 None if created.elapsed() > CREATE_GRACE => {
-                                    let ev = events.get_or_insert_with(|| self.events(&events_path));
+                                    let ev =
+                                        events.get_or_insert_with(|| self.events(&events_path));
                                     pods::last_event(ev, objects::DAEMONSET)
                                         .filter(|e| e.starts_with("FailedCreate"))
                                         .map(|e| {
-                                            (CollectorStatus::Error, format!("no agent pod was created: {e}"))
+                                            (
+                                                CollectorStatus::Error,
+                                                format!("no agent pod was created: {e}"),
+                                            )
                                         })
                                 }
                                 None => None,
@@ -300,14 +319,17 @@ impl Plan<'_> {
                             if let Some((status, mut why)) = decided {
                                 let pod_name = pod.map(|p| pods::name_of(p));
                                 let ev = events.get_or_insert_with(|| self.events(&events_path));
-                                let about = pod_name.clone().unwrap_or_else(|| objects::DAEMONSET.to_string());
+                                let about = pod_name
+                                    .clone()
+                                    .unwrap_or_else(|| objects::DAEMONSET.to_string());
                                 if let Some(e) = pods::last_event(ev, &about) {
                                     if !why.contains(&e) {
                                         why.push_str(&format!(" (last event {e})"));
                                     }
                                 }
                                 let was_running = started_at.contains_key(node);
-                                let started = started_at.get(node).copied().unwrap_or_else(Started::now);
+                                let started =
+                                    started_at.get(node).copied().unwrap_or_else(Started::now);
                                 shared.node_finished(
                                     self.report(shared, node, pod_name, status, why, started),
                                     was_running,
@@ -322,13 +344,21 @@ impl Plan<'_> {
                             for (node, st) in state.iter_mut() {
                                 if matches!(st, Node::Open(_)) {
                                     let was = started_at.contains_key(node);
-                                    let started = started_at.get(node).copied().unwrap_or_else(Started::now);
+                                    let started =
+                                        started_at.get(node).copied().unwrap_or_else(Started::now);
                                     let why = format!(
                                         "no result after --node-timeout {}: listing the agent pods failed: {last_error}",
                                         human(self.fanout.node_timeout)
                                     );
                                     shared.node_finished(
-                                        self.report(shared, node, None, CollectorStatus::Timeout, why, started),
+                                        self.report(
+                                            shared,
+                                            node,
+                                            None,
+                                            CollectorStatus::Timeout,
+                                            why,
+                                            started,
+                                        ),
                                         was,
                                     );
                                     *st = Node::Done;
@@ -369,7 +399,17 @@ impl Plan<'_> {
             if st != Node::Done {
                 let was = started_at.contains_key(&node);
                 let started = started_at.get(&node).copied().unwrap_or_else(Started::now);
-                shared.node_finished(self.report(shared, &node, None, CollectorStatus::Error, why.clone(), started), was);
+                shared.node_finished(
+                    self.report(
+                        shared,
+                        &node,
+                        None,
+                        CollectorStatus::Error,
+                        why.clone(),
+                        started,
+                    ),
+                    was,
+                );
             }
         }
     }
@@ -413,15 +453,18 @@ fn status_of(e: &crate::cluster::client::ApiError) -> CollectorStatus {
     }
 }
 
-/// Fetch work for the worker threads: pushed by the watcher, closed at the end.
+/// One agent pod whose result is ready: (node, pod, when its work started).
+type ReadyPod = (String, String, Started);
+
+/// Fetch work for the worker threads: pushed by the watcher, closed at the end (the flag).
 #[derive(Default)]
 struct Queue {
-    items: Mutex<(VecDeque<(String, String, Started)>, bool)>,
+    items: Mutex<(VecDeque<ReadyPod>, bool)>,
     ready: Condvar,
 }
 
 impl Queue {
-    fn push(&self, item: (String, String, Started)) {
+    fn push(&self, item: ReadyPod) {
         let mut q = self.items.lock().unwrap_or_else(|e| e.into_inner());
         q.0.push_back(item);
         self.ready.notify_one();
@@ -434,7 +477,7 @@ impl Queue {
     }
 
     /// The next item; `None` once closed and empty.
-    fn pop(&self) -> Option<(String, String, Started)> {
+    fn pop(&self) -> Option<ReadyPod> {
         let mut q = self.items.lock().unwrap_or_else(|e| e.into_inner());
         loop {
             if let Some(item) = q.0.pop_front() {
@@ -443,10 +486,7 @@ impl Queue {
             if q.1 {
                 return None;
             }
-            q = self
-                .ready
-                .wait(q)
-                .unwrap_or_else(|e| e.into_inner());
+            q = self.ready.wait(q).unwrap_or_else(|e| e.into_inner());
         }
     }
 }

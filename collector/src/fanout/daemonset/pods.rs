@@ -65,7 +65,12 @@ pub fn state(pod: &Value) -> PodState {
         .pointer("/status/phase")
         .and_then(Value::as_str)
         .unwrap_or("Pending");
-    let str_at = |v: &Value, p: &str| v.pointer(p).and_then(Value::as_str).unwrap_or("").to_string();
+    let str_at = |v: &Value, p: &str| {
+        v.pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
     if matches!(phase, "Failed" | "Succeeded") {
         let reason = str_at(pod, "/status/reason");
         let message = str_at(pod, "/status/message");
@@ -77,11 +82,7 @@ pub fn state(pod: &Value) -> PodState {
                 && c.get("status").and_then(Value::as_str) == Some("False")
                 && c.get("reason").and_then(Value::as_str) == Some("Unschedulable")
             {
-                return PodState::Failed(join(
-                    "unschedulable",
-                    "",
-                    &str_at(c, "/message"),
-                ));
+                return PodState::Failed(join("unschedulable", "", &str_at(c, "/message")));
             }
         }
     }
@@ -107,9 +108,11 @@ pub fn state(pod: &Value) -> PodState {
             return PodState::Failed(text);
         }
         // The agent never exits by itself: any termination is a crash.
-        let terminated = c
-            .pointer("/state/terminated")
-            .or_else(|| (restarts > 0).then(|| c.pointer("/lastState/terminated")).flatten());
+        let terminated = c.pointer("/state/terminated").or_else(|| {
+            (restarts > 0)
+                .then(|| c.pointer("/lastState/terminated"))
+                .flatten()
+        });
         if let Some(t) = terminated {
             return PodState::Failed(format!("agent crashed{}", last_exit(t)));
         }
@@ -164,11 +167,20 @@ pub fn last_event(events: &[Value], object: &str) -> Option<String> {
         .filter(|e| e.pointer("/involvedObject/name").and_then(Value::as_str) == Some(object))
         .collect();
     let when = |e: &Value| {
-        ["/lastTimestamp", "/eventTime", "/firstTimestamp", "/metadata/creationTimestamp"]
-            .iter()
-            .find_map(|p| e.pointer(p).and_then(Value::as_str).filter(|s| !s.is_empty()))
-            .unwrap_or("")
-            .to_string()
+        [
+            "/lastTimestamp",
+            "/eventTime",
+            "/firstTimestamp",
+            "/metadata/creationTimestamp",
+        ]
+        .iter()
+        .find_map(|p| {
+            e.pointer(p)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+        })
+        .unwrap_or("")
+        .to_string()
     };
     let warning = |e: &&&Value| e.get("type").and_then(Value::as_str) == Some("Warning");
     let pick = about

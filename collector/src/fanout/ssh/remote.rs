@@ -104,7 +104,11 @@ mod tests {
 
     #[test]
     fn the_remote_command_asks_for_a_stream_of_this_node() {
-        let c = remote_command("/opt/kb dir/kbundle-collect", true, &["--since".into(), "2h".into()]);
+        let c = remote_command(
+            "/opt/kb dir/kbundle-collect",
+            true,
+            &["--since".into(), "2h".into()],
+        );
         assert_eq!(
             c,
             "sudo -n -- '/opt/kb dir/kbundle-collect' --host-only -o - -q --since 2h"

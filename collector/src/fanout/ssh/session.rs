@@ -63,7 +63,13 @@ pub(super) fn run(s: Session<'_, '_>) -> Outcome {
     if let (Some(bytes), Some(stdin)) = (s.upload, child.stdin.take()) {
         std::thread::spawn(move || super::feed(stdin, bytes));
     }
-    let merged = merge_session(s.shared, &mut reader, Arc::clone(&state), s.target, s.deadline);
+    let merged = merge_session(
+        s.shared,
+        &mut reader,
+        Arc::clone(&state),
+        s.target,
+        s.deadline,
+    );
     let stopped = reader.stopped();
     let received = reader.received();
     drop(reader);

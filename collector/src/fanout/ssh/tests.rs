@@ -12,8 +12,14 @@ fn destinations_name_their_host() {
     ] {
         assert_eq!(SshTarget::parse(dest).unwrap().host, host, "{dest}");
     }
-    assert_eq!(SshTarget::parse("ssh://ops@w2.corp:2222").unwrap().label, "w2.corp:2222");
-    assert_eq!(SshTarget::parse("ssh://[fd00::7]:22").unwrap().label, "fd00::7:22");
+    assert_eq!(
+        SshTarget::parse("ssh://ops@w2.corp:2222").unwrap().label,
+        "w2.corp:2222"
+    );
+    assert_eq!(
+        SshTarget::parse("ssh://[fd00::7]:22").unwrap().label,
+        "fd00::7:22"
+    );
     assert_eq!(SshTarget::parse("root@w1").unwrap().label, "w1");
     for bad in ["", "-oProxyCommand=x", "a b", "user@"] {
         assert!(SshTarget::parse(bad).is_err(), "{bad:?}");
@@ -59,7 +65,10 @@ fn the_users_options_come_first_and_the_destination_last() {
     let n = argv.len();
     assert_eq!(argv[n - 3], "--");
     assert_eq!(argv[n - 2], "root@w1");
-    assert_eq!(argv[n - 1], "kbundle-collect --host-only -o - -q --since 2h");
+    assert_eq!(
+        argv[n - 1],
+        "kbundle-collect --host-only -o - -q --since 2h"
+    );
     t.api_name = Some("w1.cluster".into());
     let argv = p.argv(&t, Duration::from_secs(5));
     assert!(argv.contains(&"ConnectTimeout=5".to_string()));
@@ -77,5 +86,8 @@ fn stderr_gives_the_identity_and_the_last_words() {
     let s = state.0.lock().unwrap();
     assert!(s.ended);
     assert_eq!(s.identity.as_ref().unwrap().hostname, "w1.corp");
-    assert_eq!(s.lines.iter().collect::<Vec<_>>(), ["kbundle-collect: something broke"]);
+    assert_eq!(
+        s.lines.iter().collect::<Vec<_>>(),
+        ["kbundle-collect: something broke"]
+    );
 }

@@ -24,7 +24,10 @@ fn the_daemonset_asks_for_no_more_than_the_commands_need() {
     assert_eq!(pod["hostNetwork"], true);
     assert_eq!(pod["hostPID"], false);
     assert_eq!(pod["nodeSelector"]["kubernetes.io/os"], "linux");
-    assert_eq!(pod["tolerations"], serde_json::json!([{"operator": "Exists"}]));
+    assert_eq!(
+        pod["tolerations"],
+        serde_json::json!([{"operator": "Exists"}])
+    );
     assert_eq!(pod["priorityClassName"], "system-node-critical");
     assert!(pod.get("affinity").is_none() && pod.get("imagePullSecrets").is_none());
     let c = &pod["containers"][0];
@@ -43,9 +46,27 @@ fn the_daemonset_asks_for_no_more_than_the_commands_need() {
     assert_eq!(host["mountPath"], "/host");
     assert_eq!(host["readOnly"], true);
     assert_eq!(pod["volumes"][0]["hostPath"]["path"], "/");
-    let args: Vec<&str> = c["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
-    assert_eq!(args, ["--agent", "/kbundle/out", "--host-root", "/host", "--since", "24h"]);
-    assert_eq!(c["env"][0]["valueFrom"]["fieldRef"]["fieldPath"], "spec.nodeName");
+    let args: Vec<&str> = c["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        args,
+        [
+            "--agent",
+            "/kbundle/out",
+            "--host-root",
+            "/host",
+            "--since",
+            "24h"
+        ]
+    );
+    assert_eq!(
+        c["env"][0]["valueFrom"]["fieldRef"]["fieldPath"],
+        "spec.nodeName"
+    );
     for o in [&ds, &ds["spec"]["template"]] {
         assert_eq!(o["metadata"]["labels"][MANAGED_BY.0], MANAGED_BY.1);
         assert_eq!(o["metadata"]["labels"][INSTANCE], "kbundle-ab12c");
@@ -59,7 +80,10 @@ fn the_namespace_allows_privileged_pods_and_is_labelled() {
     let l = &ns["metadata"]["labels"];
     assert_eq!(l["pod-security.kubernetes.io/enforce"], "privileged");
     assert_eq!(l[MANAGED_BY.0], MANAGED_BY.1);
-    assert_eq!(ns["metadata"]["annotations"][EXPIRES], "2026-01-01T00:30:00Z");
+    assert_eq!(
+        ns["metadata"]["annotations"][EXPIRES],
+        "2026-01-01T00:30:00Z"
+    );
 }
 
 #[test]
@@ -73,10 +97,16 @@ fn selection_secrets_and_privilege_show_in_the_yaml() {
     assert_eq!(pod["imagePullSecrets"][0]["name"], "regcred");
     assert_eq!(pod["containers"][0]["securityContext"]["privileged"], true);
     assert!(pod["affinity"]["nodeAffinity"].is_object());
-    let text = yaml(&[namespace(&s), ds], &["create daemonsets.apps in namespace x".into()]);
+    let text = yaml(
+        &[namespace(&s), ds],
+        &["create daemonsets.apps in namespace x".into()],
+    );
     assert!(text.starts_with("# kbundle-collect --daemonset --dry-run"));
     assert!(text.contains("#   create daemonsets.apps in namespace x"));
-    assert_eq!(text.matches("\n---\n").count() + usize::from(text.contains("---\n")), 3);
+    assert_eq!(
+        text.matches("\n---\n").count() + usize::from(text.contains("---\n")),
+        3
+    );
     let docs: Vec<serde_json::Value> = text
         .split("---\n")
         .skip(1)
