@@ -27,9 +27,33 @@ use std::time::Instant;
 /// that memory stays bounded on a file with no line breaks.
 pub const MAX_LINE: usize = 1 << 20;
 
+/// The first write that failed: after it the archive is unusable, and every later call
+/// says why with the same words.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("writing {path}: {why}")]
+struct WriteFailed {
+    path: String,
+    kind: io::ErrorKind,
+    why: String,
+}
+
+impl WriteFailed {
+    fn new(path: impl std::fmt::Display, e: &io::Error) -> Self {
+        WriteFailed {
+            path: path.to_string(),
+            kind: e.kind(),
+            why: e.to_string(),
+        }
+    }
+
+    fn to_io(&self) -> io::Error {
+        io::Error::new(self.kind, self.clone())
+    }
+}
+
 /// The shared, thread-safe handle collectors write through.
 pub struct Bundle {
-    writer: Mutex<Result<BundleWriter, String>>,
+    writer: Mutex<Result<BundleWriter, WriteFailed>>,
     runs: Mutex<Vec<CollectorRun>>,
     redactions: Mutex<BTreeMap<(String, String), u64>>,
     redactor: Redactor,
@@ -138,7 +162,7 @@ impl Bundle {
         let mut guard = lock(&self.writer);
         let writer = match guard.as_mut() {
             Ok(w) => w,
-            Err(why) => return Err(io::Error::other(why.clone())),
+            Err(failed) => return Err(failed.to_io()),
         };
         let mut added = Added::default();
         for m in members {
@@ -149,9 +173,10 @@ impl Bundle {
                     self.bytes.fetch_add(entry.size, Ordering::Relaxed);
                 }
                 Err(e) => {
-                    let why = format!("writing {}: {e}", m.path);
-                    *guard = Err(why.clone());
-                    return Err(io::Error::new(e.kind(), why));
+                    let failed = WriteFailed::new(&m.path, &e);
+                    let error = failed.to_io();
+                    *guard = Err(failed);
+                    return Err(error);
                 }
             }
         }
@@ -226,7 +251,7 @@ impl Bundle {
         self.add_raw(layout::REDACTION_REPORT, &json)?;
         let files: Vec<FileEntry> = match lock(&self.writer).as_ref() {
             Ok(w) => w.files().to_vec(),
-            Err(why) => return Err(io::Error::other(why.clone())),
+            Err(failed) => return Err(failed.to_io()),
         };
         let manifest = Manifest {
             format: FORMAT_V1.to_string(),
@@ -247,7 +272,7 @@ impl Bundle {
             .writer
             .into_inner()
             .unwrap_or_else(|e| e.into_inner())
-            .map_err(io::Error::other)?;
+            .map_err(|failed| failed.to_io())?;
         writer.finish()
     }
 
@@ -257,12 +282,12 @@ impl Bundle {
         match guard.as_mut() {
             Ok(w) => {
                 if let Err(e) = w.add_bytes(&path, bytes) {
-                    *guard = Err(format!("writing {path}: {e}"));
+                    *guard = Err(WriteFailed::new(&path, &e));
                     return Err(e);
                 }
                 Ok(())
             }
-            Err(why) => Err(io::Error::other(why.clone())),
+            Err(failed) => Err(failed.to_io()),
         }
     }
 }

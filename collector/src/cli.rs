@@ -259,41 +259,57 @@ pub const CONTAINER_LOG_MAX: u64 = 5 << 20;
 
 impl Options {
     /// Checks the arguments; the error is one line naming the flag.
-    pub fn from_args(args: Args) -> Result<Self, String> {
+    pub fn from_args(args: Args) -> Result<Self, UsageError> {
         let format =
             args.format
                 .unwrap_or_else(|| match args.output.as_deref().and_then(|p| p.to_str()) {
                     Some(p) if p.ends_with(".zip") => Format::Zip,
                     _ => Format::TarGz,
                 });
-        let since_secs = parse_duration(&args.since).map_err(|e| format!("--since: {e}"))?;
-        let timeout =
-            parse_duration(&args.command_timeout).map_err(|e| format!("--command-timeout: {e}"))?;
+        let since_secs = parse_duration(&args.since).map_err(|e| UsageError::new("--since", e))?;
+        let timeout = parse_duration(&args.command_timeout)
+            .map_err(|e| UsageError::new("--command-timeout", e))?;
         if timeout == 0 {
-            return Err("--command-timeout: must be at least 1 second".to_string());
+            return Err(UsageError::new(
+                "--command-timeout",
+                "must be at least 1 second",
+            ));
         }
         let max = match &args.max_log_bytes {
-            Some(text) => Some(parse_size(text).map_err(|e| format!("--max-log-bytes: {e}"))?),
+            Some(text) => {
+                Some(parse_size(text).map_err(|e| UsageError::new("--max-log-bytes", e))?)
+            }
             None => None,
         };
         let no_cap = |n: u64| if n == 0 { u64::MAX } else { n };
-        let request_timeout =
-            parse_duration(&args.request_timeout).map_err(|e| format!("--request-timeout: {e}"))?;
-        let connect_timeout =
-            parse_duration(&args.connect_timeout).map_err(|e| format!("--connect-timeout: {e}"))?;
+        let request_timeout = parse_duration(&args.request_timeout)
+            .map_err(|e| UsageError::new("--request-timeout", e))?;
+        let connect_timeout = parse_duration(&args.connect_timeout)
+            .map_err(|e| UsageError::new("--connect-timeout", e))?;
         if request_timeout == 0 || connect_timeout == 0 {
-            return Err("--request-timeout and --connect-timeout: at least 1 second".to_string());
+            let flag = if request_timeout == 0 {
+                "--request-timeout"
+            } else {
+                "--connect-timeout"
+            };
+            return Err(UsageError::new(flag, "must be at least 1 second"));
         }
         if !(args.qps.is_finite() && args.qps > 0.0) {
-            return Err(format!("--qps: {} is not a positive number", args.qps));
+            return Err(UsageError::new(
+                "--qps",
+                format!("{} is not a positive number", args.qps),
+            ));
         }
         if args.burst == 0 {
-            return Err("--burst: at least 1".to_string());
+            return Err(UsageError::new("--burst", "must be at least 1"));
         }
-        let max_bundle =
-            parse_size(&args.max_bundle_bytes).map_err(|e| format!("--max-bundle-bytes: {e}"))?;
+        let max_bundle = parse_size(&args.max_bundle_bytes)
+            .map_err(|e| UsageError::new("--max-bundle-bytes", e))?;
         if let Some(bad) = args.namespaces.iter().find(|n| n.trim().is_empty()) {
-            return Err(format!("--namespace: {bad:?} is not a namespace name"));
+            return Err(UsageError::new(
+                "--namespace",
+                format!("{bad:?} is not a namespace name"),
+            ));
         }
         let mut namespaces = args.namespaces.clone();
         namespaces.sort();
@@ -301,12 +317,16 @@ impl Options {
         let to_stdout =
             args.output.as_deref() == Some(std::path::Path::new(crate::archive::STDOUT));
         if to_stdout && format == Format::Zip {
-            return Err("-o -: only tar.gz can be streamed (zip needs to seek)".to_string());
+            return Err(UsageError::new(
+                "-o -",
+                "only tar.gz can be streamed (zip needs to seek)",
+            ));
         }
         if to_stdout && args.pseudonymize {
-            return Err(
-                "-o - and --pseudonymize: the pseudonym map would have nowhere to go".to_string(),
-            );
+            return Err(UsageError::new(
+                "-o - and --pseudonymize",
+                "the pseudonym map would have nowhere to go",
+            ));
         }
         // The node part's flags every remote collector gets, so each node honours them.
         let mut node_args = vec![
@@ -325,7 +345,10 @@ impl Options {
             Action::DryRun
         } else if let Some(dir) = &args.fanout.agent {
             if !dir.is_dir() {
-                return Err(format!("--agent: {} is not a directory", dir.display()));
+                return Err(UsageError::new(
+                    "--agent",
+                    format!("{} is not a directory", dir.display()),
+                ));
             }
             Action::Agent(dir.clone())
         } else {
@@ -333,9 +356,9 @@ impl Options {
         };
         let agent = matches!(action, Action::Agent(_));
         if !args.host_root.is_dir() {
-            return Err(format!(
-                "--host-root: {} is not a directory",
-                args.host_root.display()
+            return Err(UsageError::new(
+                "--host-root",
+                format!("{} is not a directory", args.host_root.display()),
             ));
         }
         Ok(Options {
@@ -375,43 +398,104 @@ impl Options {
     }
 }
 
+/// A flag whose value is not what it must be: the one line the user sees, naming the flag.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{flag}: {problem}")]
+pub struct UsageError {
+    /// The flag, as typed (`--since`).
+    pub flag: &'static str,
+    /// What is wrong with its value.
+    pub problem: String,
+}
+
+impl UsageError {
+    /// `flag: problem`.
+    pub fn new(flag: &'static str, problem: impl std::fmt::Display) -> Self {
+        UsageError {
+            flag,
+            problem: problem.to_string(),
+        }
+    }
+}
+
+/// A duration or size that does not read.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ValueError {
+    /// No leading number.
+    #[error("{text:?} is not a {what}")]
+    NotANumber {
+        /// The value given.
+        text: String,
+        /// What was expected, with examples.
+        what: &'static str,
+    },
+    /// A number with a unit we do not know.
+    #[error("{text:?}: unknown unit (use {units})")]
+    UnknownUnit {
+        /// The value given.
+        text: String,
+        /// The units we know.
+        units: &'static str,
+    },
+    /// More than 64 bits can hold.
+    #[error("{text:?} is too large")]
+    TooLarge {
+        /// The value given.
+        text: String,
+    },
+}
+
 /// Seconds in `72h`, `30m`, `2d`, `1w`, `45s` or a bare number of seconds.
-pub fn parse_duration(text: &str) -> Result<u64, String> {
+pub fn parse_duration(text: &str) -> Result<u64, ValueError> {
     let t = text.trim();
     let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(digits);
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration like 72h, 30m or 45s"))?;
+    let n: u64 = num.parse().map_err(|_| ValueError::NotANumber {
+        text: text.to_string(),
+        what: "duration like 72h, 30m or 45s",
+    })?;
     let mult = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "s" | "sec" => 1,
         "m" | "min" => 60,
         "h" => 3600,
         "d" => 86_400,
         "w" => 604_800,
-        _ => return Err(format!("{text:?}: unknown unit (use s, m, h, d or w)")),
+        _ => {
+            return Err(ValueError::UnknownUnit {
+                text: text.to_string(),
+                units: "s, m, h, d or w",
+            })
+        }
     };
-    n.checked_mul(mult)
-        .ok_or_else(|| format!("{text:?} is too long"))
+    n.checked_mul(mult).ok_or_else(|| ValueError::TooLarge {
+        text: text.to_string(),
+    })
 }
 
 /// A size like `20M`, `512K`, `1G`, `20MiB` or a bare number of bytes.
-pub fn parse_size(text: &str) -> Result<u64, String> {
+pub fn parse_size(text: &str) -> Result<u64, ValueError> {
     let t = text.trim();
     let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(digits);
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("{text:?} is not a size like 20M"))?;
+    let n: u64 = num.parse().map_err(|_| ValueError::NotANumber {
+        text: text.to_string(),
+        what: "size like 20M",
+    })?;
     let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1 << 10,
         "m" | "mb" | "mib" => 1 << 20,
         "g" | "gb" | "gib" => 1 << 30,
-        _ => return Err(format!("{text:?}: unknown unit (use K, M or G)")),
+        _ => {
+            return Err(ValueError::UnknownUnit {
+                text: text.to_string(),
+                units: "K, M or G",
+            })
+        }
     };
-    n.checked_mul(mult)
-        .ok_or_else(|| format!("{text:?} is too big"))
+    n.checked_mul(mult).ok_or_else(|| ValueError::TooLarge {
+        text: text.to_string(),
+    })
 }
 
 /// A span in systemd's syntax (journalctl --since=-<span>), in the largest exact unit.
@@ -480,8 +564,8 @@ mod tests {
         assert!(Args::try_parse_from(["kbundle-collect", "--host-only", "--no-host"]).is_err());
         assert!(Args::try_parse_from(["kbundle-collect", "-A", "-n", "x"]).is_err());
         let bad = Args::parse_from(["kbundle-collect", "--qps", "0"]);
-        assert!(Options::from_args(bad).unwrap_err().starts_with("--qps"));
+        assert_eq!(Options::from_args(bad).unwrap_err().flag, "--qps");
         let bad = Args::parse_from(["kbundle-collect", "--since", "forever"]);
-        assert!(Options::from_args(bad).unwrap_err().starts_with("--since"));
+        assert_eq!(Options::from_args(bad).unwrap_err().flag, "--since");
     }
 }

@@ -80,8 +80,8 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn usage(message: &str) -> ExitCode {
-    eprintln!("kbundle-collect: {message}");
+fn usage(error: &crate::cli::UsageError) -> ExitCode {
+    eprintln!("kbundle-collect: {error}");
     ExitCode::from(EXIT_USAGE)
 }
 

@@ -7,7 +7,7 @@
 use super::daemonset::DaemonSetOptions;
 use super::nodes::NodeSelection;
 use super::ssh::{SshOptions, SshTarget};
-use crate::cli::parse_duration;
+use crate::cli::{parse_duration, UsageError};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -183,37 +183,43 @@ impl FanOutArgs {
         &self,
         node_args: Vec<String>,
         jobs: Option<usize>,
-    ) -> Result<Option<FanOut>, String> {
+    ) -> Result<Option<FanOut>, UsageError> {
         let secs =
-            parse_duration(&self.node_timeout).map_err(|e| format!("--node-timeout: {e}"))?;
+            parse_duration(&self.node_timeout).map_err(|e| UsageError::new("--node-timeout", e))?;
         if secs == 0 {
-            return Err("--node-timeout: at least 1 second".to_string());
+            return Err(UsageError::new(
+                "--node-timeout",
+                "must be at least 1 second",
+            ));
         }
-        let nodes = NodeSelection::parse(&self.nodes).map_err(|e| format!("--nodes: {e}"))?;
+        let nodes = NodeSelection::parse(&self.nodes).map_err(|e| UsageError::new("--nodes", e))?;
         if !self.wanted() {
             if !self.nodes.is_empty() && !self.cleanup {
-                return Err("--nodes: only with --daemonset or --ssh-from-api".to_string());
+                return Err(UsageError::new(
+                    "--nodes",
+                    "only with --daemonset or --ssh-from-api",
+                ));
             }
             if self.ssh_upload || self.ssh_sudo || !self.ssh_options.is_empty() {
-                return Err(
-                    "--ssh-upload, --ssh-sudo and --ssh-option need --ssh, --ssh-hosts or --ssh-from-api"
-                        .to_string(),
-                );
+                return Err(UsageError::new(
+                    "--ssh-upload, --ssh-sudo and --ssh-option",
+                    "need --ssh, --ssh-hosts or --ssh-from-api",
+                ));
             }
             return Ok(None);
         }
         if !(nodes.is_empty() || self.daemonset || self.ssh_from_api) {
-            return Err(
-                "--nodes: only with --daemonset or --ssh-from-api (--ssh names its hosts)"
-                    .to_string(),
-            );
+            return Err(UsageError::new(
+                "--nodes",
+                "only with --daemonset or --ssh-from-api (--ssh names its hosts)",
+            ));
         }
         let transport = if self.daemonset {
             Transport::DaemonSet(DaemonSetOptions::check(self)?)
         } else {
             let mut targets = Vec::new();
             for dest in &self.ssh {
-                targets.push(SshTarget::parse(dest).map_err(|e| format!("--ssh: {e}"))?);
+                targets.push(SshTarget::parse(dest).map_err(|e| UsageError::new("--ssh", e))?);
             }
             for file in &self.ssh_hosts {
                 targets.extend(super::ssh::read_hosts_file(file)?);

@@ -14,6 +14,7 @@ use super::merge::{self, Naming};
 use super::stream::{self, Stopped};
 use super::{FanOutSummary, NodeReport, Shared};
 use crate::bundle::{Added, Started};
+use crate::cli::UsageError;
 use crate::cluster::client::ApiSettings;
 use crate::interrupt::Interrupt;
 use kbundle_format::manifest::{CollectorStatus, Transport};
@@ -47,14 +48,17 @@ pub struct SshOptions {
 
 impl SshOptions {
     /// Refuses options ssh would misread: empty ones and ones spanning lines.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), UsageError> {
         for o in &self.options {
             if o.trim().is_empty() || o.contains(['\n', '\r']) {
-                return Err(format!("--ssh-option: {o:?} is not an ssh option"));
+                return Err(UsageError::new(
+                    "--ssh-option",
+                    format!("{o:?} is not an ssh option"),
+                ));
             }
         }
         if self.remote_binary.trim().is_empty() || self.remote_binary.contains(['\n', '\0']) {
-            return Err("--remote-binary: not a program".to_string());
+            return Err(UsageError::new("--remote-binary", "not a program"));
         }
         Ok(())
     }
@@ -124,24 +128,26 @@ fn port_of(dest: &str) -> Option<u16> {
 }
 
 /// Reads `--ssh-hosts`: one destination a line, blank lines and `#` comments skipped.
-pub fn read_hosts_file(path: &Path) -> Result<Vec<SshTarget>, String> {
+pub fn read_hosts_file(path: &Path) -> Result<Vec<SshTarget>, UsageError> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("--ssh-hosts {}: {e}", path.display()))?;
+        .map_err(|e| UsageError::new("--ssh-hosts", format!("{}: {e}", path.display())))?;
     let mut targets = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.split('#').next().unwrap_or("").trim();
         if line.is_empty() {
             continue;
         }
-        targets.push(
-            SshTarget::parse(line)
-                .map_err(|e| format!("--ssh-hosts {} line {}: {e}", path.display(), i + 1))?,
-        );
+        targets.push(SshTarget::parse(line).map_err(|e| {
+            UsageError::new(
+                "--ssh-hosts",
+                format!("{} line {}: {e}", path.display(), i + 1),
+            )
+        })?);
     }
     if targets.is_empty() {
-        return Err(format!(
-            "--ssh-hosts {}: no destination in it",
-            path.display()
+        return Err(UsageError::new(
+            "--ssh-hosts",
+            format!("{}: no destination in it", path.display()),
         ));
     }
     Ok(targets)

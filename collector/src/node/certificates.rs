@@ -74,29 +74,43 @@ fn walk(host: &HostRoot, dir: &str, depth: usize, out: &mut Scan) {
     }
 }
 
-fn read_certificates(host: &HostRoot, host_path: &str) -> Result<Vec<CertificateRecord>, String> {
-    let local = host.resolve(host_path).map_err(|e| e.to_string())?;
-    let file = std::fs::File::open(&local).map_err(|e| e.to_string())?;
-    let meta = file.metadata().map_err(|e| e.to_string())?;
+/// Why a certificate file gave no records; recorded in the bundle beside those that did.
+#[derive(Debug, thiserror::Error)]
+enum CertificateError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("larger than {MAX_FILE} bytes")]
+    TooLarge,
+    #[error("bad PEM: {0}")]
+    Pem(String),
+    #[error("bad certificate: {0}")]
+    Certificate(String),
+}
+
+fn read_certificates(
+    host: &HostRoot,
+    host_path: &str,
+) -> Result<Vec<CertificateRecord>, CertificateError> {
+    let local = host.resolve(host_path)?;
+    let file = std::fs::File::open(&local)?;
+    let meta = file.metadata()?;
     if !meta.is_file() {
         return Ok(Vec::new()); // a link to a directory or a device: not a certificate
     }
     if meta.len() > MAX_FILE {
-        return Err(format!("larger than {MAX_FILE} bytes"));
+        return Err(CertificateError::TooLarge);
     }
     let mut bytes = Vec::new();
-    file.take(MAX_FILE)
-        .read_to_end(&mut bytes)
-        .map_err(|e| e.to_string())?;
+    file.take(MAX_FILE).read_to_end(&mut bytes)?;
     let mut records = Vec::new();
     for pem in Pem::iter_from_buffer(&bytes) {
-        let pem = pem.map_err(|e| format!("bad PEM: {e}"))?;
+        let pem = pem.map_err(|e| CertificateError::Pem(e.to_string()))?;
         if pem.label != "CERTIFICATE" {
             continue;
         }
         let cert = pem
             .parse_x509()
-            .map_err(|e| format!("bad certificate: {e}"))?;
+            .map_err(|e| CertificateError::Certificate(e.to_string()))?;
         records.push(record(host_path, &cert));
     }
     Ok(records)

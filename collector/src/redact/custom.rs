@@ -46,46 +46,93 @@ struct RuleEntry {
 #[error("{path}: {why}")]
 pub struct RulesFileError {
     path: String,
-    why: String,
+    why: RulesError,
+}
+
+/// What is wrong inside a rules file.
+#[derive(Debug, thiserror::Error)]
+pub enum RulesError {
+    /// The file cannot be read.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// Not YAML of the documented shape.
+    #[error("{0}")]
+    Yaml(#[from] serde_yaml_ng::Error),
+    /// A rule without a usable name.
+    #[error("rule {0:?}: a name is required")]
+    NoName(String),
+    /// A rule whose pattern does not compile.
+    #[error("rule {rule}: bad pattern: {why}")]
+    BadPattern {
+        /// The rule's name.
+        rule: String,
+        /// The regex compiler's words.
+        why: String,
+    },
+    /// A `must_redact` example the rule leaves as it is.
+    #[error("rule {rule}: must_redact example {example:?} is not redacted")]
+    NotRedacted {
+        /// The rule's name.
+        rule: String,
+        /// The example.
+        example: String,
+    },
+    /// A `must_keep` example the rule changes.
+    #[error("rule {rule}: must_keep example {example:?} became {became:?}")]
+    NotKept {
+        /// The rule's name.
+        rule: String,
+        /// The example.
+        example: String,
+        /// What the rule made of it.
+        became: String,
+    },
 }
 
 /// Reads and checks a rules file.
 pub fn load(path: &Path) -> Result<Vec<Rule>, RulesFileError> {
-    let fail = |why: String| RulesFileError {
+    let fail = |why: RulesError| RulesFileError {
         path: path.display().to_string(),
         why,
     };
-    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    let text = std::fs::read_to_string(path).map_err(|e| fail(e.into()))?;
     parse(&text).map_err(fail)
 }
 
 /// Parses and checks the text of a rules file.
-pub fn parse(text: &str) -> Result<Vec<Rule>, String> {
-    let file: RulesFile = serde_yaml_ng::from_str(text).map_err(|e| e.to_string())?;
+pub fn parse(text: &str) -> Result<Vec<Rule>, RulesError> {
+    let file: RulesFile = serde_yaml_ng::from_str(text)?;
     let mut out = Vec::new();
     for entry in file.rules {
         let name = entry.name.trim();
         if name.is_empty() || name.chars().any(|c| c.is_control()) {
-            return Err(format!("rule {:?}: a name is required", entry.name));
+            return Err(RulesError::NoName(entry.name));
         }
+        let bad_pattern = |why: String| RulesError::BadPattern {
+            rule: name.to_string(),
+            why,
+        };
         let rule = Rule::new(name, &entry.pattern, entry.secret_key)
-            .map_err(|e| format!("rule {name}: bad pattern: {e}"))?;
+            .map_err(|e| bad_pattern(e.to_string()))?;
         let alone = Redactor::from_specs(&[], vec![rule.clone()])
-            .map_err(|e| format!("rule {name}: {e}"))?;
+            .map_err(|e| bad_pattern(e.to_string()))?;
         for example in &entry.must_redact {
             let out = alone.stream().text(example);
             if out == *example {
-                return Err(format!(
-                    "rule {name}: must_redact example {example:?} is not redacted"
-                ));
+                return Err(RulesError::NotRedacted {
+                    rule: name.to_string(),
+                    example: example.clone(),
+                });
             }
         }
         for example in &entry.must_keep {
             let out = alone.stream().text(example);
             if out != *example {
-                return Err(format!(
-                    "rule {name}: must_keep example {example:?} became {out:?}"
-                ));
+                return Err(RulesError::NotKept {
+                    rule: name.to_string(),
+                    example: example.clone(),
+                    became: out,
+                });
             }
         }
         out.push(rule);
@@ -122,11 +169,18 @@ rules:
         let bad_pattern = "rules:\n  - name: x\n    pattern: '('\n";
         assert!(parse(bad_pattern)
             .unwrap_err()
+            .to_string()
             .contains("rule x: bad pattern"));
         let lazy = "rules:\n  - name: y\n    pattern: 'abc'\n    must_redact: ['xyz']\n";
-        assert!(parse(lazy).unwrap_err().contains("is not redacted"));
+        assert!(matches!(
+            parse(lazy).unwrap_err(),
+            RulesError::NotRedacted { rule, .. } if rule == "y"
+        ));
         let greedy = "rules:\n  - name: z\n    pattern: 'a'\n    must_keep: ['cat']\n";
-        assert!(parse(greedy).unwrap_err().contains("must_keep"));
+        assert!(matches!(
+            parse(greedy).unwrap_err(),
+            RulesError::NotKept { rule, .. } if rule == "z"
+        ));
         assert!(parse("rules: [{name: q, pattern: a, typo: 1}]").is_err());
     }
 }

@@ -21,6 +21,7 @@ use super::kubeapi::KubeAccess;
 use super::nodes::{is_dns_subdomain, ApiNode};
 use super::{FanOutSummary, NodeReport, Shared};
 use crate::bundle::{Added, Started};
+use crate::cli::UsageError;
 use crate::cluster::client::ApiSettings;
 use crate::interrupt::Interrupt;
 use kbundle_format::manifest::{CollectorStatus, Transport};
@@ -45,28 +46,38 @@ pub struct DaemonSetOptions {
 
 impl DaemonSetOptions {
     /// Checks the flags of `--daemonset`.
-    pub fn check(args: &FanOutArgs) -> Result<Self, String> {
+    pub fn check(args: &FanOutArgs) -> Result<Self, UsageError> {
         let image = args
             .image
             .clone()
             .unwrap_or_else(|| DEFAULT_IMAGE.to_string());
         if image.trim().is_empty() || image.contains(char::is_whitespace) {
-            return Err(format!("--image: {image:?} is not an image reference"));
+            return Err(UsageError::new(
+                "--image",
+                format!("{image:?} is not an image reference"),
+            ));
         }
         if let Some(ns) = &args.agent_namespace {
             if !is_dns_label(ns) {
-                return Err(format!("--agent-namespace: {ns:?} is not a namespace name"));
+                return Err(UsageError::new(
+                    "--agent-namespace",
+                    format!("{ns:?} is not a namespace name"),
+                ));
             }
         }
         for s in &args.image_pull_secret {
             if !is_dns_subdomain(s) {
-                return Err(format!("--image-pull-secret: {s:?} is not a secret name"));
+                return Err(UsageError::new(
+                    "--image-pull-secret",
+                    format!("{s:?} is not a secret name"),
+                ));
             }
         }
         if let Some(pc) = &args.priority_class {
             if !is_dns_subdomain(pc) {
-                return Err(format!(
-                    "--priority-class: {pc:?} is not a PriorityClass name"
+                return Err(UsageError::new(
+                    "--priority-class",
+                    format!("{pc:?} is not a PriorityClass name"),
                 ));
             }
         }

@@ -35,7 +35,10 @@ fn a_hosts_file_takes_one_destination_a_line() {
     let dests: Vec<&str> = t.iter().map(|t| t.dest.as_str()).collect();
     assert_eq!(dests, ["w1", "root@w2", "ssh://w3:2200"]);
     std::fs::write(&f, "w1\nbad host\n").unwrap();
-    assert!(read_hosts_file(&f).unwrap_err().contains("line 2"));
+    assert!(read_hosts_file(&f)
+        .unwrap_err()
+        .to_string()
+        .contains("line 2"));
     std::fs::write(&f, "# nothing\n").unwrap();
     assert!(read_hosts_file(&f).is_err());
 }
