@@ -27,6 +27,23 @@ enum Command {
     Serve(kbundle_serve::command::ServeArgs),
     /// Open a shell whose kubectl reads a bundle (KUBECONFIG set to a served bundle).
     Shell(kbundle_serve::command::ShellArgs),
+    /// Print the shell completion script for kbundle on stdout.
+    ///
+    /// bash: `source <(kbundle completions bash)`, or save it as
+    /// /usr/share/bash-completion/completions/kbundle. zsh: save it as _kbundle in a directory
+    /// of $fpath. fish: save it as ~/.config/fish/completions/kbundle.fish.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages (kbundle.1 and one per subcommand) into DIR; for packagers.
+    #[command(hide = true)]
+    Man {
+        /// The directory to write the pages into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out_dir: PathBuf,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -75,6 +92,14 @@ pub(crate) fn run(cli: Cli) -> Result<Outcome> {
         }
         Command::Serve(args) => kbundle_serve::command::serve(args).map(|()| Outcome::Clean),
         Command::Shell(args) => kbundle_serve::command::shell(args).map(|()| Outcome::Clean),
+        Command::Completions { shell } => {
+            crate::manuals::completions(shell, &mut io::stdout().lock())?;
+            Ok(Outcome::Clean)
+        }
+        Command::Man { out_dir } => {
+            crate::manuals::man_pages(&out_dir)?;
+            Ok(Outcome::Clean)
+        }
     }
 }
 

@@ -57,6 +57,15 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub burst: u32,
 
+    /// Print the shell completion script for kbundle-collect on stdout (bash, zsh, fish,
+    /// elvish, powershell) and exit.
+    #[arg(long, value_name = "SHELL", value_enum, display_order = 1000)]
+    pub completions: Option<clap_complete::Shell>,
+
+    /// Print the man page (roff) on stdout and exit; scripts/dist.sh ships it.
+    #[arg(long, hide = true)]
+    pub man: bool,
+
     /// Give up on one API request (its whole answer) after this many seconds (or m, h).
     #[arg(long, value_name = "SECONDS", default_value = "30")]
     pub request_timeout: String,
@@ -506,6 +515,43 @@ fn systemd_span(secs: u64) -> String {
         }
     }
     format!("{secs}s")
+}
+
+/// `--completions SHELL` and `--man`, answered before anything else looks at the command line:
+/// both print what the flags above define, so they cannot drift from them. `None` when neither
+/// is asked for, or the command line does not parse: it is then left to [`crate::run::main`].
+pub fn print_generated() -> Option<std::process::ExitCode> {
+    let asked = std::env::args_os().skip(1).any(|a| {
+        let a = a.to_string_lossy();
+        a == "--man" || a.starts_with("--completions")
+    });
+    if !asked {
+        return None;
+    }
+    // A command line that does not parse is left to run::main, which reports it.
+    let args = Args::try_parse().ok()?;
+    let mut command = <Args as clap::CommandFactory>::command();
+    // In memory first: clap_complete panics on a write error (`... | head`).
+    let mut text = Vec::new();
+    let made = match args.completions {
+        Some(shell) => {
+            clap_complete::generate(shell, &mut command, "kbundle-collect", &mut text);
+            Ok(())
+        }
+        None if args.man => clap_mangen::Man::new(command).render(&mut text),
+        None => return None,
+    };
+    let mut out = std::io::stdout().lock();
+    let written = made
+        .and_then(|()| std::io::Write::write_all(&mut out, &text))
+        .and_then(|()| std::io::Write::flush(&mut out));
+    match written {
+        Ok(()) => Some(std::process::ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("kbundle-collect: cannot write to stdout: {e}");
+            Some(std::process::ExitCode::FAILURE)
+        }
+    }
 }
 
 #[cfg(test)]
