@@ -37,8 +37,9 @@ enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Write the man pages (kbundle.1 and one per subcommand) into DIR; for packagers.
-    #[command(hide = true)]
+    /// Write the man pages into DIR: kbundle.1 and one per subcommand.
+    ///
+    /// `man -l DIR/kbundle.1` reads one. The release tarball's man/man1 is made this way.
     Man {
         /// The directory to write the pages into (created if missing).
         #[arg(long, value_name = "DIR")]

@@ -62,8 +62,8 @@ pub struct Args {
     #[arg(long, value_name = "SHELL", value_enum, display_order = 1000)]
     pub completions: Option<clap_complete::Shell>,
 
-    /// Print the man page (roff) on stdout and exit; scripts/dist.sh ships it.
-    #[arg(long, hide = true)]
+    /// Print the man page (roff) on stdout and exit: `kbundle-collect --man | man -l -`.
+    #[arg(long, display_order = 1001)]
     pub man: bool,
 
     /// Give up on one API request (its whole answer) after this many seconds (or m, h).
