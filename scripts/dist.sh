@@ -37,6 +37,8 @@ case $arch in
     x86_64 | aarch64) ;;
     *) echo "dist.sh: KBUNDLE_DIST_ARCH=$arch: x86_64 or aarch64" >&2; exit 2 ;;
 esac
+# pip may put cargo-zigbuild where PATH does not look (a --user install, a venv not activated).
+PATH=$PATH:$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))' 2>/dev/null || true)
 if ! command -v cargo-zigbuild >/dev/null || ! python3 -c 'import ziglang' 2>/dev/null; then
     echo "dist.sh: needs zig and cargo-zigbuild: pip install ziglang cargo-zigbuild" >&2
     exit 2
