@@ -26,15 +26,28 @@ pub enum AnalyzeError {
     /// A bundle could not be read: missing, not a bundle, damaged or unsafe.
     #[error(transparent)]
     Read(#[from] kbundle_read::ReadError),
-    /// The log-rule catalog compiled into the binary is invalid (a bug the test suite
-    /// catches before release).
+    /// The log rules do not compile together (a bug in the built-in rules, which the test
+    /// suite catches before release, or in a pack).
     #[error(transparent)]
     Catalog(#[from] logscan::CatalogError),
+    /// A rule pack (`--rules`) cannot be read or holds an invalid rule.
+    #[error(transparent)]
+    Pack(#[from] logscan::PackError),
 }
 
-/// Reads every bundle, merges their facts by node name, and analyzes the whole.
+/// Reads every bundle, merges their facts by node name, and analyzes the whole with the
+/// built-in rules.
 pub fn analyze_paths(paths: &[PathBuf]) -> Result<report::Report, AnalyzeError> {
-    let scanner = logscan::LogScanner::builtin()?;
+    analyze_with_rules(paths, &logscan::RuleSources::default())
+}
+
+/// [`analyze_paths`] with the log rules of `rules`: packs beside or instead of the built-in
+/// ones.
+pub fn analyze_with_rules(
+    paths: &[PathBuf],
+    rules: &logscan::RuleSources,
+) -> Result<report::Report, AnalyzeError> {
+    let scanner = logscan::LogScanner::new(&logscan::Catalog::load(rules)?)?;
     let mut facts = facts::Facts::default();
     for path in paths {
         facts.merge(ingest::read_bundle(path, &scanner)?);

@@ -21,8 +21,8 @@ enum Command {
     /// Analyze one or more bundles (.tar.gz, .tgz, .tar, .zip or directories); several are
     /// merged by node name (a cluster bundle plus per-node --host-only bundles).
     Analyze(AnalyzeArgs),
-    /// List every rule: id, category, severity and what it looks at.
-    Rules,
+    /// List every rule (id, category, severity, what it looks at); check and test rule packs.
+    Rules(crate::rules::RulesArgs),
     /// Serve a bundle as a read-only Kubernetes API on 127.0.0.1 for kubectl.
     Serve(kbundle_serve::command::ServeArgs),
     /// Open a shell whose kubectl reads a bundle (KUBECONFIG set to a served bundle).
@@ -67,6 +67,8 @@ struct AnalyzeArgs {
     /// Print nothing on the terminal (outputs still written).
     #[arg(long, short)]
     quiet: bool,
+    #[command(flatten)]
+    rules: crate::rules::RuleFlags,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -81,16 +83,18 @@ pub(crate) enum Outcome {
     Clean,
     /// Analyzed; findings at or above `--fail-on`.
     Failing,
+    /// The input is invalid (a rule pack with problems, printed already): exit 2.
+    Invalid,
 }
 
 /// Runs the command line; errors are printed by the caller as one line.
 pub(crate) fn run(cli: Cli) -> Result<Outcome> {
     match cli.command {
         Command::Analyze(args) => analyze(args),
-        Command::Rules => {
-            print_rules()?;
-            Ok(Outcome::Clean)
-        }
+        Command::Rules(args) => Ok(match crate::rules::run(args)? {
+            crate::rules::RulesOutcome::Ok => Outcome::Clean,
+            crate::rules::RulesOutcome::Problems => Outcome::Invalid,
+        }),
         Command::Serve(args) => kbundle_serve::command::serve(args).map(|()| Outcome::Clean),
         Command::Shell(args) => kbundle_serve::command::shell(args).map(|()| Outcome::Clean),
         Command::Completions { shell } => {
@@ -105,7 +109,7 @@ pub(crate) fn run(cli: Cli) -> Result<Outcome> {
 }
 
 fn analyze(args: AnalyzeArgs) -> Result<Outcome> {
-    let report = kbundle_analyzer::analyze_paths(&args.bundles)?;
+    let report = kbundle_analyzer::analyze_with_rules(&args.bundles, &args.rules.sources())?;
     let analysis = &report.analysis;
     if let Some(path) = &args.json {
         write_to(path, |out| render::json::write(analysis, out))?;
@@ -158,31 +162,5 @@ fn write_to(path: &Path, render: impl FnOnce(&mut dyn Write) -> io::Result<()>) 
     render(&mut out).with_context(|| format!("{}: cannot write", path.display()))?;
     out.flush()
         .with_context(|| format!("{}: cannot write", path.display()))?;
-    Ok(())
-}
-
-fn print_rules() -> Result<()> {
-    let mut out = BufWriter::new(io::stdout().lock());
-    for r in kbundle_analyzer::rules::object_rules() {
-        writeln!(
-            out,
-            "{:<36} {:<26} {:<8} {}",
-            r.id, r.category, r.severity, r.looks_at
-        )?;
-    }
-    let catalog = kbundle_analyzer::logscan::Catalog::builtin()?;
-    for r in catalog.rules() {
-        let kinds: Vec<&str> = r.looks_at.iter().map(|k| k.as_str()).collect();
-        writeln!(
-            out,
-            "{:<36} {:<26} {:<8} logs: {} ({})",
-            r.id,
-            r.category,
-            r.severity,
-            kinds.join(", "),
-            r.file
-        )?;
-    }
-    out.flush()?;
     Ok(())
 }

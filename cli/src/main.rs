@@ -2,6 +2,7 @@
 
 mod cli;
 mod manuals;
+mod rules;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -16,6 +17,7 @@ fn main() -> ExitCode {
     match cli::run(cli) {
         Ok(cli::Outcome::Clean) => ExitCode::SUCCESS,
         Ok(cli::Outcome::Failing) => ExitCode::from(1),
+        Ok(cli::Outcome::Invalid) => ExitCode::from(2),
         Err(e) => {
             let message = format!("{e:#}");
             eprintln!(

@@ -58,6 +58,8 @@ fn man_pages_one_per_subcommand() {
             "kbundle-analyze.1",
             "kbundle-completions.1",
             "kbundle-man.1",
+            "kbundle-rules-check.1",
+            "kbundle-rules-test.1",
             "kbundle-rules.1",
             "kbundle-serve.1",
             "kbundle-shell.1",

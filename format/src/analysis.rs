@@ -24,6 +24,22 @@ pub struct Analysis {
     pub timeline: Vec<TimelineEntry>,
     /// Every collector that did not end `ok`.
     pub collection: Vec<CollectionRow>,
+    /// Rule packs given with `--rules`, and the built-in rules each replaced: an analysis
+    /// made with other rules says so. Absent when only the built-in rules ran.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rule_packs: Vec<RulePack>,
+}
+
+/// One rule file of a pack that went into the analysis.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RulePack {
+    /// The file, as found under the path given to `--rules`.
+    pub path: String,
+    /// How many rules it holds.
+    pub rules: usize,
+    /// Ids of built-in rules its rules replaced.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replaces: Vec<String>,
 }
 
 /// One bundle that went into the analysis.

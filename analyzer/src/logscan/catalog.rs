@@ -5,25 +5,14 @@ use super::literals::{required_literals, LiteralError};
 use super::template::{self, TemplateError};
 use super::{LogFileRef, LogKind, RuleHits};
 use jiff::SignedDuration;
-use kbundle_format::analysis::{Category, Severity};
+use kbundle_format::analysis::{Category, RulePack, Severity};
 use serde::Deserialize;
 use std::collections::HashMap;
 
-/// The rule files shipped in the binary, in the order their rules are numbered.
-const BUILTIN_FILES: &[(&str, &str)] = &[
-    ("kernel.yaml", include_str!("../../rules/kernel.yaml")),
-    ("storage.yaml", include_str!("../../rules/storage.yaml")),
-    ("kubelet.yaml", include_str!("../../rules/kubelet.yaml")),
-    ("runtime.yaml", include_str!("../../rules/runtime.yaml")),
-    (
-        "certificates.yaml",
-        include_str!("../../rules/certificates.yaml"),
-    ),
-    ("etcd.yaml", include_str!("../../rules/etcd.yaml")),
-    ("dns.yaml", include_str!("../../rules/dns.yaml")),
-    ("cni.yaml", include_str!("../../rules/cni.yaml")),
-    ("apiserver.yaml", include_str!("../../rules/apiserver.yaml")),
-];
+/// The built-in rule files, `(name, text)`, in name order: every `analyzer/rules/*.yaml`,
+/// found by `build.rs`.
+pub(crate) const BUILTIN_FILES: &[(&str, &str)] =
+    include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
 /// A rule's position in its [`Catalog`]: small, copyable, and the key of [`RuleHits`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -184,7 +173,7 @@ fn placeholder(name: &str, hits: &RuleHits, file: &LogFileRef) -> Option<String>
 /// Why the catalog could not be loaded: the file, the rule when there is one, the problem.
 /// One line, `rules/<file>: rule <id>: <problem>`.
 #[derive(Debug, thiserror::Error)]
-#[error("rules/{file}: {}{problem}", rule.as_ref().map(|r| format!("rule {r}: ")).unwrap_or_default())]
+#[error("{file}: {}{problem}", rule.as_ref().map(|r| format!("rule {r}: ")).unwrap_or_default())]
 pub struct CatalogError {
     /// The rule file (`*` for a problem of the whole catalog).
     pub file: String,
@@ -270,7 +259,7 @@ pub enum RuleProblem {
     #[error("{0} is empty")]
     Empty(&'static str),
     /// The id is already taken.
-    #[error("duplicate id, first defined in rules/{0}")]
+    #[error("duplicate id, first defined in {0}")]
     DuplicateId(String),
     /// `suppresses` names an unknown rule or the rule itself.
     #[error("suppresses unknown or own rule {0:?}")]
@@ -301,6 +290,112 @@ pub enum RuleProblem {
 pub struct Catalog {
     rules: Vec<LogRule>,
     by_id: HashMap<String, RuleId>,
+    packs: Vec<RulePack>,
+}
+
+/// Where a rule file comes from: a pack's rule may replace a built-in rule of the same id; two
+/// built-in rules, or two pack rules, may not share one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// Compiled into the binary.
+    Builtin,
+    /// A pack given with `--rules`.
+    Pack,
+}
+
+/// Builds a catalog file by file, then checks it as a whole.
+#[derive(Default)]
+pub(crate) struct CatalogBuilder {
+    rules: Vec<LogRule>,
+    origins: Vec<Origin>,
+    by_id: HashMap<String, RuleId>,
+    packs: Vec<RulePack>,
+}
+
+impl CatalogBuilder {
+    /// Adds the rules of one file. `label` names the file in errors (`rules/kernel.yaml`, a
+    /// pack's path); `file` is what each rule records as its source.
+    pub(crate) fn add(
+        &mut self,
+        label: &str,
+        file: &str,
+        text: &str,
+        origin: Origin,
+    ) -> Result<(), CatalogError> {
+        let raw: RawFile = serde_yaml_ng::from_str(text).map_err(|e| CatalogError {
+            file: label.to_string(),
+            rule: None,
+            problem: RuleProblem::Schema(e),
+        })?;
+        let mut pack = RulePack {
+            path: file.to_string(),
+            rules: 0,
+            replaces: Vec::new(),
+        };
+        for (n, value) in raw.rules.into_iter().enumerate() {
+            let id_label = value
+                .get("id")
+                .and_then(|v| v.as_str())
+                .map_or_else(|| format!("#{}", n + 1), str::to_string);
+            let err = |problem: RuleProblem| CatalogError {
+                file: label.to_string(),
+                rule: Some(id_label.clone()),
+                problem,
+            };
+            let raw: RawRule =
+                serde_yaml_ng::from_value(value).map_err(|e| err(RuleProblem::Schema(e)))?;
+            let rule = compile(raw, file).map_err(err)?;
+            pack.rules += 1;
+            match self.by_id.get(&rule.id).copied() {
+                Some(first)
+                    if origin == Origin::Pack && self.origins[first.0] == Origin::Builtin =>
+                {
+                    pack.replaces.push(rule.id.clone());
+                    self.origins[first.0] = Origin::Pack;
+                    self.rules[first.0] = rule;
+                }
+                Some(first) => return Err(err(RuleProblem::DuplicateId(self.label(first)))),
+                None => {
+                    self.by_id.insert(rule.id.clone(), RuleId(self.rules.len()));
+                    self.rules.push(rule);
+                    self.origins.push(origin);
+                }
+            }
+        }
+        if origin == Origin::Pack {
+            self.packs.push(pack);
+        }
+        Ok(())
+    }
+
+    /// The file a rule came from, as errors name it.
+    fn label(&self, id: RuleId) -> String {
+        let file = &self.rules[id.0].file;
+        match self.origins[id.0] {
+            Origin::Builtin => format!("rules/{file}"),
+            Origin::Pack => file.clone(),
+        }
+    }
+
+    /// Checks what needs the whole catalog (suppressed ids exist) and returns it.
+    pub(crate) fn finish(self) -> Result<Catalog, CatalogError> {
+        for (n, rule) in self.rules.iter().enumerate() {
+            for other in &rule.suppresses {
+                if other == &rule.id || !self.by_id.contains_key(other) {
+                    return Err(CatalogError {
+                        file: self.label(RuleId(n)),
+                        rule: Some(rule.id.clone()),
+                        problem: RuleProblem::BadSuppression(other.clone()),
+                    });
+                }
+            }
+        }
+        Ok(Catalog {
+            rules: self.rules,
+            by_id: self.by_id,
+            packs: self.packs,
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -345,46 +440,30 @@ impl Catalog {
     /// Builds a catalog from `(file name, YAML text)` pairs, checking every rule and that ids
     /// are unique and suppressed ids exist.
     pub fn from_files(files: &[(&str, &str)]) -> Result<Catalog, CatalogError> {
-        let mut rules: Vec<LogRule> = Vec::new();
-        let mut by_id: HashMap<String, RuleId> = HashMap::new();
+        let mut builder = CatalogBuilder::default();
         for (file, text) in files {
-            let raw: RawFile = serde_yaml_ng::from_str(text).map_err(|e| CatalogError {
-                file: file.to_string(),
-                rule: None,
-                problem: RuleProblem::Schema(e),
-            })?;
-            for (n, value) in raw.rules.into_iter().enumerate() {
-                let label = value
-                    .get("id")
-                    .and_then(|v| v.as_str())
-                    .map_or_else(|| format!("#{}", n + 1), str::to_string);
-                let err = |problem: RuleProblem| CatalogError {
-                    file: file.to_string(),
-                    rule: Some(label.clone()),
-                    problem,
-                };
-                let raw: RawRule =
-                    serde_yaml_ng::from_value(value).map_err(|e| err(RuleProblem::Schema(e)))?;
-                let rule = compile(raw, file).map_err(err)?;
-                if let Some(first) = by_id.get(&rule.id) {
-                    return Err(err(RuleProblem::DuplicateId(rules[first.0].file.clone())));
-                }
-                by_id.insert(rule.id.clone(), RuleId(rules.len()));
-                rules.push(rule);
+            builder.add(&format!("rules/{file}"), file, text, Origin::Builtin)?;
+        }
+        builder.finish()
+    }
+
+    /// [`Catalog::check_examples`] for the rules that came from packs, each line
+    /// `file: rule id: problem`, for `kbundle rules check`.
+    pub fn check_pack_examples(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for pack in &self.packs {
+            for rule in self.rules.iter().filter(|r| r.file == pack.path) {
+                let mut mine = Vec::new();
+                rule.check_examples(&mut mine);
+                problems.extend(mine.into_iter().map(|p| format!("{}: rule {p}", pack.path)));
             }
         }
-        for rule in &rules {
-            for other in &rule.suppresses {
-                if other == &rule.id || !by_id.contains_key(other) {
-                    return Err(CatalogError {
-                        file: rule.file.clone(),
-                        rule: Some(rule.id.clone()),
-                        problem: RuleProblem::BadSuppression(other.clone()),
-                    });
-                }
-            }
-        }
-        Ok(Catalog { rules, by_id })
+        problems
+    }
+
+    /// The rule packs loaded into this catalog (`--rules`), for the analysis to name.
+    pub fn packs(&self) -> &[RulePack] {
+        &self.packs
     }
 
     /// All rules; a [`RuleId`] indexes this slice.

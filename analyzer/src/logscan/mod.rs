@@ -9,6 +9,7 @@
 mod catalog;
 mod cause;
 mod literals;
+mod packs;
 mod prefilter;
 mod scanner;
 mod template;
@@ -17,6 +18,7 @@ mod time;
 pub use catalog::{Catalog, CatalogError, LogRule, RuleExamples, RuleId, RuleProblem};
 pub use kbundle_format::logs::LogKind;
 pub use literals::LiteralError;
+pub use packs::{read_pack, PackError, PackFile, RuleSources, MAX_PACK_FILE};
 pub use scanner::{FileScan, HitLine, LogScanner, RuleHits};
 pub use template::TemplateError;
 pub use time::LineTime;

@@ -48,6 +48,7 @@ pub fn analyze(facts: &Facts, catalog: &Catalog) -> Analysis {
         timeline: crate::timeline::build(facts, catalog),
         collection: collection(facts),
         findings,
+        rule_packs: catalog.packs().to_vec(),
     }
 }
 

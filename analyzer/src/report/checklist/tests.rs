@@ -22,6 +22,7 @@ fn analysis(findings: Vec<Finding>, collection: Vec<CollectionRow>) -> Analysis 
         findings,
         timeline: Vec::new(),
         collection,
+        rule_packs: Vec::new(),
     }
 }
 
