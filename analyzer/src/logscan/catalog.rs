@@ -706,9 +706,9 @@ rules:
     #[test]
     fn duplicate_ids_and_unknown_suppressions_are_refused() {
         let e = Catalog::from_files(&[("a.yaml", GOOD), ("b.yaml", GOOD)]).unwrap_err();
-        assert_eq!(e.file, "b.yaml");
+        assert_eq!(e.file, "rules/b.yaml");
         assert!(
-            matches!(&e.problem, RuleProblem::DuplicateId(first) if first == "a.yaml"),
+            matches!(&e.problem, RuleProblem::DuplicateId(first) if first == "rules/a.yaml"),
             "{e}"
         );
         let e = problem(&GOOD.replace(
