@@ -24,7 +24,7 @@ mod tests;
 pub use kbundle_format::checklist::Step;
 
 use crate::facts::Facts;
-use data::{Data, NodeView};
+use data::{Data, NodeIndex, NodeView};
 use kbundle_format::analysis::{Analysis, Finding, Severity, SubjectKind};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -107,10 +107,12 @@ pub fn build(facts: &Facts, analysis: &Analysis) -> Checklist {
         }
         by_row.entry((node, step)).or_default().push(i);
     }
+    let index = NodeIndex::new(facts);
+    let gap_index = gaps::GapIndex::new(analysis, &pod_nodes);
     let rows_nodes = std::iter::once(None).chain(nodes.into_iter().map(Some));
     let rows = rows_nodes
         .map(|node| {
-            let view = NodeView::new(facts, node.as_deref());
+            let view = NodeView::new(facts, &index, node.as_deref());
             let cells = Step::ALL
                 .iter()
                 .map(|&step| {
@@ -118,8 +120,8 @@ pub fn build(facts: &Facts, analysis: &Analysis) -> Checklist {
                         .get(&(node.clone(), step))
                         .map(Vec::as_slice)
                         .unwrap_or_default();
-                    let gaps = gaps::gaps_of(analysis, node.as_deref(), step, &pod_nodes);
-                    let gap_finding = gaps::gap_finding(analysis, node.as_deref());
+                    let gaps = gap_index.gaps_of(node.as_deref(), step);
+                    let gap_finding = gap_index.gap_finding(node.as_deref());
                     decide(step, analysis, findings, gaps, gap_finding, view.data(step))
                 })
                 .collect();

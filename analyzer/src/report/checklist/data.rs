@@ -2,11 +2,12 @@
 //! collected" from "does not apply".
 
 use super::Step;
-use crate::facts::{CommandRecord, Facts, HostFacts};
+use crate::facts::{CommandRecord, Facts, HostFacts, Sourced};
 use crate::logscan::LogKind;
 use kbundle_format::commands::CommandId;
 use kbundle_format::manifest::NOT_FOUND;
-use std::collections::BTreeSet;
+use kbundle_kube::node::Node;
+use std::collections::{HashMap, HashSet};
 
 /// What the bundle holds for one step of one row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,17 +54,146 @@ fn command(host: &HostFacts, id: CommandId) -> Command {
     }
 }
 
+/// What the rows' data checks count, indexed once by node: a row then costs what its node
+/// holds, not what the cluster holds (5,000 rows each filtering 150,000 pods and 500,000
+/// events was most of the time of a big bundle's analysis).
+pub(super) struct NodeIndex<'a> {
+    nodes: HashMap<&'a str, &'a Sourced<Node>>,
+    per_node: HashMap<&'a str, NodeCounts>,
+    /// Nodes whose /etc/kubernetes/manifests copy is a row that is not a gap (copied, and
+    /// empty or absent).
+    manifests_copied: HashSet<&'a str>,
+    unscheduled: usize,
+    container_logs: usize,
+}
+
+/// What one node holds, counted.
+#[derive(Debug, Default, Clone, Copy)]
+struct NodeCounts {
+    /// Pod rows on the node (as the pod table lists them).
+    pods: usize,
+    /// Of those, in kube-system.
+    system_pods: usize,
+    /// Distinct pods (namespace and name) on the node.
+    distinct_pods: usize,
+    /// Container logs of those pods.
+    container_logs: usize,
+    /// Event groups about the node, its pods, or reported from it.
+    event_groups: usize,
+    /// Mirror pods (of static manifests) among the pods that may matter.
+    mirrors: usize,
+}
+
+impl<'a> NodeIndex<'a> {
+    /// Counts everything once.
+    pub(super) fn new(facts: &'a Facts) -> Self {
+        let mut per_node: HashMap<&'a str, NodeCounts> = HashMap::new();
+        let mut pod_node: HashMap<(&'a str, &'a str), &'a str> = HashMap::new();
+        for p in &facts.pod_summaries {
+            let c = per_node.entry(p.node.as_str()).or_default();
+            c.pods += 1;
+            if p.namespace == "kube-system" {
+                c.system_pods += 1;
+            }
+            pod_node.insert((p.namespace.as_str(), p.name.as_str()), p.node.as_str());
+        }
+        for node in pod_node.values() {
+            per_node.entry(node).or_default().distinct_pods += 1;
+        }
+        let mut container_logs = 0;
+        for log in facts
+            .logs
+            .iter()
+            .filter(|l| l.kind == LogKind::ContainerLog)
+        {
+            let Some(pod) = &log.file.pod else { continue };
+            container_logs += 1;
+            if let Some(node) = pod_node.get(&(pod.namespace.as_str(), pod.pod.as_str())) {
+                per_node.entry(node).or_default().container_logs += 1;
+            }
+        }
+        for g in facts.events.iter() {
+            let mut about: [Option<&str>; 3] = [None; 3];
+            if g.object.kind == "Node" {
+                about[0] = Some(g.object.name.as_str());
+            }
+            about[1] = Some(g.host.as_str());
+            if g.object.kind == "Pod" {
+                about[2] = pod_node
+                    .get(&(g.object.namespace.as_str(), g.object.name.as_str()))
+                    .copied();
+            }
+            for (i, node) in about.iter().enumerate() {
+                let Some(node) = node else { continue };
+                if about[..i].contains(&Some(node)) {
+                    continue; // one group counts once per node
+                }
+                if let Some(c) = per_node.get_mut(node) {
+                    c.event_groups += 1;
+                } else {
+                    per_node.insert(
+                        node,
+                        NodeCounts {
+                            event_groups: 1,
+                            ..NodeCounts::default()
+                        },
+                    );
+                }
+            }
+        }
+        for p in facts.pods.iter().filter(|p| p.object.is_mirror()) {
+            per_node
+                .entry(p.object.spec.node_name.as_str())
+                .or_default()
+                .mirrors += 1;
+        }
+        let manifests_copied = facts
+            .bundles
+            .iter()
+            .filter_map(|b| b.manifest.as_ref())
+            .flat_map(|m| &m.collectors)
+            .filter(|c| {
+                c.name.trim_end_matches("/*") == "files/etc/kubernetes/manifests"
+                    && !c.status.is_gap()
+            })
+            .filter_map(|c| c.node.as_deref())
+            .collect();
+        let mut nodes = HashMap::new();
+        for n in &facts.nodes {
+            // The first object of a name, as a search in order would find.
+            nodes.entry(n.object.metadata.name.as_str()).or_insert(n);
+        }
+        NodeIndex {
+            nodes,
+            per_node,
+            manifests_copied,
+            unscheduled: facts
+                .pod_summaries
+                .iter()
+                .filter(|p| p.node.is_empty())
+                .count(),
+            container_logs,
+        }
+    }
+
+    fn counts(&self, node: &str) -> NodeCounts {
+        self.per_node.get(node).copied().unwrap_or_default()
+    }
+}
+
 /// The facts one row's data checks read.
 pub(super) struct NodeView<'a> {
     facts: &'a Facts,
+    index: &'a NodeIndex<'a>,
     node: Option<&'a str>,
     host: Option<&'a HostFacts>,
 }
 
 impl<'a> NodeView<'a> {
-    pub(super) fn new(facts: &'a Facts, node: Option<&'a str>) -> Self {
+    pub(super) fn new(facts: &'a Facts, index: &'a NodeIndex<'a>, node: Option<&'a str>) -> Self {
         NodeView {
             facts,
+            index,
             node,
             host: node.and_then(|n| facts.hosts.get(n)),
         }
@@ -116,24 +246,17 @@ impl<'a> NodeView<'a> {
                 format!("{} Node objects", self.facts.nodes.len()),
                 "no Node objects in the bundle",
             ),
-            Step::KubeSystemPods => {
-                let unscheduled = self
-                    .facts
-                    .pods
-                    .iter()
-                    .filter(|p| p.object.spec.node_name.is_empty())
-                    .count();
-                have(
-                    "pods",
-                    format!(
-                        "{} pods, {unscheduled} not scheduled to a node",
-                        self.facts.pods.len()
-                    ),
-                    "no pod lists in the bundle",
-                )
-            }
+            Step::KubeSystemPods => have(
+                "pods",
+                format!(
+                    "{} pods, {} not scheduled to a node",
+                    self.facts.pod_summaries.len(),
+                    self.index.unscheduled
+                ),
+                "no pod lists in the bundle",
+            ),
             Step::PodLogs => {
-                let logs = self.container_logs(|_, _| true);
+                let logs = self.index.container_logs;
                 if logs > 0 {
                     Data::Present(format!("{logs} container logs"))
                 } else {
@@ -150,12 +273,7 @@ impl<'a> NodeView<'a> {
     }
 
     fn node_ready(&self, node: &str) -> Data {
-        let object = self
-            .facts
-            .nodes
-            .iter()
-            .find(|n| n.object.metadata.name == node);
-        match object {
+        match self.index.nodes.get(node) {
             Some(n) => match n.object.condition("Ready") {
                 Some(c) => Data::Present(format!("the Node object (Ready={})", c.status)),
                 None => Data::Missing("the Node object reports no Ready condition".to_string()),
@@ -171,75 +289,41 @@ impl<'a> NodeView<'a> {
         if !self.facts.kinds_present.contains("pods") {
             return Data::Missing("no pod lists in the bundle".to_string());
         }
-        let (mut all, mut system) = (0, 0);
-        for p in self.facts.pods_on(node) {
-            all += 1;
-            if p.namespace == "kube-system" {
-                system += 1;
-            }
-        }
-        Data::Present(format!("{all} pods on this node, {system} in kube-system"))
+        let c = self.index.counts(node);
+        Data::Present(format!(
+            "{} pods on this node, {} in kube-system",
+            c.pods, c.system_pods
+        ))
     }
 
     fn pod_logs(&self, node: &str) -> Data {
         if !self.facts.kinds_present.contains("pods") {
             return Data::Missing("no pod lists in the bundle".to_string());
         }
-        let pods: BTreeSet<(&str, &str)> = self
-            .facts
-            .pods_on(node)
-            .map(|p| (p.namespace.as_str(), p.name.as_str()))
-            .collect();
-        if pods.is_empty() {
+        let c = self.index.counts(node);
+        if c.distinct_pods == 0 {
             return Data::NotApplicable("no pod runs on this node".to_string());
         }
-        let logs = self.container_logs(|ns, pod| pods.contains(&(ns, pod)));
-        if logs > 0 {
+        if c.container_logs > 0 {
             Data::Present(format!(
-                "{logs} container logs of the {} pods here",
-                pods.len()
+                "{} container logs of the {} pods here",
+                c.container_logs, c.distinct_pods
             ))
         } else {
             Data::Missing(format!(
                 "none of the {} pods on this node has a container log in the bundle",
-                pods.len()
+                c.distinct_pods
             ))
         }
-    }
-
-    /// Container logs scanned whose pod passes `wanted`.
-    fn container_logs(&self, wanted: impl Fn(&str, &str) -> bool) -> usize {
-        self.facts
-            .logs
-            .iter()
-            .filter(|l| l.kind == LogKind::ContainerLog)
-            .filter_map(|l| l.file.pod.as_ref())
-            .filter(|p| wanted(&p.namespace, &p.pod))
-            .count()
     }
 
     fn events(&self, node: &str) -> Data {
         if !self.facts.kinds_present.contains("events") {
             return Data::Missing("no event lists in the bundle".to_string());
         }
-        let here: BTreeSet<(&str, &str)> = self
-            .facts
-            .pods_on(node)
-            .map(|p| (p.namespace.as_str(), p.name.as_str()))
-            .collect();
-        let about = self
-            .facts
-            .events
-            .iter()
-            .filter(|g| {
-                (g.object.kind == "Node" && g.object.name == node)
-                    || g.host == node
-                    || (g.object.kind == "Pod"
-                        && here.contains(&(g.object.namespace.as_str(), g.object.name.as_str())))
-            })
-            .count();
         Data::Present(format!(
-            "events ({about} groups about this node or its pods)"
+            "events ({} groups about this node or its pods)",
+            self.index.counts(node).event_groups
         ))
     }
 
@@ -252,23 +336,10 @@ impl<'a> NodeView<'a> {
         if manifests > 0 {
             return Data::Present(format!("{manifests} files of /etc/kubernetes/manifests"));
         }
-        let mirrors = self
-            .facts
-            .pods
-            .iter()
-            .filter(|p| p.object.spec.node_name == node && p.object.is_mirror())
-            .count();
+        let mirrors = self.index.counts(node).mirrors;
         // The collector copied the directory (a row that is not a gap: ok with no file, or
         // skipped because it is empty or absent) and found nothing in it.
-        let dir_empty = self.facts.bundles.iter().any(|b| {
-            b.manifest.as_ref().is_some_and(|m| {
-                m.collectors.iter().any(|c| {
-                    c.node.as_deref() == Some(node)
-                        && c.name.trim_end_matches("/*") == "files/etc/kubernetes/manifests"
-                        && !c.status.is_gap()
-                })
-            })
-        });
+        let dir_empty = self.index.manifests_copied.contains(node);
         match (dir_empty, mirrors) {
             (true, 0) => Data::NotApplicable(
                 "/etc/kubernetes/manifests is empty or absent and no mirror pod runs here"
