@@ -8,5 +8,6 @@ pub mod manifest_pod;
 pub mod meta;
 pub mod node;
 pub mod pod;
+pub mod printers;
 pub mod serde_util;
 pub mod workload;

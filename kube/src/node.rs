@@ -85,18 +85,17 @@ pub struct NodeAddress {
 }
 
 impl Node {
-    /// Roles from `node-role.kubernetes.io/<role>` labels, like `kubectl get nodes`.
+    /// ROLES as `kubectl get nodes` prints them (the one printer, [`node_roles`]).
+    ///
+    /// [`node_roles`]: super::printers::node_roles
     pub fn roles(&self) -> Vec<String> {
-        let mut roles: Vec<String> = self
-            .metadata
-            .labels
-            .keys_with_prefix("node-role.kubernetes.io/")
-            .map(|k| k.trim_start_matches("node-role.kubernetes.io/").to_string())
-            .filter(|r| !r.is_empty())
-            .collect();
-        roles.sort();
-        roles.dedup();
-        roles
+        super::printers::node_roles(
+            self.metadata
+                .labels
+                .0
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        )
     }
 
     /// Control-plane nodes carry the control-plane (or legacy master) role.

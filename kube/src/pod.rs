@@ -38,6 +38,18 @@ pub struct PodSpec {
     /// Priority class (system-node-critical marks static control-plane pods).
     #[serde(default, deserialize_with = "lenient_string")]
     pub priority_class_name: String,
+    /// Conditions the pod must also meet to be ready (kubectl's READINESS GATES).
+    #[serde(default, deserialize_with = "nullable")]
+    pub readiness_gates: Vec<ReadinessGate>,
+}
+
+/// A readiness gate: a condition type of `status.conditions`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadinessGate {
+    /// The condition's type.
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub condition_type: String,
 }
 
 /// A container of the spec.
@@ -49,6 +61,9 @@ pub struct ContainerSpec {
     /// Image reference.
     #[serde(default, deserialize_with = "lenient_string")]
     pub image: String,
+    /// `Always` on an init container makes it a sidecar (Kubernetes 1.28+).
+    #[serde(default, rename = "restartPolicy", deserialize_with = "lenient_string")]
+    pub restart_policy: String,
 }
 
 /// The parts of `status` rules read.
@@ -79,6 +94,20 @@ pub struct PodStatus {
     /// The pod's IP.
     #[serde(default, rename = "podIP", deserialize_with = "lenient_string")]
     pub pod_ip: String,
+    /// Its IPs (dual stack: the first is `podIP`).
+    #[serde(default, rename = "podIPs", deserialize_with = "nullable")]
+    pub pod_ips: Vec<PodIp>,
+    /// The node a preempting scheduler nominated.
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub nominated_node_name: String,
+}
+
+/// One of a pod's IPs.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct PodIp {
+    /// The address.
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub ip: String,
 }
 
 /// A container's status.
@@ -103,6 +132,9 @@ pub struct ContainerStatus {
     /// Before the last restart.
     #[serde(default)]
     pub last_state: ContainerState,
+    /// The startup probe passed (sidecars count as ready only once started).
+    #[serde(default, deserialize_with = "nullable")]
+    pub started: Option<bool>,
 }
 
 /// One of waiting, running or terminated. Boxed: two of the three are always empty, and
@@ -139,6 +171,9 @@ pub struct StateDetail {
     /// Finished at (terminated).
     #[serde(default, deserialize_with = "lenient_time")]
     pub finished_at: Option<Timestamp>,
+    /// The signal that ended it (terminated), when no reason says why.
+    #[serde(default, deserialize_with = "super::serde_util::lenient_opt_i64")]
+    pub signal: Option<i64>,
 }
 
 impl Pod {
@@ -169,36 +204,10 @@ impl Pod {
             .chain(self.status.container_statuses.iter())
     }
 
-    /// The status `kubectl get pods` would show in its STATUS column.
+    /// The status `kubectl get pods` would show in its STATUS column (`Unknown` when the
+    /// pod says nothing at all), from the one pod printer.
     pub fn display_status(&self) -> String {
-        if self.metadata.deletion_timestamp.is_some() {
-            return "Terminating".to_string();
-        }
-        if !self.status.reason.is_empty() {
-            return self.status.reason.clone();
-        }
-        for s in &self.status.init_container_statuses {
-            if let Some(w) = &s.state.waiting {
-                if !w.reason.is_empty() && w.reason != "PodInitializing" {
-                    return format!("Init:{}", w.reason);
-                }
-            }
-            if let Some(t) = &s.state.terminated {
-                if t.exit_code.unwrap_or(0) != 0 {
-                    return format!("Init:{}", non_empty(&t.reason, "Error"));
-                }
-            }
-        }
-        let mut status = self.status.phase.clone();
-        for s in &self.status.container_statuses {
-            if let Some(w) = &s.state.waiting {
-                if !w.reason.is_empty() {
-                    status = w.reason.clone();
-                }
-            } else if let Some(t) = &s.state.terminated {
-                status = non_empty(&t.reason, "Terminated").to_string();
-            }
-        }
+        let status = super::printers::pod_columns(self).status;
         if status.is_empty() {
             "Unknown".to_string()
         } else {
@@ -234,38 +243,28 @@ impl Pod {
     }
 
     /// The row `kubectl get pods -o wide` would show, minus the ages (computed at display
-    /// time from the bundle's creation).
+    /// time from the bundle's creation), through the one pod printer.
     pub fn summary(&self) -> PodSummary {
-        let status = self.display_status();
-        // Like kubectl: init containers' restarts while initializing, else the app ones'.
-        let counted: Vec<&ContainerStatus> = if status.starts_with("Init:") {
-            self.status.init_container_statuses.iter().collect()
-        } else {
-            self.status.container_statuses.iter().collect()
-        };
+        let c = super::printers::pod_columns(self);
         PodSummary {
             namespace: self.metadata.namespace.clone(),
             name: self.metadata.name.clone(),
             node: self.spec.node_name.clone(),
-            ready: self
-                .status
-                .container_statuses
-                .iter()
-                .filter(|c| c.ready)
-                .count() as u32,
-            containers: self
-                .spec
-                .containers
-                .len()
-                .max(self.status.container_statuses.len()) as u32,
-            status,
-            restarts: counted.iter().map(|c| c.restart_count).sum(),
-            last_restart: counted
-                .iter()
-                .filter_map(|c| c.last_state.terminated.as_ref()?.finished_at)
-                .max(),
+            ready: c.ready,
+            containers: c.containers,
+            status: if c.status.is_empty() {
+                "Unknown".to_string()
+            } else {
+                c.status
+            },
+            restarts: c.restarts,
+            last_restart: c.last_restart,
             created: self.metadata.creation_timestamp,
-            ip: self.status.pod_ip.clone(),
+            ip: if c.ip == "<none>" {
+                String::new()
+            } else {
+                c.ip
+            },
         }
     }
 }
@@ -293,14 +292,6 @@ pub struct PodSummary {
     pub created: Option<Timestamp>,
     /// Pod IP, empty when none.
     pub ip: String,
-}
-
-fn non_empty<'a>(s: &'a str, fallback: &'a str) -> &'a str {
-    if s.is_empty() {
-        fallback
-    } else {
-        s
-    }
 }
 
 #[cfg(test)]

@@ -155,6 +155,7 @@ fn is_selected_key(key: &str) -> bool {
             | "kubernetes.io/config.source"
             | "kubernetes.io/config.hash"
             | "deployment.kubernetes.io/revision"
+            | "kubernetes.io/role"
     ) || key.starts_with("node-role.kubernetes.io/")
 }
 

@@ -5,7 +5,7 @@
 //! from the wall clock: a report of an old bundle reads the same as on the day it was taken.
 
 use crate::facts::{BundleInfo, Facts};
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use kbundle_kube::node::Node;
 use kbundle_kube::pod::PodSummary;
 use serde::Serialize;
@@ -241,93 +241,14 @@ fn or_none(s: &str) -> String {
     }
 }
 
-/// The time from `since` to `now` as kubectl's AGE column prints it, or `<unknown>`.
-pub fn age(since: Option<Timestamp>, now: Option<Timestamp>) -> String {
-    match (since, now) {
-        (Some(since), Some(now)) => human_duration(now.duration_since(since)),
-        _ => UNKNOWN.to_string(),
-    }
-}
-
-/// kubectl's `HumanDuration`: two significant units while they matter (`4m30s`, `5h10m`,
-/// `3d4h`), one after (`45m`, `20h`, `30d`), years past two years. Up to a second in the
-/// future counts as now: clocks disagree that much.
-pub fn human_duration(d: SignedDuration) -> String {
-    let seconds = d.as_secs();
-    if seconds < -1 {
-        return "<invalid>".to_string();
-    }
-    if seconds < 0 {
-        return "0s".to_string();
-    }
-    if seconds < 120 {
-        return format!("{seconds}s");
-    }
-    let minutes = seconds / 60;
-    if minutes < 10 {
-        return with_rest(minutes, "m", seconds % 60, "s");
-    }
-    if minutes < 180 {
-        return format!("{minutes}m");
-    }
-    let hours = minutes / 60;
-    if hours < 8 {
-        return with_rest(hours, "h", minutes % 60, "m");
-    }
-    if hours < 48 {
-        return format!("{hours}h");
-    }
-    let days = hours / 24;
-    if hours < 24 * 8 {
-        return with_rest(days, "d", hours % 24, "h");
-    }
-    if hours < 24 * 365 * 2 {
-        return format!("{days}d");
-    }
-    if hours < 24 * 365 * 8 {
-        return with_rest(days / 365, "y", days % 365, "d");
-    }
-    format!("{}y", days / 365)
-}
-
-fn with_rest(major: i64, major_unit: &str, minor: i64, minor_unit: &str) -> String {
-    if minor == 0 {
-        format!("{major}{major_unit}")
-    } else {
-        format!("{major}{major_unit}{minor}{minor_unit}")
-    }
-}
+/// The time from `since` to `now` as kubectl's AGE column prints it, or `<unknown>` (the
+/// one printer, shared with `kbundle serve`).
+pub use kbundle_kube::printers::age;
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::rules::testing::{facts_at_ten, sourced};
-
-    #[test]
-    fn ages_read_like_kubectl() {
-        let cases = [
-            (0, "0s"),
-            (-1, "0s"),
-            (-5, "<invalid>"),
-            (119, "119s"),
-            (4 * 60 + 30, "4m30s"),
-            (5 * 60, "5m"),
-            (45 * 60, "45m"),
-            (5 * 3600 + 10 * 60, "5h10m"),
-            (20 * 3600 + 59 * 60, "20h"),
-            (3 * 86_400 + 4 * 3600, "3d4h"),
-            (30 * 86_400 + 3600, "30d"),
-            (3 * 365 * 86_400 + 86_400, "3y1d"),
-            (10 * 365 * 86_400, "10y"),
-        ];
-        for (secs, want) in cases {
-            assert_eq!(
-                human_duration(SignedDuration::from_secs(secs)),
-                want,
-                "{secs}"
-            );
-        }
-    }
 
     #[test]
     fn pods_and_nodes_are_listed_like_kubectl_get_wide() {

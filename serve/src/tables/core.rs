@@ -135,22 +135,14 @@ fn node(o: &Value, now: Timestamp) -> Vec<Value> {
     if get(o, &["spec", "unschedulable"]).and_then(Value::as_bool) == Some(true) {
         status.push("SchedulingDisabled".to_string());
     }
-    let mut roles: Vec<String> = Vec::new();
-    if let Some(Value::Object(labels)) = get(o, &["metadata", "labels"]) {
-        for (k, v) in labels {
-            if let Some(role) = k.strip_prefix("node-role.kubernetes.io/") {
-                if !role.is_empty() {
-                    roles.push(role.to_string());
-                }
-            } else if k == "kubernetes.io/role" {
-                if let Some(v) = v.as_str().filter(|v| !v.is_empty()) {
-                    roles.push(v.to_string());
-                }
-            }
-        }
-    }
-    roles.sort();
-    roles.dedup();
+    let roles = match get(o, &["metadata", "labels"]) {
+        Some(Value::Object(labels)) => kbundle_kube::printers::node_roles(
+            labels
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?))),
+        ),
+        _ => Vec::new(),
+    };
     let address = |kind: &str| {
         list(o, &["status", "addresses"])
             .iter()

@@ -1,9 +1,12 @@
 //! The pod table: READY, STATUS (with the init-container and waiting/terminated reasons),
 //! RESTARTS with the last restart's age, and the wide IP / NODE / NOMINATED NODE / READINESS
-//! GATES, computed like kubernetes' pod printer.
+//! GATES, from `kbundle_kube::printers` (kubernetes' pod printer, shared with the report).
 
-use super::{age, col, list, text, Col};
+use super::{col, Col};
 use jiff::Timestamp;
+use kbundle_kube::pod::Pod;
+use kbundle_kube::printers::pod_columns;
+use serde::Deserialize;
 use serde_json::Value;
 
 const COLUMNS: &[Col] = &[
@@ -24,202 +27,30 @@ pub(super) fn printer(group: &str, resource: &str) -> Option<(&'static [Col], Ce
     ((group, resource) == ("", "pods")).then_some((COLUMNS, cells as Cells))
 }
 
-/// The latest `lastState.terminated.finishedAt` seen so far.
-#[derive(Default)]
-struct LastRestart(Option<Timestamp>);
-
-impl LastRestart {
-    fn see(&mut self, status: &Value) {
-        let finished = text(status, &["lastState", "terminated", "finishedAt"]);
-        if let Ok(t) = finished.parse::<Timestamp>() {
-            if self.0.is_none_or(|seen| seen < t) {
-                self.0 = Some(t);
-            }
-        }
-    }
-}
-
-fn is_restartable_init(pod: &Value, name: &str) -> bool {
-    list(pod, &["spec", "initContainers"])
-        .iter()
-        .any(|c| text(c, &["name"]) == name && text(c, &["restartPolicy"]) == "Always")
-}
-
-fn has_condition(pod: &Value, kind: &str) -> bool {
-    list(pod, &["status", "conditions"])
-        .iter()
-        .any(|c| text(c, &["type"]) == kind && text(c, &["status"]) == "True")
-}
-
-fn terminated_reason(t: &Value, prefix: &str) -> String {
-    let reason = text(t, &["reason"]);
-    if !reason.is_empty() {
-        return format!("{prefix}{reason}");
-    }
-    let signal = t.get("signal").and_then(Value::as_i64).unwrap_or(0);
-    if signal != 0 {
-        format!("{prefix}Signal:{signal}")
-    } else {
-        let code = t.get("exitCode").and_then(Value::as_i64).unwrap_or(0);
-        format!("{prefix}ExitCode:{code}")
-    }
-}
-
+/// The row of a pod: decoded into the typed pod (leniently: a field of the wrong type is
+/// empty, not an error) and printed by the one pod printer the report also uses.
 fn cells(pod: &Value, now: Timestamp) -> Vec<Value> {
-    let spec_containers = list(pod, &["spec", "containers"]);
-    let init_specs = list(pod, &["spec", "initContainers"]);
-    let mut total = spec_containers.len();
-    total += init_specs
-        .iter()
-        .filter(|c| text(c, &["restartPolicy"]) == "Always")
-        .count();
-    let mut ready = 0usize;
-    let mut restarts = 0i64;
-    let mut sidecar_restarts = 0i64;
-    let mut last = LastRestart::default();
-    let mut sidecar_last = LastRestart::default();
-    let phase = text(pod, &["status", "phase"]);
-    let mut reason = phase.to_string();
-    let status_reason = text(pod, &["status", "reason"]);
-    if !status_reason.is_empty() {
-        reason = status_reason.to_string();
-    }
-    if list(pod, &["status", "conditions"])
-        .iter()
-        .any(|c| text(c, &["type"]) == "PodScheduled" && text(c, &["reason"]) == "SchedulingGated")
-    {
-        reason = "SchedulingGated".to_string();
-    }
-
-    let init_statuses = list(pod, &["status", "initContainerStatuses"]);
-    let mut initializing = false;
-    for (i, c) in init_statuses.iter().enumerate() {
-        restarts += c.get("restartCount").and_then(Value::as_i64).unwrap_or(0);
-        last.see(c);
-        let name = text(c, &["name"]);
-        let sidecar = is_restartable_init(pod, name);
-        if sidecar {
-            sidecar_restarts += c.get("restartCount").and_then(Value::as_i64).unwrap_or(0);
-            sidecar_last.see(c);
-        }
-        let terminated = c.get("state").and_then(|s| s.get("terminated"));
-        let waiting = c.get("state").and_then(|s| s.get("waiting"));
-        if let Some(t) = terminated {
-            if t.get("exitCode").and_then(Value::as_i64).unwrap_or(0) == 0 {
-                continue;
-            }
-        }
-        if sidecar && c.get("started").and_then(Value::as_bool) == Some(true) {
-            if c.get("ready").and_then(Value::as_bool) == Some(true) {
-                ready += 1;
-            }
-            continue;
-        }
-        if let Some(t) = terminated {
-            reason = terminated_reason(t, "Init:");
-        } else if let Some(w) = waiting.filter(|w| {
-            let r = text(w, &["reason"]);
-            !r.is_empty() && r != "PodInitializing"
-        }) {
-            reason = format!("Init:{}", text(w, &["reason"]));
-        } else {
-            reason = format!("Init:{}/{}", i, init_specs.len());
-        }
-        initializing = true;
-        break;
-    }
-
-    if !initializing || has_condition(pod, "Initialized") {
-        restarts = sidecar_restarts;
-        last = sidecar_last;
-        let mut has_running = false;
-        for c in list(pod, &["status", "containerStatuses"]).iter().rev() {
-            restarts += c.get("restartCount").and_then(Value::as_i64).unwrap_or(0);
-            last.see(c);
-            let state = c.get("state");
-            let waiting = state.and_then(|s| s.get("waiting"));
-            let terminated = state.and_then(|s| s.get("terminated"));
-            let waiting_reason = waiting.map(|w| text(w, &["reason"])).unwrap_or("");
-            if !waiting_reason.is_empty() {
-                reason = waiting_reason.to_string();
-            } else if let Some(t) = terminated {
-                reason = terminated_reason(t, "");
-            } else if c.get("ready").and_then(Value::as_bool) == Some(true)
-                && state.and_then(|s| s.get("running")).is_some()
-            {
-                has_running = true;
-                ready += 1;
-            }
-        }
-        if reason == "Completed" && has_running {
-            reason = if has_condition(pod, "Ready") {
-                "Running".to_string()
-            } else {
-                "NotReady".to_string()
-            };
-        }
-    }
-
-    let deleting = pod
-        .get("metadata")
-        .and_then(|m| m.get("deletionTimestamp"))
-        .is_some_and(|d| !d.is_null());
-    if deleting && status_reason == "NodeLost" {
-        reason = "Unknown".to_string();
-    } else if deleting && phase != "Succeeded" && phase != "Failed" {
-        reason = "Terminating".to_string();
-    }
-
-    let restarts_cell = match last.0 {
-        Some(t) if restarts != 0 => format!(
-            "{} ({} ago)",
-            restarts,
-            age::human_duration(now.as_second() - t.as_second())
-        ),
-        _ => restarts.to_string(),
-    };
-
-    let ip = list(pod, &["status", "podIPs"])
-        .first()
-        .map(|p| text(p, &["ip"]))
-        .filter(|s| !s.is_empty())
-        .or_else(|| Some(text(pod, &["status", "podIP"])).filter(|s| !s.is_empty()))
-        .unwrap_or("<none>");
-    let or_none = |s: &str| {
-        if s.is_empty() {
-            "<none>".to_string()
-        } else {
-            s.to_string()
-        }
-    };
-    let gates = list(pod, &["spec", "readinessGates"]);
-    let gates_cell = if gates.is_empty() {
-        "<none>".to_string()
-    } else {
-        let conditions = list(pod, &["status", "conditions"]);
-        let met = gates
-            .iter()
-            .filter(|g| {
-                let kind = text(g, &["conditionType"]);
-                conditions
-                    .iter()
-                    .find(|c| text(c, &["type"]) == kind)
-                    .is_some_and(|c| text(c, &["status"]) == "True")
-            })
-            .count();
-        format!("{}/{}", met, gates.len())
-    };
+    let typed = Pod::deserialize(pod).unwrap_or_default();
+    let c = pod_columns(&typed);
     vec![
         super::name(pod).into(),
-        format!("{ready}/{total}").into(),
-        reason.into(),
-        restarts_cell.into(),
+        format!("{}/{}", c.ready, c.containers).into(),
+        c.status.clone().into(),
+        c.restarts_cell(Some(now)).into(),
         super::age_of(pod, now).into(),
-        ip.into(),
-        or_none(text(pod, &["spec", "nodeName"])).into(),
-        or_none(text(pod, &["status", "nominatedNodeName"])).into(),
-        gates_cell.into(),
+        c.ip.into(),
+        or_none(&typed.spec.node_name).into(),
+        c.nominated_node.into(),
+        c.readiness_gates.into(),
     ]
+}
+
+fn or_none(s: &str) -> String {
+    if s.is_empty() {
+        "<none>".to_string()
+    } else {
+        s.to_string()
+    }
 }
 
 #[cfg(test)]
