@@ -6,11 +6,13 @@
 //! line of its `name` for evidence; bigger ones are decoded from the stream without lines, so
 //! memory stays bounded whatever the bundle holds.
 
+pub mod stream;
+
 use super::meta::ObjectMeta;
 use super::serde_util::nullable;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use std::io::{self, BufReader, Read};
+use std::io::{self, Read};
 
 /// Members larger than this are decoded as a stream, without line numbers.
 pub const IN_MEMORY_LIMIT: u64 = 64 * 1024 * 1024;
@@ -79,6 +81,16 @@ pub enum DecodeError {
     Yaml(String),
 }
 
+impl From<stream::ListError> for DecodeError {
+    fn from(e: stream::ListError) -> Self {
+        match e {
+            stream::ListError::Io(e) => DecodeError::Io(e),
+            stream::ListError::Json(e) => DecodeError::Json(e),
+            other => DecodeError::Yaml(other.to_string()),
+        }
+    }
+}
+
 impl From<serde_json::Error> for DecodeError {
     fn from(e: serde_json::Error) -> Self {
         if e.is_io() {
@@ -99,12 +111,12 @@ where
     T: DeserializeOwned + HasMeta,
 {
     if size > IN_MEMORY_LIMIT && !yaml {
-        let reader = BufReader::with_capacity(256 * 1024, body);
-        let items = decode_streamed::<T>(reader)?;
-        return Ok(items
-            .into_iter()
-            .map(|object| Located { object, line: None })
-            .collect());
+        let mut items = Vec::new();
+        stream::for_each_json(body, |object: T| {
+            items.push(Located { object, line: None });
+            Ok::<(), std::convert::Infallible>(())
+        })?;
+        return Ok(items);
     }
     let mut buf = Vec::with_capacity(size.min(IN_MEMORY_LIMIT) as usize);
     body.take(IN_MEMORY_LIMIT * 4).read_to_end(&mut buf)?;
@@ -159,37 +171,6 @@ fn decode_json<T: DeserializeOwned>(buf: &[u8]) -> Result<Vec<T>, DecodeError> {
 
 fn strip_bom(buf: &[u8]) -> &[u8] {
     buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(buf)
-}
-
-fn decode_streamed<T: DeserializeOwned>(
-    mut reader: impl io::BufRead,
-) -> Result<Vec<T>, DecodeError> {
-    let first = loop {
-        let chunk = reader.fill_buf()?;
-        match chunk.iter().position(|b| !b.is_ascii_whitespace()) {
-            Some(i) => {
-                let b = chunk[i];
-                reader.consume(i);
-                break Some(b);
-            }
-            None if chunk.is_empty() => break None,
-            None => {
-                let n = chunk.len();
-                reader.consume(n);
-            }
-        }
-    };
-    match first {
-        Some(b'[') => Ok(serde_json::from_reader::<_, Vec<T>>(reader)?),
-        Some(b'{') => {
-            let envelope: Items<T> = serde_json::from_reader(reader)?;
-            Ok(envelope.items.unwrap_or_default())
-        }
-        None => Ok(Vec::new()),
-        Some(_) => Err(DecodeError::Json(serde::de::Error::custom(
-            "expected a JSON object or array",
-        ))),
-    }
 }
 
 fn decode_yaml<T: DeserializeOwned>(buf: &[u8]) -> Result<Vec<T>, DecodeError> {
@@ -335,10 +316,10 @@ mod tests {
         assert_eq!(decode_slice::<Pod>(single, false).unwrap().len(), 1);
         let null_items = br#"{"kind": "PodList", "items": null}"#;
         assert!(decode_slice::<Pod>(null_items, false).unwrap().is_empty());
-        let streamed =
-            decode_streamed::<Pod>(&b"  {\"items\": [{\"metadata\": {\"name\": \"x\"}}]}"[..])
-                .unwrap();
-        assert_eq!(streamed.len(), 1);
+        // Past the in-memory limit the List streams, without lines.
+        let big = b"  {\"items\": [{\"metadata\": {\"name\": \"x\"}}]}";
+        let streamed = decode_list::<Pod>(&mut &big[..], IN_MEMORY_LIMIT + 1, false).unwrap();
+        assert_eq!((streamed.len(), streamed[0].line), (1, None));
         assert!(decode_slice::<Pod>(b"garbage", false).is_err());
         assert!(decode_slice::<Pod>(b"{\"items\": [", false).is_err());
     }

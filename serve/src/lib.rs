@@ -27,7 +27,6 @@ pub mod faults;
 pub mod head;
 pub mod http;
 pub mod index;
-pub mod items;
 pub mod kubeconfig;
 pub mod listing;
 pub mod loader;

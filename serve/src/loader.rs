@@ -3,13 +3,14 @@
 
 use super::head::read_head;
 use super::index::{Entry, Index, Interner, LogFile, ResourceData, Sym};
-use super::items::for_each_item;
 use super::selectors::selectable_fields;
 use super::spill::{Span, SpillWriter};
 use jiff::Timestamp;
 use kbundle_format::layout::{self, KindDir};
 use kbundle_format::manifest::Manifest;
+use kbundle_kube::list::stream::{for_each_json, for_each_yaml};
 use kbundle_read::{Member, MemberSink};
+use serde_json::value::RawValue;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Read};
 
@@ -145,7 +146,7 @@ impl IndexBuilder {
             });
         let mut spill_error: Option<io::Error> = None;
         let mut skipped = 0usize;
-        let result = for_each_item(body, yaml, &mut |raw| {
+        let mut each = |raw: Box<RawValue>| -> io::Result<()> {
             let text = raw.get();
             let Some(head) = read_head(text, fields) else {
                 skipped += 1;
@@ -179,7 +180,7 @@ impl IndexBuilder {
                 Err(e) => {
                     let message = e.to_string();
                     spill_error = Some(e);
-                    return Err(message);
+                    return Err(io::Error::other(message));
                 }
             };
             let mut labels: Vec<(Sym, Sym)> = head
@@ -201,7 +202,12 @@ impl IndexBuilder {
             };
             data.entries.push(entry);
             Ok(())
-        });
+        };
+        let result = if yaml {
+            for_each_yaml(body, &mut each)
+        } else {
+            for_each_json(body, &mut each)
+        };
         if let Some(e) = spill_error {
             return Err(e);
         }

@@ -253,7 +253,7 @@ async fn page(ctx: &Context<'_, '_>, path: &str, cont: Option<&str>) -> Result<P
         let body = ctx.api.get(&url, Retry::Full).await.map_err(Stop::Api)?;
         match pages::page_head(&body) {
             Ok(head) => return Ok(Page { body, head }),
-            Err(e) => last = e,
+            Err(e) => last = e.to_string(),
         }
     }
     Err(Stop::Api(ApiError::Transport(format!("{url}: {last}"))))

@@ -157,7 +157,7 @@ impl<'b> ListFiles<'b> {
                 self.write_error.get_or_insert(e.clone());
                 Err(e)
             }
-            (None, r) => r,
+            (None, r) => r.map_err(|e| e.to_string()),
         }
     }
 

@@ -1,10 +1,9 @@
-//! Reading a List page without keeping it decoded: its head (kind, continue token, item
-//! count, first item) for the next request, then its items one at a time for the writer.
+//! An API page read through the one List decoder (`kbundle_kube::list::stream`): its head
+//! (kind, continue token, item count, first item) for the next request, then its items one
+//! at a time for the writer, never the page decoded whole.
 
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
+use kbundle_kube::list::stream::{for_each_json_slice, ListError, ObjectKey};
 use serde_json::Value;
-use std::fmt;
 use std::io;
 
 /// The head of a page: what the next request needs, read without keeping the items.
@@ -24,163 +23,42 @@ pub struct PageHead {
     pub first: Option<String>,
 }
 
-/// Checks that a page is a well-formed JSON object and reads its head.
-pub fn page_head(body: &[u8]) -> Result<PageHead, String> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let head = HeadSeed
-        .deserialize(&mut de)
-        .and_then(|h| de.end().map(|_| h))
-        .map_err(|e| format!("not a List: {e}"))?;
-    Ok(head)
+/// Why a page is not a List the collector can write.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    /// Not a well-formed List.
+    #[error("not a List: {0}")]
+    NotAList(#[from] ListError),
+    /// A bare array where the API server sends a List object.
+    #[error("not a List: an array, not a List object")]
+    NotAnObject,
 }
 
-struct HeadSeed;
-
-impl<'de> DeserializeSeed<'de> for HeadSeed {
-    type Value = PageHead;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<PageHead, D::Error> {
-        d.deserialize_map(HeadVisitor)
-    }
-}
-
-struct HeadVisitor;
-
-#[derive(Deserialize, Default)]
-struct ListMeta {
-    #[serde(default, rename = "continue")]
-    cont: Option<String>,
-    #[serde(default, rename = "resourceVersion")]
-    resource_version: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-struct ItemKey {
-    #[serde(default)]
-    metadata: ItemMeta,
-}
-
-#[derive(Deserialize, Default)]
-struct ItemMeta {
-    #[serde(default)]
-    namespace: Option<String>,
-    #[serde(default)]
-    name: Option<String>,
-}
-
-impl<'de> Visitor<'de> for HeadVisitor {
-    type Value = PageHead;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a Kubernetes List object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PageHead, A::Error> {
-        let mut head = PageHead::default();
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            match key.as_ref() {
-                "kind" => head.kind = map.next_value::<Option<String>>()?.unwrap_or_default(),
-                "apiVersion" => {
-                    head.api_version = map.next_value::<Option<String>>()?.unwrap_or_default()
-                }
-                "metadata" => {
-                    let meta = map.next_value::<Option<ListMeta>>()?.unwrap_or_default();
-                    head.cont = meta.cont.filter(|c| !c.is_empty());
-                    head.resource_version = meta.resource_version;
-                }
-                "items" => {
-                    let (n, first) = map.next_value_seed(CountItems)?;
-                    head.items = n;
-                    head.first = first;
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
+/// Checks that a page is a well-formed List object and reads its head.
+pub fn page_head(body: &[u8]) -> Result<PageHead, PageError> {
+    let mut first: Option<String> = None;
+    let head = for_each_json_slice(body, |key: ObjectKey| {
+        if first.is_none() {
+            first = Some(format!("{}/{}", key.metadata.namespace, key.metadata.name));
         }
-        Ok(head)
+        Ok::<(), std::convert::Infallible>(())
+    })?;
+    if !head.envelope {
+        return Err(PageError::NotAnObject);
     }
-}
-
-struct CountItems;
-
-impl<'de> DeserializeSeed<'de> for CountItems {
-    type Value = (u64, Option<String>);
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for CountItems {
-    type Value = (u64, Option<String>);
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array of items")
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok((0, None))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let first = seq.next_element::<ItemKey>()?.map(|k| {
-            format!(
-                "{}/{}",
-                k.metadata.namespace.unwrap_or_default(),
-                k.metadata.name.unwrap_or_default()
-            )
-        });
-        let mut n = u64::from(first.is_some());
-        while seq.next_element::<IgnoredAny>()?.is_some() {
-            n += 1;
-        }
-        Ok((n, first))
-    }
+    Ok(PageHead {
+        kind: head.kind,
+        api_version: head.api_version,
+        cont: head.cont,
+        resource_version: head.resource_version,
+        items: head.items,
+        first,
+    })
 }
 
 /// Calls `f` for each item of a page, one decoded item at a time.
-pub fn each_item(body: &[u8], f: &mut dyn FnMut(Value) -> io::Result<()>) -> Result<(), String> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    serde::Deserializer::deserialize_map(&mut de, PageItems(f))
-        .map_err(|e| format!("decoding the page: {e}"))
-}
-
-struct PageItems<'f>(&'f mut dyn FnMut(Value) -> io::Result<()>);
-
-impl<'de> Visitor<'de> for PageItems<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a Kubernetes List object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if key == "items" {
-                map.next_value_seed(ItemsSeed(&mut *self.0))?;
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-}
-
-struct ItemsSeed<'f>(&'f mut dyn FnMut(Value) -> io::Result<()>);
-
-impl<'de> DeserializeSeed<'de> for ItemsSeed<'_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ItemsSeed<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array of items")
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(item) = seq.next_element::<Value>()? {
-            (self.0)(item).map_err(de::Error::custom)?;
-        }
-        Ok(())
-    }
+pub fn each_item(body: &[u8], f: &mut dyn FnMut(Value) -> io::Result<()>) -> Result<(), ListError> {
+    for_each_json_slice(body, |item: Value| f(item)).map(|_| ())
 }
 
 #[cfg(test)]
