@@ -302,12 +302,12 @@ fn list(
     );
     let labels = match parse_label_selector(req.param("labelSelector").unwrap_or("")) {
         Ok(s) => s,
-        Err(e) => return Reply::error(ApiError::bad_request(e)),
+        Err(e) => return Reply::error(ApiError::bad_request(e.to_string())),
     };
     let field_selector =
         match parse_field_selector(req.param("fieldSelector").unwrap_or(""), fields) {
             Ok(s) => s,
-            Err(e) => return Reply::error(ApiError::bad_request(e)),
+            Err(e) => return Reply::error(ApiError::bad_request(e.to_string())),
         };
     let start = match req.param("continue").filter(|c| !c.is_empty()) {
         Some(token) => match Continue::decode(token, index.epoch) {

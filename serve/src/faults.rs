@@ -36,14 +36,17 @@ pub struct Throttle {
     pub retry_after: u64,
 }
 
+/// A fault spec that does not read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("fault {0:?}: expected hang, status=CODE:RESOURCE, forbid-namespace=NS, throttle=EVERY:SECONDS, truncate=RESOURCE or endless=RESOURCE")]
+pub struct BadFault(pub String);
+
 impl FaultPlan {
     /// Adds one fault written as the hidden `--fault` flag takes it: `hang`, `status=500:pods`,
     /// `forbid-namespace=kube-system`, `throttle=3:1` (every 3rd request, Retry-After 1),
     /// `truncate=pods`, `endless=pods`.
-    pub fn add(&mut self, spec: &str) -> Result<(), String> {
-        let bad = || {
-            format!("fault {spec:?}: expected hang, status=CODE:RESOURCE, forbid-namespace=NS, throttle=EVERY:SECONDS, truncate=RESOURCE or endless=RESOURCE")
-        };
+    pub fn add(&mut self, spec: &str) -> Result<(), BadFault> {
+        let bad = || BadFault(spec.to_string());
         let (name, arg) = spec.split_once('=').unwrap_or((spec, ""));
         match name {
             "hang" => self.hang = true,

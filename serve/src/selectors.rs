@@ -20,8 +20,27 @@ enum LabelOp {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LabelSelector(Vec<(String, LabelOp)>);
 
+/// Why a selector is refused, in the API server's words (kubectl prints them as they are).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SelectorError {
+    /// A label requirement that does not parse.
+    #[error("unable to parse requirement: {0:?}")]
+    Requirement(String),
+    /// A field selector part without an operator.
+    #[error("invalid selector: '{selector}'; can't understand '{part}'")]
+    Invalid {
+        /// The whole selector.
+        selector: String,
+        /// The part not understood.
+        part: String,
+    },
+    /// A field the resource cannot be selected by.
+    #[error("field label not supported: {0}")]
+    FieldNotSupported(String),
+}
+
 /// Parses `app=x,tier in (a,b),!legacy,env!=prod,track notin (x),release`.
-pub fn parse_label_selector(text: &str) -> Result<LabelSelector, String> {
+pub fn parse_label_selector(text: &str) -> Result<LabelSelector, SelectorError> {
     let mut reqs = Vec::new();
     for part in split_top_level(text) {
         let part = part.trim();
@@ -53,8 +72,8 @@ fn split_top_level(text: &str) -> Vec<&str> {
     parts
 }
 
-fn parse_label_requirement(part: &str) -> Result<(String, LabelOp), String> {
-    let bad = || format!("unable to parse requirement: {part:?}");
+fn parse_label_requirement(part: &str) -> Result<(String, LabelOp), SelectorError> {
+    let bad = || SelectorError::Requirement(part.to_string());
     if let Some(key) = part.strip_prefix('!') {
         let key = key.trim();
         check_key(key).map_err(|_| bad())?;
@@ -160,7 +179,10 @@ pub struct FieldSelector(Vec<(FieldRef, bool, String)>);
 
 /// Parses `spec.nodeName=w1,status.phase!=Failed` against the fields the resource supports;
 /// an unsupported field is refused like the API server does.
-pub fn parse_field_selector(text: &str, fields: &[FieldPath]) -> Result<FieldSelector, String> {
+pub fn parse_field_selector(
+    text: &str,
+    fields: &[FieldPath],
+) -> Result<FieldSelector, SelectorError> {
     let mut reqs = Vec::new();
     for part in split_unescaped(text, ',') {
         if part.trim().is_empty() {
@@ -173,9 +195,10 @@ pub fn parse_field_selector(text: &str, fields: &[FieldPath]) -> Result<FieldSel
         } else if let Some((k, v)) = split_once_unescaped(&part, "=") {
             (k, false, v)
         } else {
-            return Err(format!(
-                "invalid selector: '{text}'; can't understand '{part}'"
-            ));
+            return Err(SelectorError::Invalid {
+                selector: text.to_string(),
+                part: part.to_string(),
+            });
         };
         let key = key.trim();
         let field = match key {
@@ -183,7 +206,7 @@ pub fn parse_field_selector(text: &str, fields: &[FieldPath]) -> Result<FieldSel
             "metadata.namespace" => FieldRef::Namespace,
             other => match fields.iter().position(|f| f.selector == other) {
                 Some(i) => FieldRef::Indexed(i as u8),
-                None => return Err(format!("field label not supported: {other}")),
+                None => return Err(SelectorError::FieldNotSupported(other.to_string())),
             },
         };
         reqs.push((field, negate, unescape(value.trim())));
@@ -389,7 +412,9 @@ mod tests {
         };
         assert!(!sel.matches("p", "d", failed));
         assert_eq!(
-            parse_field_selector("spec.bogus=1", POD_FIELDS).unwrap_err(),
+            parse_field_selector("spec.bogus=1", POD_FIELDS)
+                .unwrap_err()
+                .to_string(),
             "field label not supported: spec.bogus"
         );
         let sel = parse_field_selector("metadata.name=a\\,b", &[]).unwrap();

@@ -42,14 +42,46 @@ pub struct Target {
     pub cluster: Option<String>,
 }
 
+/// Why the cluster could not be found or reached at all: one line for the manifest's
+/// `cluster API` row.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// A file of `KUBECONFIG` does not read.
+    #[error("KUBECONFIG: {0}")]
+    KubeconfigEnv(String),
+    /// The kubeconfig file does not read.
+    #[error("{path}: {why}")]
+    Kubeconfig {
+        /// The file.
+        path: String,
+        /// kube's words.
+        why: String,
+    },
+    /// The kubeconfig reads but its context, cluster or user does not work.
+    #[error("kubeconfig: {0}")]
+    Config(String),
+    /// In a pod, but its service account cannot be used.
+    #[error("in-cluster config: {0}")]
+    InCluster(String),
+    /// Nothing to connect with.
+    #[error("no kubeconfig (--kubeconfig, KUBECONFIG, ~/.kube/config) and not running in a pod")]
+    NoConfig,
+    /// `--context` without a kubeconfig to find it in.
+    #[error("--context needs a kubeconfig; none was found")]
+    ContextWithoutKubeconfig,
+    /// TLS or authentication setup failed.
+    #[error("cannot set up the client: {0}")]
+    Client(String),
+}
+
 /// Finds the cluster like kubectl does: `--kubeconfig`, else `KUBECONFIG` (several files
 /// merged), else `~/.kube/config`, else the service account of the pod this runs in.
-pub async fn resolve(settings: &ApiSettings) -> Result<Target, String> {
+pub async fn resolve(settings: &ApiSettings) -> Result<Target, ClientError> {
     let context = settings.context.clone();
     let kubeconfig = if let Some(path) = &settings.kubeconfig {
         Some(read_kubeconfig(path)?)
     } else if let Some(kc) =
-        Kubeconfig::from_env().map_err(|e| format!("KUBECONFIG: {}", chain(&e)))?
+        Kubeconfig::from_env().map_err(|e| ClientError::KubeconfigEnv(chain(&e)))?
     {
         Some(kc)
     } else {
@@ -74,21 +106,16 @@ pub async fn resolve(settings: &ApiSettings) -> Result<Target, String> {
             };
             let config = kube::Config::from_custom_kubeconfig(kc, &options)
                 .await
-                .map_err(|e| format!("kubeconfig: {}", chain(&e)))?;
+                .map_err(|e| ClientError::Config(chain(&e)))?;
             return Ok(finish(config, settings, used, cluster));
         }
         None if std::env::var_os("KUBERNETES_SERVICE_HOST").is_some() => {
-            kube::Config::incluster().map_err(|e| format!("in-cluster config: {}", chain(&e)))?
+            kube::Config::incluster().map_err(|e| ClientError::InCluster(chain(&e)))?
         }
-        None => {
-            return Err(
-                "no kubeconfig (--kubeconfig, KUBECONFIG, ~/.kube/config) and not running in a pod"
-                    .to_string(),
-            )
-        }
+        None => return Err(ClientError::NoConfig),
     };
     if context.is_some() {
-        return Err("--context needs a kubeconfig; none was found".to_string());
+        return Err(ClientError::ContextWithoutKubeconfig);
     }
     config.default_namespace = "default".to_string();
     Ok(finish(config, settings, None, None))
@@ -116,8 +143,11 @@ fn finish(
     }
 }
 
-fn read_kubeconfig(path: &Path) -> Result<Kubeconfig, String> {
-    Kubeconfig::read_from(path).map_err(|e| format!("{}: {}", path.display(), chain(&e)))
+fn read_kubeconfig(path: &Path) -> Result<Kubeconfig, ClientError> {
+    Kubeconfig::read_from(path).map_err(|e| ClientError::Kubeconfig {
+        path: path.display().to_string(),
+        why: chain(&e),
+    })
 }
 
 fn home_kubeconfig() -> Option<PathBuf> {
@@ -241,9 +271,9 @@ impl Api {
         target: &Target,
         settings: &ApiSettings,
         interrupt: Interrupt,
-    ) -> Result<Api, String> {
+    ) -> Result<Api, ClientError> {
         let client = kube::Client::try_from(target.config.clone())
-            .map_err(|e| format!("cannot set up the client: {}", chain(&e)))?;
+            .map_err(|e| ClientError::Client(chain(&e)))?;
         Ok(Api {
             client,
             limiter: RateLimiter::new(settings.qps, settings.burst),
@@ -545,7 +575,9 @@ mod tests {
         let missing = rt.block_on(resolve(&settings(Some(path.clone()), Some("nope"))));
         assert!(missing.is_err());
         let absent = rt.block_on(resolve(&settings(Some(dir.path().join("none")), None)));
-        assert!(absent.err().unwrap().contains("none"));
+        assert!(
+            matches!(absent.err().unwrap(), ClientError::Kubeconfig { path, .. } if path.ends_with("none"))
+        );
     }
 
     #[test]

@@ -308,7 +308,7 @@ async fn run<'s>(
         };
         files = f;
         if let Err(e) = written {
-            return (files, Err(Stop::Write(e)));
+            return (files, Err(Stop::Write(e.to_string())));
         }
         current = match fetched {
             None => return (files, Ok(())),

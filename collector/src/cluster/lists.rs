@@ -20,6 +20,17 @@ use kbundle_format::BundlePath;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
 use std::io;
+
+/// Why a page's items could not all be written.
+#[derive(Debug, thiserror::Error)]
+pub enum PageWriteError {
+    /// Writing to the bundle failed: the run cannot go on.
+    #[error("writing the bundle: {0}")]
+    Write(io::Error),
+    /// The page is not a well-formed List after all.
+    #[error("decoding the page: {0}")]
+    List(kbundle_kube::list::stream::ListError),
+}
 use std::sync::atomic::Ordering;
 
 /// Objects per page, as kubectl asks.
@@ -134,7 +145,7 @@ impl<'b> ListFiles<'b> {
     }
 
     /// Writes the items of one page.
-    pub fn write_page(&mut self, body: &[u8], head: &PageHead) -> Result<(), String> {
+    pub fn write_page(&mut self, body: &[u8], head: &PageHead) -> Result<(), PageWriteError> {
         if !head.kind.is_empty() && self.objects == 0 && self.open.is_empty() {
             self.list_kind = head.kind.clone();
         }
@@ -144,20 +155,21 @@ impl<'b> ListFiles<'b> {
         if let Some(rv) = &head.resource_version {
             self.resource_version = rv.clone();
         }
-        let mut failed: Option<String> = None;
+        let mut failed: Option<io::Error> = None;
         let result = each_item(body, &mut |item| match self.item(item) {
             Ok(()) => Ok(()),
             Err(e) => {
-                failed = Some(e.to_string());
-                Err(e)
+                let message = e.to_string();
+                failed = Some(e);
+                Err(io::Error::other(message))
             }
         });
         match (failed, result) {
             (Some(e), _) => {
-                self.write_error.get_or_insert(e.clone());
-                Err(e)
+                self.write_error.get_or_insert(e.to_string());
+                Err(PageWriteError::Write(e))
             }
-            (None, r) => r.map_err(|e| e.to_string()),
+            (None, r) => r.map_err(PageWriteError::List),
         }
     }
 

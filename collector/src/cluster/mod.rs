@@ -132,7 +132,7 @@ pub async fn bounded<F: Future>(futures: impl Iterator<Item = F>, limit: usize) 
 /// The cluster part before it starts: the runtime and where the server is.
 pub struct Cluster {
     runtime: tokio::runtime::Runtime,
-    target: Result<Target, String>,
+    target: Result<Target, client::ClientError>,
     options: ClusterOptions,
 }
 
@@ -186,7 +186,7 @@ impl Cluster {
         let started = Started::now();
         let target = match self.target {
             Ok(t) => t,
-            Err(why) => return unreachable(bundle, &started, None, None, why),
+            Err(why) => return unreachable(bundle, &started, None, None, why.to_string()),
         };
         // kube's client spawns its connection tasks: it must be made inside the runtime.
         let entered = self.runtime.enter();
@@ -198,7 +198,7 @@ impl Cluster {
                     &started,
                     Some(&target.server),
                     target.context.clone(),
-                    why,
+                    why.to_string(),
                 )
             }
         };

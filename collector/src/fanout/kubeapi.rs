@@ -40,9 +40,11 @@ impl KubeAccess {
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the API client runtime: {e}"))?;
-        let target: Target = runtime.block_on(client::resolve(settings))?;
+        let target: Target = runtime
+            .block_on(client::resolve(settings))
+            .map_err(|e| e.to_string())?;
         let entered = runtime.enter();
-        let reader = Api::new(&target, settings, interrupt.clone())?;
+        let reader = Api::new(&target, settings, interrupt.clone()).map_err(|e| e.to_string())?;
         let client = kube::Client::try_from(target.config.clone())
             .map_err(|e| format!("cannot set up the client: {}", chain(&e)))?;
         drop(entered);
