@@ -7,7 +7,7 @@ use kbundle_format::analysis::{Category, Evidence, Finding, Severity, Subject, S
 use std::collections::BTreeMap;
 
 /// Evidence kept per finding; the rest is counted, not listed.
-pub const MAX_EVIDENCE: usize = 5;
+pub(crate) const MAX_EVIDENCE: usize = 5;
 
 /// The identity of a problem: two reports with the same key are the same problem.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -166,19 +166,19 @@ fn max_time(a: Option<String>, b: Option<String>) -> Option<String> {
 }
 
 /// Formats a time the way every output shows it: RFC 3339 in UTC, whole seconds.
-pub fn rfc3339(t: Timestamp) -> String {
+pub(crate) fn rfc3339(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// A finding under construction, so rules say what they know and leave out the rest.
 #[derive(Debug, Clone)]
-pub struct Draft {
+pub(crate) struct Draft {
     finding: Finding,
 }
 
 impl Draft {
     /// Starts a finding of `rule` about `subject`.
-    pub fn new(rule: &crate::rules::Rule, subject: Subject) -> Self {
+    pub(crate) fn new(rule: &crate::rules::Rule, subject: Subject) -> Self {
         Draft::of(
             rule.id,
             rule.category,
@@ -189,7 +189,7 @@ impl Draft {
     }
 
     /// Starts a finding of a rule known only at run time (the log rules of the catalog).
-    pub fn of(
+    pub(crate) fn of(
         rule: &str,
         category: kbundle_format::analysis::Category,
         severity: Severity,
@@ -214,31 +214,31 @@ impl Draft {
     }
 
     /// Sets the one-line title.
-    pub fn title(mut self, title: impl Into<String>) -> Self {
+    pub(crate) fn title(mut self, title: impl Into<String>) -> Self {
         self.finding.title = title.into();
         self
     }
 
     /// Sets what exactly was seen.
-    pub fn message(mut self, message: impl Into<String>) -> Self {
+    pub(crate) fn message(mut self, message: impl Into<String>) -> Self {
         self.finding.message = message.into();
         self
     }
 
     /// Overrides the rule's default severity.
-    pub fn severity(mut self, severity: Severity) -> Self {
+    pub(crate) fn severity(mut self, severity: Severity) -> Self {
         self.finding.severity = severity;
         self
     }
 
     /// Sets how many times it was seen.
-    pub fn count(mut self, count: u64) -> Self {
+    pub(crate) fn count(mut self, count: u64) -> Self {
         self.finding.count = count.max(1);
         self
     }
 
     /// Widens the time span to include `t`.
-    pub fn seen_at(mut self, t: Option<Timestamp>) -> Self {
+    pub(crate) fn seen_at(mut self, t: Option<Timestamp>) -> Self {
         if let Some(t) = t {
             let s = rfc3339(t);
             self.finding.first_seen = min_time(self.finding.first_seen.take(), Some(s.clone()));
@@ -248,7 +248,12 @@ impl Draft {
     }
 
     /// Adds a piece of evidence (at most [`MAX_EVIDENCE`] are kept).
-    pub fn evidence(mut self, file: &str, line: Option<u64>, text: impl Into<String>) -> Self {
+    pub(crate) fn evidence(
+        mut self,
+        file: &str,
+        line: Option<u64>,
+        text: impl Into<String>,
+    ) -> Self {
         if self.finding.evidence.len() < MAX_EVIDENCE {
             let e = Evidence {
                 file: file.to_string(),
@@ -264,7 +269,7 @@ impl Draft {
 
     /// The finished finding. A finding without evidence is a bug in its rule, so it is
     /// given the rule's name as evidence rather than dropped silently.
-    pub fn build(mut self) -> Finding {
+    pub(crate) fn build(mut self) -> Finding {
         if self.finding.title.is_empty() {
             self.finding.title = format!("{}: {}", self.finding.category, self.finding.subject);
         }

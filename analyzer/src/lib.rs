@@ -7,14 +7,14 @@
 //! and gaps into the analysis model; [`render`] writes that model as JSON, Markdown, terminal
 //! text or HTML.
 
-pub mod facts;
-pub mod findings;
+pub(crate) mod facts;
+pub(crate) mod findings;
 mod ingest;
 pub mod logscan;
 pub mod render;
 pub mod report;
 pub mod rules;
-pub mod timeline;
+pub(crate) mod timeline;
 mod yearless;
 
 use std::path::PathBuf;

@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use kbundle_format::analysis::{Severity, Subject, TimelineEntry, TimelineSource};
 
 /// The most entries a timeline holds.
-pub const MAX_ENTRIES: usize = 2000;
+pub(crate) const MAX_ENTRIES: usize = 2000;
 
 /// A timeline entry before its time is formatted, so entries sort by real time.
 struct Moment {
@@ -21,7 +21,7 @@ struct Moment {
 }
 
 /// Builds the timeline of the facts.
-pub fn build(facts: &Facts, catalog: &crate::logscan::Catalog) -> Vec<TimelineEntry> {
+pub(crate) fn build(facts: &Facts, catalog: &crate::logscan::Catalog) -> Vec<TimelineEntry> {
     let ctx = Context::of(facts);
     let mut moments = Vec::new();
     events(facts, &mut moments);
@@ -58,7 +58,7 @@ pub fn build(facts: &Facts, catalog: &crate::logscan::Catalog) -> Vec<TimelineEn
 }
 
 /// Makes an entry; `time` is formatted the way every output shows times.
-pub fn entry(
+pub(crate) fn entry(
     time: Timestamp,
     source: TimelineSource,
     subject: Subject,
@@ -120,7 +120,7 @@ fn events(facts: &Facts, out: &mut Vec<Moment>) {
 }
 
 fn terminations(facts: &Facts, ctx: &Context, out: &mut Vec<Moment>) {
-    for pod in &facts.pods {
+    for pod in &facts.pods_that_may_matter {
         let p = &pod.object;
         for c in p.all_container_statuses() {
             for t in [

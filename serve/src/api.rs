@@ -1,7 +1,7 @@
 //! Answers one request: content negotiation, discovery, get, list, watch, logs, the refusal
 //! of writes, and the injected faults. Knows nothing of HTTP plumbing; [`super::http`] does.
 
-use super::catalog::ApiResource;
+use super::api_resources::ApiResource;
 use super::discovery::{self, Aggregated};
 #[cfg(feature = "fault-injection")]
 use super::faults::FaultPlan;
@@ -138,7 +138,7 @@ fn negotiate(accept: &str) -> Wanted {
 pub fn respond(state: &Arc<State>, req: &Request) -> Reply {
     let route = routes::parse(&req.path);
     let wanted = negotiate(&req.accept);
-    let catalog = &state.bundle.catalog;
+    let api_resources = &state.bundle.api_resources;
     match route {
         Route::Resource(path) => resource(state, req, &path, wanted),
         _ if req.method != "GET" && req.method != "HEAD" => {
@@ -152,14 +152,18 @@ pub fn respond(state: &Arc<State>, req: &Request) -> Reply {
             body: Body::Bytes(b"ok".to_vec()),
         },
         Route::Api => match wanted {
-            Wanted::Discovery(v) => discovery_reply(discovery::aggregated(catalog, true, v), v),
+            Wanted::Discovery(v) => {
+                discovery_reply(discovery::aggregated(api_resources, true, v), v)
+            }
             _ => Reply::json(200, &discovery::api_versions(&state.address)),
         },
         Route::Apis => match wanted {
-            Wanted::Discovery(v) => discovery_reply(discovery::aggregated(catalog, false, v), v),
-            _ => Reply::json(200, &discovery::api_group_list(catalog)),
+            Wanted::Discovery(v) => {
+                discovery_reply(discovery::aggregated(api_resources, false, v), v)
+            }
+            _ => Reply::json(200, &discovery::api_group_list(api_resources)),
         },
-        Route::Group(group) => match catalog
+        Route::Group(group) => match api_resources
             .groups
             .iter()
             .find(|g| g.name == group && !group.is_empty())
@@ -167,13 +171,15 @@ pub fn respond(state: &Arc<State>, req: &Request) -> Reply {
             Some(g) => Reply::json(200, &discovery::api_group(g)),
             None => Reply::error(ApiError::no_route()),
         },
-        Route::GroupVersion(group, version) => match catalog.group_version(&group, &version) {
-            Some(gv) => Reply::json(
-                200,
-                &discovery::api_resource_list(&group, &version, &gv.resources),
-            ),
-            None => Reply::error(ApiError::no_route()),
-        },
+        Route::GroupVersion(group, version) => {
+            match api_resources.group_version(&group, &version) {
+                Some(gv) => Reply::json(
+                    200,
+                    &discovery::api_resource_list(&group, &version, &gv.resources),
+                ),
+                None => Reply::error(ApiError::no_route()),
+            }
+        }
         Route::Unknown => Reply::error(ApiError::no_route()),
     }
 }
@@ -195,7 +201,7 @@ fn resource(state: &Arc<State>, req: &Request, path: &ResourcePath, wanted: Want
         return Reply::error(ApiError::read_only(&req.method.to_lowercase()));
     }
     let Some(api) = bundle
-        .catalog
+        .api_resources
         .find(&path.group, &path.version, &path.resource)
     else {
         return Reply::error(ApiError::no_route());

@@ -2,7 +2,7 @@
 //! `/apis/<g>/<v>`) and the aggregated `APIGroupDiscoveryList` (v2 and v2beta1) that kubectl
 //! 1.26+ asks for first.
 
-use super::catalog::{ApiResource, Catalog, Group};
+use super::api_resources::{ApiResource, ApiResources, Group};
 use serde_json::{json, Value};
 
 /// Which aggregated discovery version the client accepts.
@@ -45,8 +45,8 @@ pub fn api_versions(server_address: &str) -> Value {
 }
 
 /// `GET /apis`: every group but core.
-pub fn api_group_list(catalog: &Catalog) -> Value {
-    let groups: Vec<Value> = catalog
+pub fn api_group_list(api_resources: &ApiResources) -> Value {
+    let groups: Vec<Value> = api_resources
         .groups
         .iter()
         .filter(|g| !g.name.is_empty() && !g.versions.is_empty())
@@ -112,8 +112,8 @@ pub fn api_resource_list(group: &str, version: &str, resources: &[ApiResource]) 
 }
 
 /// The aggregated document of `/api` (`core == true`) or `/apis`.
-pub fn aggregated(catalog: &Catalog, core: bool, version: Aggregated) -> Value {
-    let items: Vec<Value> = catalog
+pub fn aggregated(api_resources: &ApiResources, core: bool, version: Aggregated) -> Value {
+    let items: Vec<Value> = api_resources
         .groups
         .iter()
         .filter(|g| g.name.is_empty() == core && !g.versions.is_empty())
@@ -181,9 +181,9 @@ fn aggregated_resource(group: &str, version: &str, r: &ApiResource) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::GroupVersion;
+    use crate::api_resources::GroupVersion;
 
-    fn catalog() -> Catalog {
+    fn api_resources() -> ApiResources {
         let pod = ApiResource {
             name: "pods".into(),
             singular: "pod".into(),
@@ -201,7 +201,7 @@ mod tests {
             subresources: Vec::new(),
             ..pod.clone()
         };
-        Catalog {
+        ApiResources {
             groups: vec![
                 Group {
                     name: "".into(),
@@ -223,7 +223,7 @@ mod tests {
 
     #[test]
     fn legacy_documents() {
-        let c = catalog();
+        let c = api_resources();
         let groups = api_group_list(&c);
         assert_eq!(groups["groups"].as_array().unwrap().len(), 1);
         assert_eq!(
@@ -237,7 +237,7 @@ mod tests {
 
     #[test]
     fn aggregated_documents() {
-        let c = catalog();
+        let c = api_resources();
         let core = aggregated(&c, true, Aggregated::V2);
         assert_eq!(core["items"].as_array().unwrap().len(), 1);
         let pods = &core["items"][0]["versions"][0]["resources"][0];

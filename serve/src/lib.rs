@@ -2,7 +2,7 @@
 //! collector's tests) can browse it offline on 127.0.0.1.
 //!
 //! The flow: [`loader`] streams the bundle once into a spill file and an [`index`] of byte
-//! ranges (with [`items`] and [`head`]); [`crd`] and [`catalog`] describe what is served;
+//! ranges (with [`items`] and [`head`]); [`crd`] and [`api_resources`] describe what is served;
 //! [`http`] accepts connections and [`api`] answers each request through [`discovery`],
 //! [`listing`] (with [`selectors`], [`paging`], [`tables`]) and [`logs`]; [`faults`] breaks
 //! things on purpose for tests; [`command`] and [`kubeconfig`] are the CLI side.
@@ -18,7 +18,7 @@
 //! ```
 
 pub mod api;
-pub mod catalog;
+pub mod api_resources;
 pub mod command;
 pub mod crd;
 pub mod discovery;
@@ -40,7 +40,7 @@ pub mod status;
 pub mod tables;
 
 use anyhow::Context as _;
-use catalog::Catalog;
+use api_resources::ApiResources;
 use crd::Crd;
 use index::{Index, IndexBuilder};
 use serde_json::{json, Value};
@@ -56,7 +56,7 @@ pub struct Bundle {
     /// The objects and logs.
     pub index: Index,
     /// Groups, versions and resources offered.
-    pub catalog: Catalog,
+    pub api_resources: ApiResources,
     /// The CRDs of the bundle.
     pub crds: Vec<Crd>,
 }
@@ -85,10 +85,10 @@ impl Bundle {
                 c.versions.first().map_or("", |v| v.name.as_str()),
             );
         }
-        let catalog = Catalog::build(&index, &crds);
+        let api_resources = ApiResources::build(&index, &crds);
         Bundle {
             index,
-            catalog,
+            api_resources,
             crds,
         }
     }

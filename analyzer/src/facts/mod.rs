@@ -3,10 +3,10 @@
 //! [`crate::ingest`] fills a [`Facts`] per bundle; several bundles (a cluster bundle plus
 //! per-node `--host-only` bundles) are merged by node name into one picture.
 
-pub mod events;
-pub mod host;
-pub mod memory;
-pub mod outputs;
+pub(crate) mod events;
+pub(crate) mod host;
+pub(crate) mod memory;
+pub(crate) mod outputs;
 
 use jiff::Timestamp;
 use kbundle_format::analysis::{CollectionStatus, Flavor};
@@ -19,11 +19,11 @@ use kbundle_kube::workload::{WorkloadKind, WorkloadObject};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-pub use events::{EventGroup, EventGroups};
+pub(crate) use events::{EventGroup, EventGroups};
 
 /// The earlier of two optional times; an unknown time never wins over a known one (unlike
 /// `Option::min`, where `None` is smallest).
-pub fn earliest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+pub(crate) fn earliest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
@@ -125,7 +125,7 @@ pub struct Facts {
     pub nodes: Vec<Sourced<Node>>,
     /// Pods a rule may care about ([`Pod::may_matter`]): the healthy majority of a big
     /// cluster is only in `pod_summaries`.
-    pub pods: Vec<Sourced<Pod>>,
+    pub pods_that_may_matter: Vec<Sourced<Pod>>,
     /// Every pod, as a row of the pod table.
     pub pod_summaries: Vec<kbundle_kube::pod::PodSummary>,
     /// Events grouped by reason and object.
@@ -180,7 +180,7 @@ impl Facts {
     pub fn merge(&mut self, other: Facts) {
         self.bundles.extend(other.bundles);
         self.nodes.extend(other.nodes);
-        self.pods.extend(other.pods);
+        self.pods_that_may_matter.extend(other.pods_that_may_matter);
         self.pod_summaries.extend(other.pod_summaries);
         self.events.merge(other.events);
         self.workloads.extend(other.workloads);
@@ -200,7 +200,7 @@ impl Facts {
         for pod in pods {
             self.pod_summaries.push(pod.object.summary());
             if pod.object.may_matter() {
-                self.pods.push(pod);
+                self.pods_that_may_matter.push(pod);
             }
         }
     }

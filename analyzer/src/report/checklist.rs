@@ -80,7 +80,7 @@ pub struct Checklist {
 /// Builds the checklist of an analysis from the facts it was made of.
 pub fn build(facts: &Facts, analysis: &Analysis) -> Checklist {
     let pod_nodes: HashMap<(&str, &str), &str> = facts
-        .pods
+        .pods_that_may_matter
         .iter()
         .filter(|p| !p.object.spec.node_name.is_empty())
         .map(|p| {

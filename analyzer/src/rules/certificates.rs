@@ -7,7 +7,7 @@ use jiff::{SignedDuration, Timestamp};
 use kbundle_format::analysis::{Category, Severity, Subject, SubjectKind};
 
 /// A certificate past or near its notAfter.
-pub const EXPIRY: Rule = Rule {
+pub(crate) const EXPIRY: Rule = Rule {
     id: "cert.expiry",
     category: Category::CertExpiry,
     severity: Severity::Warning,
@@ -17,13 +17,13 @@ restart the control-plane static pods) and check the kubelet's rotation.",
 };
 
 /// The rules of this file.
-pub const RULES: &[&Rule] = &[&EXPIRY];
+pub(crate) const RULES: &[&Rule] = &[&EXPIRY];
 
 /// Certificates expiring within this window are reported.
-pub const EXPIRY_WARNING: SignedDuration = SignedDuration::from_hours(30 * 24);
+pub(crate) const EXPIRY_WARNING: SignedDuration = SignedDuration::from_hours(30 * 24);
 
 /// Runs the certificate rule.
-pub fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
+pub(crate) fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
     let Some(now) = ctx.now else { return };
     for (node, host) in &facts.hosts {
         for cert in &host.certificates {

@@ -8,7 +8,7 @@ use kbundle_format::analysis::{Category, Severity, Subject, SubjectKind};
 use std::collections::BTreeMap;
 
 /// Data the analysis needed is missing.
-pub const GAP: Rule = Rule {
+pub(crate) const GAP: Rule = Rule {
     id: "collection.gap",
     category: Category::CollectionGap,
     severity: Severity::Warning,
@@ -19,11 +19,11 @@ collect the missing data by hand; until then, treat these areas as unknown, not 
 };
 
 /// The rules of this file.
-pub const RULES: &[&Rule] = &[&GAP];
+pub(crate) const RULES: &[&Rule] = &[&GAP];
 
 /// Runs the collection-gap rule: one finding per place data is missing from — a node, a
 /// namespace, or the cluster part — listing every gap there.
-pub fn check(facts: &Facts, _ctx: &Context, out: &mut Findings) {
+pub(crate) fn check(facts: &Facts, _ctx: &Context, out: &mut Findings) {
     // A kind whose `<kind>-errors.json` names the failing namespaces is reported per
     // namespace; its manifest row says the same thing less precisely.
     let per_namespace: Vec<&str> = facts

@@ -8,7 +8,7 @@ use kbundle_format::analysis::{Category, Severity, Subject};
 use kbundle_kube::pod::Pod;
 
 /// A manifest in /etc/kubernetes/manifests with no matching mirror pod.
-pub const STATIC_POD_MISSING: Rule = Rule {
+pub(crate) const STATIC_POD_MISSING: Rule = Rule {
     id: "control-plane.static-pod-missing",
     category: Category::StaticPodMissing,
     severity: Severity::Critical,
@@ -19,7 +19,7 @@ kubelet journal for errors about it, and `crictl ps -a` for its container.",
 };
 
 /// An API server, etcd, scheduler or controller-manager pod not ready or restarting.
-pub const UNHEALTHY: Rule = Rule {
+pub(crate) const UNHEALTHY: Rule = Rule {
     id: "control-plane.unhealthy",
     category: Category::ControlPlaneUnhealthy,
     severity: Severity::Critical,
@@ -30,10 +30,10 @@ resource starvation on the control-plane node are the usual causes.",
 };
 
 /// The rules of this file.
-pub const RULES: &[&Rule] = &[&STATIC_POD_MISSING, &UNHEALTHY];
+pub(crate) const RULES: &[&Rule] = &[&STATIC_POD_MISSING, &UNHEALTHY];
 
 /// Control-plane components by their static pod name.
-pub const COMPONENTS: &[&str] = &[
+pub(crate) const COMPONENTS: &[&str] = &[
     "kube-apiserver",
     "etcd",
     "kube-scheduler",
@@ -41,7 +41,7 @@ pub const COMPONENTS: &[&str] = &[
 ];
 
 /// The component a pod is, if it is a control-plane pod.
-pub fn component_of(pod: &Pod) -> Option<&'static str> {
+pub(crate) fn component_of(pod: &Pod) -> Option<&'static str> {
     if pod.metadata.namespace != "kube-system" {
         return None;
     }
@@ -53,7 +53,7 @@ pub fn component_of(pod: &Pod) -> Option<&'static str> {
 }
 
 /// Runs the control-plane rules.
-pub fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
+pub(crate) fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
     check_static_pods(facts, out);
     check_components(facts, ctx, out);
 }
@@ -74,7 +74,7 @@ fn check_static_pods(facts: &Facts, out: &mut Findings) {
                 &m.namespace
             };
             let mirror = format!("{}-{node}", m.name);
-            let found = facts.pods.iter().any(|p| {
+            let found = facts.pods_that_may_matter.iter().any(|p| {
                 p.object.metadata.namespace == namespace && p.object.metadata.name == mirror
             });
             if !found {
@@ -94,7 +94,7 @@ fn check_static_pods(facts: &Facts, out: &mut Findings) {
 }
 
 fn check_components(facts: &Facts, ctx: &Context, out: &mut Findings) {
-    for pod in &facts.pods {
+    for pod in &facts.pods_that_may_matter {
         let p = &pod.object;
         let Some(component) = component_of(p) else {
             continue;
@@ -157,7 +157,7 @@ mod tests {
     #[test]
     fn manifest_without_mirror_pod_and_restarting_etcd() {
         let mut facts = facts_at_ten();
-        facts.pods = sourced(
+        facts.pods_that_may_matter = sourced(
             "cluster-resources/pods/kube-system.json",
             r#"[
               {"metadata": {"name": "kube-apiserver-m1", "namespace": "kube-system", "labels": {"component": "kube-apiserver"},

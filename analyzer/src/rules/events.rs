@@ -23,7 +23,7 @@ struct ReasonMapping {
 macro_rules! event_rule {
     ($name:ident, $id:literal, $cat:ident, $sev:ident, $rem:literal) => {
         #[doc = concat!("Events mapped to ", stringify!($cat), ".")]
-        pub const $name: Rule = Rule {
+        pub(crate) const $name: Rule = Rule {
             id: $id,
             category: Category::$cat,
             severity: Severity::$sev,
@@ -106,7 +106,7 @@ event_rule!(
 );
 
 /// The rules of this file.
-pub const RULES: &[&Rule] = &[
+pub(crate) const RULES: &[&Rule] = &[
     &BACKOFF,
     &IMAGE_PULL,
     &SCHEDULING,
@@ -180,7 +180,7 @@ fn timeline_only(g: &EventGroup) -> bool {
 const STALE: SignedDuration = SignedDuration::from_hours(6);
 
 /// Runs the event rules.
-pub fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
+pub(crate) fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
     for g in facts.events.iter() {
         if timeline_only(g) {
             continue;
@@ -243,7 +243,7 @@ fn daemonset_of_pod(facts: &Facts, g: &EventGroup) -> Option<Subject> {
     if g.object.kind != "Pod" {
         return None;
     }
-    let pod = facts.pods.iter().find(|p| {
+    let pod = facts.pods_that_may_matter.iter().find(|p| {
         p.object.metadata.namespace == g.object.namespace && p.object.metadata.name == g.object.name
     })?;
     match facts.owner_of(&pod.object)? {
@@ -265,7 +265,7 @@ fn node_of_pod<'a>(facts: &'a Facts, g: &'a EventGroup) -> Option<&'a str> {
         return Some(&g.host);
     }
     facts
-        .pods
+        .pods_that_may_matter
         .iter()
         .find(|p| {
             p.object.metadata.namespace == g.object.namespace

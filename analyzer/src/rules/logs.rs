@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 /// A log line that explains why a container died.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CauseLine {
+pub(crate) struct CauseLine {
     /// The log file inside the bundle.
     pub file: String,
     /// 1-based line.
@@ -21,7 +21,12 @@ pub struct CauseLine {
 }
 
 /// The error lines of a container's previous log (else its current log), oldest first.
-pub fn crash_causes(facts: &Facts, namespace: &str, pod: &str, container: &str) -> Vec<CauseLine> {
+pub(crate) fn crash_causes(
+    facts: &Facts,
+    namespace: &str,
+    pod: &str,
+    container: &str,
+) -> Vec<CauseLine> {
     let of = |previous: bool| {
         facts.logs.iter().find(|s| {
             s.file.pod.as_ref().is_some_and(|p| {
@@ -123,7 +128,7 @@ fn gather<'a>(facts: &'a Facts, catalog: &'a Catalog) -> BTreeMap<(String, Subje
 }
 
 /// Turns every conclusive log hit into findings.
-pub fn check(facts: &Facts, catalog: &Catalog, out: &mut Findings) {
+pub(crate) fn check(facts: &Facts, catalog: &Catalog, out: &mut Findings) {
     let gathered = gather(facts, catalog);
     for ((_, subject), g) in gathered {
         if pods_say_it_better(out, g.rule.category, &subject) {
@@ -189,7 +194,11 @@ fn timeline_source(kind: LogKind) -> TimelineSource {
 
 /// Adds the first and last line of every log finding to the timeline, from the file that
 /// showed it most (the journal, not its copy in syslog).
-pub fn timeline(facts: &Facts, catalog: &Catalog, add: &mut dyn FnMut(Timestamp, TimelineEntry)) {
+pub(crate) fn timeline(
+    facts: &Facts,
+    catalog: &Catalog,
+    add: &mut dyn FnMut(Timestamp, TimelineEntry),
+) {
     let reference = facts.reference_time().unwrap_or_else(Timestamp::now);
     for ((_, subject), g) in gather(facts, catalog) {
         let (scan, hits) = g.lead;

@@ -5,15 +5,15 @@
 //! Object rules run before log rules, so when both report one problem the precise report
 //! (from the object) leads and the log lines join it as evidence.
 
-pub mod certificates;
-pub mod collection;
-pub mod control_plane;
-pub mod events;
-pub mod host;
-pub mod logs;
-pub mod nodes;
-pub mod pods;
-pub mod workloads;
+pub(crate) mod certificates;
+pub(crate) mod collection;
+pub(crate) mod control_plane;
+pub(crate) mod events;
+pub(crate) mod host;
+pub(crate) mod logs;
+pub(crate) mod nodes;
+pub(crate) mod pods;
+pub(crate) mod workloads;
 
 use crate::facts::Facts;
 use crate::findings::Findings;

@@ -8,7 +8,7 @@ use kbundle_kube::meta::Condition;
 use kbundle_kube::node::Node;
 
 /// A node whose Ready condition is False or Unknown.
-pub const NOT_READY: Rule = Rule {
+pub(crate) const NOT_READY: Rule = Rule {
     id: "node.not-ready",
     category: Category::NodeNotReady,
     severity: Severity::Critical,
@@ -19,7 +19,7 @@ reporting.",
 };
 
 /// MemoryPressure, DiskPressure or PIDPressure is True.
-pub const PRESSURE: Rule = Rule {
+pub(crate) const PRESSURE: Rule = Rule {
     id: "node.pressure",
     category: Category::NodePressure,
     severity: Severity::Critical,
@@ -29,7 +29,7 @@ capacity; the kubelet evicts pods until the pressure ends.",
 };
 
 /// NetworkUnavailable is True.
-pub const NETWORK_UNAVAILABLE: Rule = Rule {
+pub(crate) const NETWORK_UNAVAILABLE: Rule = Rule {
     id: "node.network-unavailable",
     category: Category::NodeNetworkUnavailable,
     severity: Severity::Critical,
@@ -39,7 +39,7 @@ pods on the node (calico-node, cilium, flannel) and their logs.",
 };
 
 /// The node is cordoned.
-pub const CORDONED: Rule = Rule {
+pub(crate) const CORDONED: Rule = Rule {
     id: "node.cordoned",
     category: Category::NodeCordoned,
     severity: Severity::Warning,
@@ -49,7 +49,7 @@ cannot land here.",
 };
 
 /// Kubelets outside the supported skew from the control plane.
-pub const VERSION_SKEW: Rule = Rule {
+pub(crate) const VERSION_SKEW: Rule = Rule {
     id: "cluster.version-skew",
     category: Category::VersionSkew,
     severity: Severity::Warning,
@@ -60,7 +60,7 @@ most three minor versions older than the API server (two before v1.28) and never
 
 /// A node whose kubelet reports heartbeats from the future: its clock runs ahead of the
 /// API server's.
-pub const CLOCK_AHEAD: Rule = Rule {
+pub(crate) const CLOCK_AHEAD: Rule = Rule {
     id: "node.clock-ahead",
     category: Category::TimeSync,
     severity: Severity::Warning,
@@ -70,7 +70,7 @@ ahead of the control plane's breaks certificate validity, leases and log correla
 };
 
 /// Kubelets on different minor versions, all within the supported skew: context.
-pub const MIXED_VERSIONS: Rule = Rule {
+pub(crate) const MIXED_VERSIONS: Rule = Rule {
     id: "cluster.mixed-kubelet-versions",
     category: Category::VersionSkew,
     severity: Severity::Info,
@@ -82,7 +82,7 @@ pub const MIXED_VERSIONS: Rule = Rule {
 const CLOCK_TOLERANCE: jiff::SignedDuration = jiff::SignedDuration::from_mins(2);
 
 /// The rules of this file.
-pub const RULES: &[&Rule] = &[
+pub(crate) const RULES: &[&Rule] = &[
     &CLOCK_AHEAD,
     &MIXED_VERSIONS,
     &NOT_READY,
@@ -93,7 +93,7 @@ pub const RULES: &[&Rule] = &[
 ];
 
 /// Runs the node rules.
-pub fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
+pub(crate) fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
     for node in &facts.nodes {
         check_conditions(node, ctx, out);
         if node.object.spec.unschedulable {
@@ -248,7 +248,7 @@ fn check_conditions(node: &Sourced<Node>, ctx: &Context, out: &mut Findings) {
 }
 
 /// `(major, minor)` of a Kubernetes version string like `v1.29.4+k3s1`.
-pub fn minor_version(v: &str) -> Option<(u32, u32)> {
+pub(crate) fn minor_version(v: &str) -> Option<(u32, u32)> {
     let v = v.trim().trim_start_matches('v');
     let mut parts = v.split(['.', '-', '+']);
     let major = parts.next()?.parse().ok()?;

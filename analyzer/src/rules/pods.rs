@@ -10,7 +10,7 @@ use kbundle_kube::pod::{ContainerStatus, Pod, StateDetail};
 use std::collections::BTreeMap;
 
 /// A container in CrashLoopBackOff, unable to start, or restarting over and over.
-pub const CRASH_LOOP: Rule = Rule {
+pub(crate) const CRASH_LOOP: Rule = Rule {
     id: "pod.crash-loop",
     category: Category::CrashLoop,
     severity: Severity::Critical,
@@ -22,7 +22,7 @@ it exits; check its configuration, dependencies it cannot reach, and probes that
 };
 
 /// A container that cannot pull its image.
-pub const IMAGE_PULL: Rule = Rule {
+pub(crate) const IMAGE_PULL: Rule = Rule {
     id: "pod.image-pull",
     category: Category::ImagePull,
     severity: Severity::Critical,
@@ -33,7 +33,7 @@ its TLS certificate, and the pull secret.",
 };
 
 /// A container killed for exceeding its memory limit.
-pub const OOM_KILLED: Rule = Rule {
+pub(crate) const OOM_KILLED: Rule = Rule {
     id: "pod.oom-killed",
     category: Category::OomKilled,
     severity: Severity::Warning,
@@ -43,7 +43,7 @@ caches, leaks); the kernel kills it at the cgroup limit.",
 };
 
 /// A pod the scheduler cannot place, or one stuck Pending.
-pub const PENDING: Rule = Rule {
+pub(crate) const PENDING: Rule = Rule {
     id: "pod.pending",
     category: Category::PodPending,
     severity: Severity::Warning,
@@ -53,7 +53,7 @@ or taints, or lower the pod's requests.",
 };
 
 /// Pods evicted by the kubelet or the taint manager.
-pub const EVICTED: Rule = Rule {
+pub(crate) const EVICTED: Rule = Rule {
     id: "pod.evicted",
     category: Category::PodEvicted,
     severity: Severity::Warning,
@@ -63,7 +63,7 @@ delete the Failed pods once understood.",
 };
 
 /// A pod whose deletion has been pending far beyond its grace period.
-pub const STUCK_TERMINATING: Rule = Rule {
+pub(crate) const STUCK_TERMINATING: Rule = Rule {
     id: "pod.stuck-terminating",
     category: Category::PodStuckTerminating,
     severity: Severity::Warning,
@@ -74,7 +74,7 @@ known dead.",
 };
 
 /// The rules of this file.
-pub const RULES: &[&Rule] = &[
+pub(crate) const RULES: &[&Rule] = &[
     &CRASH_LOOP,
     &IMAGE_PULL,
     &OOM_KILLED,
@@ -84,7 +84,7 @@ pub const RULES: &[&Rule] = &[
 ];
 
 /// Restarts that make a restart storm when the last one was recent.
-pub const RESTART_STORM: i64 = 5;
+pub(crate) const RESTART_STORM: i64 = 5;
 
 /// Waiting reasons that mean the container cannot start at all.
 const CANNOT_START: &[&str] = &[
@@ -105,9 +105,9 @@ const IMAGE_PULL_REASONS: &[&str] = &[
 ];
 
 /// Runs the pod rules that need only the pods.
-pub fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
+pub(crate) fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
     let mut evicted: BTreeMap<String, Vec<&Sourced<Pod>>> = BTreeMap::new();
-    for pod in &facts.pods {
+    for pod in &facts.pods_that_may_matter {
         let p = &pod.object;
         for status in p.all_container_statuses() {
             check_container(facts, pod, status, ctx, out);
@@ -328,9 +328,9 @@ const STUCK_PENDING: SignedDuration = SignedDuration::from_mins(15);
 
 /// Runs after the event rules: a pod Pending for long with no other finding about it (a
 /// failing mount or sandbox already explains a pod stuck in ContainerCreating).
-pub fn check_stuck_pending(facts: &Facts, ctx: &Context, out: &mut Findings) {
+pub(crate) fn check_stuck_pending(facts: &Facts, ctx: &Context, out: &mut Findings) {
     let explained = out.pods_with_findings();
-    for pod in &facts.pods {
+    for pod in &facts.pods_that_may_matter {
         let p = &pod.object;
         if p.status.phase != "Pending" || p.metadata.deletion_timestamp.is_some() {
             continue;
@@ -439,7 +439,7 @@ mod tests {
 
     fn analyze(pods: &[String]) -> Vec<String> {
         let mut facts = facts_at_ten();
-        facts.pods = sourced(
+        facts.pods_that_may_matter = sourced(
             "cluster-resources/pods/ns.json",
             &format!("[{}]", pods.join(",")),
         );

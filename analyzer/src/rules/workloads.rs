@@ -8,7 +8,7 @@ use kbundle_kube::meta::condition;
 use kbundle_kube::workload::WorkloadKind;
 
 /// A workload with fewer available, ready or completed pods than it wants.
-pub const UNAVAILABLE: Rule = Rule {
+pub(crate) const UNAVAILABLE: Rule = Rule {
     id: "workload.unavailable",
     category: Category::WorkloadUnavailable,
     severity: Severity::Warning,
@@ -19,17 +19,17 @@ events; the pods' findings usually name the cause.",
 };
 
 /// The rules of this file.
-pub const RULES: &[&Rule] = &[&UNAVAILABLE];
+pub(crate) const RULES: &[&Rule] = &[&UNAVAILABLE];
 
 /// The subject of a workload finding.
-pub fn workload_subject(kind: &str, namespace: &str, name: &str) -> Subject {
+pub(crate) fn workload_subject(kind: &str, namespace: &str, name: &str) -> Subject {
     Subject::new(SubjectKind::Workload, name)
         .in_namespace(namespace)
         .with_workload_kind(kind)
 }
 
 /// Runs the workload rule.
-pub fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
+pub(crate) fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
     for w in &facts.workloads {
         if let Some((have, want, what)) = shortfall(w, ctx) {
             let kind = w.object.kind.as_str();

@@ -51,7 +51,7 @@ struct Column {
 }
 
 /// Parses `crictl ps -a` output.
-pub fn parse(text: &str) -> Result<Vec<Container>, ParseError> {
+pub(crate) fn parse(text: &str) -> Result<Vec<Container>, ParseError> {
     let mut columns: Option<Vec<Column>> = None;
     let mut containers = Vec::new();
     for (n, line) in numbered_lines(text) {

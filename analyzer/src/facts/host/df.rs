@@ -105,7 +105,7 @@ struct Layout {
 }
 
 /// Parses the output of one `df` invocation.
-pub fn parse(text: &str) -> Result<DfReport, ParseError> {
+pub(crate) fn parse(text: &str) -> Result<DfReport, ParseError> {
     let mut report = DfReport::default();
     let mut layout: Option<Layout> = None;
     // A device name printed alone on its line, waiting for its numbers.

@@ -38,7 +38,7 @@ pub struct MemoryRow {
 }
 
 /// Parses `free` output (`-m`, `-k`, `-g` or bytes; not `-h`).
-pub fn parse(text: &str) -> Result<Memory, ParseError> {
+pub(crate) fn parse(text: &str) -> Result<Memory, ParseError> {
     let mut columns: Option<Vec<&str>> = None;
     let mut mem: Option<MemoryRow> = None;
     let mut buffers_cache: Option<MemoryRow> = None;

@@ -29,7 +29,7 @@ static OLD_HEADER: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Parses `ifconfig -a` output into interfaces, in output order.
-pub fn parse(text: &str) -> Result<Vec<Interface>, ParseError> {
+pub(crate) fn parse(text: &str) -> Result<Vec<Interface>, ParseError> {
     let mut interfaces: Vec<Interface> = Vec::new();
     for (n, raw) in numbered_lines(text) {
         if raw.trim().is_empty() {

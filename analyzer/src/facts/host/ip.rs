@@ -51,7 +51,7 @@ enum StatsBlock {
 }
 
 /// Parses `ip addr` / `ip -s [-d] link` output into interfaces, in output order.
-pub fn parse(text: &str) -> Result<Vec<Interface>, ParseError> {
+pub(crate) fn parse(text: &str) -> Result<Vec<Interface>, ParseError> {
     let mut interfaces: Vec<Interface> = Vec::new();
     let mut pending: Option<StatsBlock> = None;
     for (n, raw) in numbered_lines(text) {

@@ -105,7 +105,7 @@ impl Session {
 
 /// Node records whose target is not logged in through their portal: configured storage a
 /// node cannot reach.
-pub fn nodes_without_session<'a>(
+pub(crate) fn nodes_without_session<'a>(
     nodes: &'a NodeList,
     sessions: &SessionList,
 ) -> Vec<&'a NodeRecord> {
@@ -128,7 +128,7 @@ fn message(line: &str) -> Option<&str> {
 }
 
 /// Parses `iscsiadm -m node`: `10.0.0.5:3260,1 iqn.2001-05.com.example:storage.lun1`.
-pub fn parse_nodes(text: &str) -> Result<NodeList, ParseError> {
+pub(crate) fn parse_nodes(text: &str) -> Result<NodeList, ParseError> {
     let mut list = NodeList::default();
     for (n, raw) in numbered_lines(text) {
         let line = raw.trim();
@@ -171,7 +171,7 @@ fn portal_and_tag(text: &str) -> (String, Option<i32>) {
 }
 
 /// Parses `iscsiadm -m session` in the one-line form or the `-P 1` / `-P 3` form.
-pub fn parse_sessions(text: &str) -> Result<SessionList, ParseError> {
+pub(crate) fn parse_sessions(text: &str) -> Result<SessionList, ParseError> {
     let mut list = SessionList::default();
     // The current `Target:` of the -P form: IQN and flash marker.
     let mut target: Option<(String, Option<bool>)> = None;

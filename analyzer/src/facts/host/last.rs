@@ -219,7 +219,7 @@ impl LastLog {
 }
 
 /// Parses the output of `last` (any of the forms above).
-pub fn parse(text: &str) -> Result<LastLog, ParseError> {
+pub(crate) fn parse(text: &str) -> Result<LastLog, ParseError> {
     let mut log = LastLog::default();
     for (n, line) in numbered_lines(text) {
         let Some(caps) = START.captures(line) else {

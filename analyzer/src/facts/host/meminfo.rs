@@ -53,7 +53,7 @@ impl Meminfo {
 }
 
 /// Parses the text of `/proc/meminfo`.
-pub fn parse(text: &str) -> Result<Meminfo, ParseError> {
+pub(crate) fn parse(text: &str) -> Result<Meminfo, ParseError> {
     let mut info = Meminfo::default();
     for (n, line) in numbered_lines(text) {
         if line.trim().is_empty() {

@@ -16,35 +16,35 @@
 //! No parser panics, whatever the input (checked by feeding them truncated corpus files).
 
 /// `crictl ps -a`: containers with state and restart attempt, for when the API is down.
-pub mod crictl;
+pub(crate) mod crictl;
 /// `df -h`, `df -i`, `df -alP`, `df -li`: filesystem fill levels, blocks or inodes.
-pub mod df;
+pub(crate) mod df;
 /// `free -m`: memory and swap totals.
-pub mod free;
+pub(crate) mod free;
 /// `ifconfig -a` (net-tools, new and old formats) into the shared [`interface::Interface`].
-pub mod ifconfig;
+pub(crate) mod ifconfig;
 /// The network interface type shared by `ip` and `ifconfig`, with its health helpers.
-pub mod interface;
+pub(crate) mod interface;
 /// `ip addr`, `ip -s link`, `ip -s -d link` into [`interface::Interface`]s.
-pub mod ip;
+pub(crate) mod ip;
 /// `iscsiadm -m node` and `iscsiadm -m session [-P 1]`: configured targets and sessions.
-pub mod iscsiadm;
+pub(crate) mod iscsiadm;
 /// `last -x -F reboot shutdown`, `last reboot`, `last`: boots, shutdowns, crashed sessions.
-pub mod last;
+pub(crate) mod last;
 /// `/proc/meminfo`: kernel memory counters.
-pub mod meminfo;
+pub(crate) mod meminfo;
 /// `/proc/mounts`: what is mounted where, with which options (read-only remounts).
-pub mod mounts;
+pub(crate) mod mounts;
 /// `multipath -l`, `-ll`, `-v4 -ll`, modern and RHEL 5 formats: maps, path groups, paths.
-pub mod multipath;
+pub(crate) mod multipath;
 /// `route -n` and `ip route show table all` into one route table type.
-pub mod route;
+pub(crate) mod route;
 /// `systemctl status <unit>... --no-pager -l` and the all-units `systemctl status`.
-pub mod systemctl;
+pub(crate) mod systemctl;
 /// `timedatectl status` and `chronyc tracking`: is the clock synchronized.
-pub mod timedatectl;
+pub(crate) mod timedatectl;
 /// `uptime`: time since boot, users and load averages.
-pub mod uptime;
+pub(crate) mod uptime;
 
 /// Why a command's output could not be read: the 1-based line, what the parser expected
 /// there, and (the start of) what it found. The caller adds the file name.

@@ -46,7 +46,7 @@ impl Mount {
 /// Disk filesystems mounted read-only while at least one other disk filesystem is
 /// writable: the signature of an `errors=remount-ro` after I/O errors. Empty when every
 /// disk filesystem is read-only (an appliance with a read-only root by design).
-pub fn unexpected_read_only(mounts: &[Mount]) -> Vec<&Mount> {
+pub(crate) fn unexpected_read_only(mounts: &[Mount]) -> Vec<&Mount> {
     let disks = || mounts.iter().filter(|m| m.is_disk_filesystem());
     if !disks().any(|m| !m.is_read_only()) {
         return Vec::new();
@@ -55,7 +55,7 @@ pub fn unexpected_read_only(mounts: &[Mount]) -> Vec<&Mount> {
 }
 
 /// Parses the text of `/proc/mounts` (or `/etc/mtab`).
-pub fn parse(text: &str) -> Result<Vec<Mount>, ParseError> {
+pub(crate) fn parse(text: &str) -> Result<Vec<Mount>, ParseError> {
     let mut mounts = Vec::new();
     for (n, line) in numbered_lines(text) {
         if line.trim().is_empty() {

@@ -146,7 +146,7 @@ impl MultipathMap {
 }
 
 /// Parses multipath's map listing; debug and noise lines are skipped.
-pub fn parse(text: &str) -> Result<Vec<MultipathMap>, ParseError> {
+pub(crate) fn parse(text: &str) -> Result<Vec<MultipathMap>, ParseError> {
     let mut maps: Vec<MultipathMap> = Vec::new();
     // A header waiting for its size line, and whether the last map is still open.
     let mut candidate: Option<MultipathMap> = None;

@@ -135,7 +135,7 @@ impl RouteTable {
 }
 
 /// Parses `route -n` (the IPv4 table of net-tools).
-pub fn parse_route_n(text: &str) -> Result<RouteTable, ParseError> {
+pub(crate) fn parse_route_n(text: &str) -> Result<RouteTable, ParseError> {
     let mut table = RouteTable::default();
     let mut header_seen = false;
     for (n, raw) in numbered_lines(text) {
@@ -211,7 +211,7 @@ const IP_ROUTE_FLAGS: &[&str] = &[
 ];
 
 /// Parses `ip route show table all` (or plain `ip route`, `ip -6 route`).
-pub fn parse_ip_route(text: &str) -> Result<RouteTable, ParseError> {
+pub(crate) fn parse_ip_route(text: &str) -> Result<RouteTable, ParseError> {
     let mut table = RouteTable::default();
     for (n, raw) in numbered_lines(text) {
         let line = raw.trim();

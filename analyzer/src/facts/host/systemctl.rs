@@ -150,7 +150,7 @@ enum Block {
 }
 
 /// Parses `systemctl status` output.
-pub fn parse(text: &str) -> Result<SystemctlStatus, ParseError> {
+pub(crate) fn parse(text: &str) -> Result<SystemctlStatus, ParseError> {
     let mut status = SystemctlStatus::default();
     let mut part = Part::Start;
     let mut block = Block::Unit;

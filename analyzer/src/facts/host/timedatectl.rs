@@ -68,7 +68,7 @@ impl ClockStatus {
 }
 
 /// Parses `timedatectl status` or `chronyc tracking`.
-pub fn parse(text: &str) -> Result<ClockStatus, ParseError> {
+pub(crate) fn parse(text: &str) -> Result<ClockStatus, ParseError> {
     let mut status = ClockStatus::default();
     let mut recognised = false;
     for (n, raw) in numbered_lines(text) {

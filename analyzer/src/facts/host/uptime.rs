@@ -38,7 +38,7 @@ pub struct Uptime {
 }
 
 /// Parses `uptime` output.
-pub fn parse(text: &str) -> Result<Uptime, ParseError> {
+pub(crate) fn parse(text: &str) -> Result<Uptime, ParseError> {
     let mut found: Option<Uptime> = None;
     for (n, line) in numbered_lines(text) {
         if line.trim().is_empty() {

@@ -141,7 +141,11 @@ impl<'a> NodeIndex<'a> {
                 }
             }
         }
-        for p in facts.pods.iter().filter(|p| p.object.is_mirror()) {
+        for p in facts
+            .pods_that_may_matter
+            .iter()
+            .filter(|p| p.object.is_mirror())
+        {
             per_node
                 .entry(p.object.spec.node_name.as_str())
                 .or_default()

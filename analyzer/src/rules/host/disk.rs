@@ -9,7 +9,7 @@ use crate::rules::{Context, Rule};
 use kbundle_format::analysis::{Category, Severity, Subject, SubjectKind};
 
 /// A filesystem at or above 85 % (95 % critical) of its blocks.
-pub const DISK_FULL: Rule = Rule {
+pub(crate) const DISK_FULL: Rule = Rule {
     id: "host.disk-full",
     category: Category::DiskFull,
     severity: Severity::Warning,
@@ -19,7 +19,7 @@ under /var/log; unused volumes) or grow it; the kubelet starts evicting pods at 
 };
 
 /// A filesystem at or above 85 % (95 % critical) of its inodes.
-pub const INODES: Rule = Rule {
+pub(crate) const INODES: Rule = Rule {
     id: "host.inode-exhaustion",
     category: Category::InodeExhaustion,
     severity: Severity::Warning,
@@ -29,7 +29,7 @@ or an application's cache) and clean it; inodes cannot be added to ext4 without 
 };
 
 /// A disk filesystem mounted read-only while the others are read-write.
-pub const READ_ONLY: Rule = Rule {
+pub(crate) const READ_ONLY: Rule = Rule {
     id: "host.read-only-mount",
     category: Category::DiskIoError,
     severity: Severity::Critical,
@@ -39,12 +39,12 @@ errors: check kern.log for the cause, the disk's health, and fsck it before remo
 };
 
 /// The rules of this file.
-pub const RULES: &[&Rule] = &[&DISK_FULL, &INODES, &READ_ONLY];
+pub(crate) const RULES: &[&Rule] = &[&DISK_FULL, &INODES, &READ_ONLY];
 
 /// Warning threshold, percent.
-pub const WARNING_PERCENT: u8 = 85;
+pub(crate) const WARNING_PERCENT: u8 = 85;
 /// Critical threshold, percent.
-pub const CRITICAL_PERCENT: u8 = 95;
+pub(crate) const CRITICAL_PERCENT: u8 = 95;
 
 /// Filesystems whose fullness mirrors another one (container overlays on the same disk) or
 /// is not a capacity problem.
@@ -63,7 +63,7 @@ fn is_shadow(r: &DfRecord) -> bool {
 }
 
 /// Runs the disk rules.
-pub fn check(facts: &Facts, _ctx: &Context, out: &mut Findings) {
+pub(crate) fn check(facts: &Facts, _ctx: &Context, out: &mut Findings) {
     for (node, host) in &facts.hosts {
         if let Some(df) = &host.outputs.df_blocks {
             usage(node, df, &DISK_FULL, "of its space", out);

@@ -13,7 +13,7 @@ use crate::findings::{Draft, Findings};
 use kbundle_format::analysis::{Category, Severity, Subject};
 
 /// Little memory left on the node, or swap used up while memory is short.
-pub const MEMORY_PRESSURE: Rule = Rule {
+pub(crate) const MEMORY_PRESSURE: Rule = Rule {
     id: "host.memory-pressure",
     category: Category::NodePressure,
     severity: Severity::Warning,
@@ -25,7 +25,7 @@ eviction thresholds) or add memory. Page cache is not the problem: it is counted
 };
 
 /// The rules of this file.
-pub const RULES: &[&Rule] = &[&MEMORY_PRESSURE];
+pub(crate) const RULES: &[&Rule] = &[&MEMORY_PRESSURE];
 
 /// Below this share of memory available (percent), the node is short of memory: the kernel
 /// is reclaiming caches and the kubelet's default eviction threshold (100 MiB) is near.
@@ -39,7 +39,7 @@ const SWAP_FULL_PERCENT: u64 = 10;
 const SWAP_MATTERS_PERCENT: u64 = 20;
 
 /// Runs the memory rule.
-pub fn check(facts: &Facts, _ctx: &Context, out: &mut Findings) {
+pub(crate) fn check(facts: &Facts, _ctx: &Context, out: &mut Findings) {
     for (node, host) in &facts.hosts {
         if let Some(memory) = host.outputs.memory() {
             judge(node, &memory, out);

@@ -1,21 +1,21 @@
 //! Node host rules, from the parsed node command outputs: disks, memory, network, reboots,
 //! storage paths and services. Each file holds one area.
 
-pub mod disk;
-pub mod memory;
-pub mod network;
-pub mod reboots;
-pub mod services;
-pub mod storage;
+pub(crate) mod disk;
+pub(crate) mod memory;
+pub(crate) mod network;
+pub(crate) mod reboots;
+pub(crate) mod services;
+pub(crate) mod storage;
 
 use super::{Context, Rule};
 use crate::facts::Facts;
 use crate::findings::Findings;
 
-pub use reboots::reboots_timeline;
+pub(crate) use reboots::reboots_timeline;
 
 /// Every host rule.
-pub const RULES: &[&[&Rule]] = &[
+pub(crate) const RULES: &[&[&Rule]] = &[
     disk::RULES,
     memory::RULES,
     network::RULES,
@@ -25,7 +25,7 @@ pub const RULES: &[&[&Rule]] = &[
 ];
 
 /// Runs every host rule.
-pub fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
+pub(crate) fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
     disk::check(facts, ctx, out);
     memory::check(facts, ctx, out);
     network::check(facts, ctx, out);

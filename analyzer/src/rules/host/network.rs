@@ -12,7 +12,7 @@ use std::net::IpAddr;
 
 /// A physical interface that is configured (admin up, or addressed) but has no carrier or
 /// is down.
-pub const INTERFACE_DOWN: Rule = Rule {
+pub(crate) const INTERFACE_DOWN: Rule = Rule {
     id: "host.interface-down",
     category: Category::InterfaceDown,
     severity: Severity::Warning,
@@ -23,7 +23,7 @@ without carrier halves the bond's redundancy.",
 };
 
 /// Interfaces that should agree on MTU do not.
-pub const MTU_MISMATCH: Rule = Rule {
+pub(crate) const MTU_MISMATCH: Rule = Rule {
     id: "host.mtu-mismatch",
     category: Category::MtuMismatch,
     severity: Severity::Warning,
@@ -35,7 +35,7 @@ overlay traffic stall).",
 };
 
 /// A node without a default route.
-pub const NO_DEFAULT_ROUTE: Rule = Rule {
+pub(crate) const NO_DEFAULT_ROUTE: Rule = Rule {
     id: "host.no-default-route",
     category: Category::NoDefaultRoute,
     severity: Severity::Warning,
@@ -45,10 +45,10 @@ node cannot reach anything outside its subnets.",
 };
 
 /// The rules of this file.
-pub const RULES: &[&Rule] = &[&INTERFACE_DOWN, &MTU_MISMATCH, &NO_DEFAULT_ROUTE];
+pub(crate) const RULES: &[&Rule] = &[&INTERFACE_DOWN, &MTU_MISMATCH, &NO_DEFAULT_ROUTE];
 
 /// Runs the network rules.
-pub fn check(facts: &Facts, _ctx: &Context, out: &mut Findings) {
+pub(crate) fn check(facts: &Facts, _ctx: &Context, out: &mut Findings) {
     for (node, host) in &facts.hosts {
         if let Some(ifaces) = host.outputs.interfaces() {
             interfaces_down(node, ifaces, out);

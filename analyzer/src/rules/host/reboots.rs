@@ -15,7 +15,7 @@ use jiff::{SignedDuration, Timestamp, ToSpan};
 use kbundle_format::analysis::{Category, Severity, Subject, TimelineEntry, TimelineSource};
 
 /// A reboot without a clean shutdown, or one inside the incident window.
-pub const REBOOT: Rule = Rule {
+pub(crate) const REBOOT: Rule = Rule {
     id: "host.unexpected-reboot",
     category: Category::UnexpectedReboot,
     severity: Severity::Warning,
@@ -25,7 +25,7 @@ reboot, the hypervisor or BMC event log, power.",
 };
 
 /// `uptime` says the node booted inside the incident window.
-pub const RECENT_BOOT: Rule = Rule {
+pub(crate) const RECENT_BOOT: Rule = Rule {
     id: "host.recent-boot",
     category: Category::UnexpectedReboot,
     severity: Severity::Warning,
@@ -36,7 +36,7 @@ rotated or not written: the uptime is the truth.",
 };
 
 /// The rules of this file.
-pub const RULES: &[&Rule] = &[&REBOOT, &RECENT_BOOT];
+pub(crate) const RULES: &[&Rule] = &[&REBOOT, &RECENT_BOOT];
 
 /// How far apart `uptime`'s boot and a `last` boot record may be and still be the same boot:
 /// uptime counts minutes, `last` without `-F` prints no seconds, and the collection's
@@ -44,7 +44,7 @@ pub const RULES: &[&Rule] = &[&REBOOT, &RECENT_BOOT];
 const SAME_BOOT: SignedDuration = SignedDuration::from_mins(15);
 
 /// Runs the reboot rules.
-pub fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
+pub(crate) fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
     for (node, host) in &facts.hosts {
         from_last(node, host, ctx, out);
         from_uptime(node, host, ctx, out);
@@ -175,7 +175,7 @@ fn from_uptime(node: &str, host: &HostFacts, ctx: &Context, out: &mut Findings) 
 }
 
 /// Adds reboots from `last`, and a boot only `uptime` shows, to the timeline.
-pub fn reboots_timeline(facts: &Facts, add: &mut dyn FnMut(Timestamp, TimelineEntry)) {
+pub(crate) fn reboots_timeline(facts: &Facts, add: &mut dyn FnMut(Timestamp, TimelineEntry)) {
     let now = facts.reference_time();
     for (node, host) in &facts.hosts {
         if let Some(boot) = recent_boot(host, now).filter(|b| b.in_last.is_none()) {

@@ -10,7 +10,7 @@ use crate::rules::{Context, Rule};
 use kbundle_format::analysis::{Category, Severity, Subject};
 
 /// The kubelet service is not active.
-pub const KUBELET_DOWN: Rule = Rule {
+pub(crate) const KUBELET_DOWN: Rule = Rule {
     id: "host.kubelet-down",
     category: Category::KubeletDown,
     severity: Severity::Critical,
@@ -20,7 +20,7 @@ the container runtime, swap, cgroup driver; then `systemctl restart kubelet`.",
 };
 
 /// The container runtime service is not active.
-pub const RUNTIME_DOWN: Rule = Rule {
+pub(crate) const RUNTIME_DOWN: Rule = Rule {
     id: "host.runtime-down",
     category: Category::RuntimeDown,
     severity: Severity::Critical,
@@ -30,7 +30,7 @@ it; the kubelet cannot run any pod without it.",
 };
 
 /// The clock is not synchronized.
-pub const TIME_SYNC: Rule = Rule {
+pub(crate) const TIME_SYNC: Rule = Rule {
     id: "host.time-unsynchronized",
     category: Category::TimeSync,
     severity: Severity::Warning,
@@ -40,10 +40,10 @@ certificates, etcd leases and log correlation.",
 };
 
 /// The rules of this file (and the control-plane rules it also raises from `crictl`).
-pub const RULES: &[&Rule] = &[&KUBELET_DOWN, &RUNTIME_DOWN, &TIME_SYNC];
+pub(crate) const RULES: &[&Rule] = &[&KUBELET_DOWN, &RUNTIME_DOWN, &TIME_SYNC];
 
 /// Runs the service rules.
-pub fn check(facts: &Facts, _ctx: &Context, out: &mut Findings) {
+pub(crate) fn check(facts: &Facts, _ctx: &Context, out: &mut Findings) {
     for (node, host) in &facts.hosts {
         if let Some(s) = &host.outputs.kubelet_status {
             service(node, s, &["kubelet"], &KUBELET_DOWN, out);

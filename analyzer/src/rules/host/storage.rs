@@ -11,7 +11,7 @@ use kbundle_format::analysis::{Category, Severity, Subject};
 use std::collections::BTreeMap;
 
 /// Multipath maps with failed or faulty paths, or fewer paths than the same map elsewhere.
-pub const MULTIPATH: Rule = Rule {
+pub(crate) const MULTIPATH: Rule = Rule {
     id: "host.multipath-faulty",
     category: Category::MultipathFaulty,
     severity: Severity::Warning,
@@ -22,7 +22,7 @@ counts of the same WWID across nodes",
 };
 
 /// iSCSI targets configured without a logged-in session.
-pub const ISCSI: Rule = Rule {
+pub(crate) const ISCSI: Rule = Rule {
     id: "host.iscsi-no-session",
     category: Category::IscsiSession,
     severity: Severity::Critical,
@@ -32,11 +32,11 @@ find why the session dropped: network to the portal (MTU!), CHAP, the array.",
 };
 
 /// The rules of this file.
-pub const RULES: &[&Rule] = &[&MULTIPATH, &ISCSI];
+pub(crate) const RULES: &[&Rule] = &[&MULTIPATH, &ISCSI];
 
 /// Runs the storage rules. Findings are about the node: a node's storage paths are one
 /// problem to its engineer, with every degraded map or orphaned target as evidence.
-pub fn check(facts: &Facts, _ctx: &Context, out: &mut Findings) {
+pub(crate) fn check(facts: &Facts, _ctx: &Context, out: &mut Findings) {
     let mut path_counts: BTreeMap<&str, Vec<(&str, usize)>> = BTreeMap::new();
     for (node, host) in &facts.hosts {
         if let Some(mp) = host.outputs.multipath() {

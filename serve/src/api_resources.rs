@@ -52,24 +52,24 @@ pub struct Group {
 
 /// Everything the server offers, core group first, then groups in discovery order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Catalog {
+pub struct ApiResources {
     /// The groups.
     pub groups: Vec<Group>,
 }
 
-impl Catalog {
-    /// Builds the catalog of a loaded bundle.
-    pub fn build(index: &Index, crds: &[super::crd::Crd]) -> Catalog {
-        let mut catalog = Catalog::default();
+impl ApiResources {
+    /// Builds the api_resources of a loaded bundle.
+    pub fn build(index: &Index, crds: &[super::crd::Crd]) -> ApiResources {
+        let mut api_resources = ApiResources::default();
         if let Some(Value::Array(lists)) = &index.discovery_resources {
             for list in lists {
-                catalog.add_resource_list(list);
+                api_resources.add_resource_list(list);
             }
         }
         if let Some(groups) = &index.discovery_groups {
-            catalog.order_by_groups(groups);
+            api_resources.order_by_groups(groups);
         }
-        if catalog.groups.is_empty() {
+        if api_resources.groups.is_empty() {
             for k in KIND_DIRS {
                 let (short, all) = builtin_names(k.group, k.resource);
                 let short: Vec<String> = short.iter().map(|s| s.to_string()).collect();
@@ -78,20 +78,20 @@ impl Catalog {
                 } else {
                     Vec::new()
                 };
-                catalog.add(
+                api_resources.add(
                     k.group,
                     k.version,
                     synthesized(k.resource, k.kind, k.namespaced, &short, &categories),
                 );
             }
-            if let Some(pods) = catalog.find_mut("", "v1", "pods") {
+            if let Some(pods) = api_resources.find_mut("", "v1", "pods") {
                 pods.subresources
                     .push(("log".into(), "Pod".into(), vec!["get".into()]));
             }
         }
         for crd in crds {
             for version in crd.versions.iter().filter(|v| v.served) {
-                if catalog
+                if api_resources
                     .find(&crd.group, &version.name, &crd.plural)
                     .is_none()
                 {
@@ -103,7 +103,7 @@ impl Catalog {
                         &crd.categories,
                     );
                     r.singular = crd.singular.clone();
-                    catalog.add(&crd.group, &version.name, r);
+                    api_resources.add(&crd.group, &version.name, r);
                 }
             }
         }
@@ -113,21 +113,21 @@ impl Catalog {
             } else {
                 &data.version
             };
-            let known = catalog
+            let known = api_resources
                 .groups
                 .iter()
                 .filter(|g| g.name == data.group)
                 .flat_map(|g| &g.versions)
                 .any(|v| v.resources.iter().any(|r| r.name == data.resource));
             if !known && !data.kind.is_empty() {
-                catalog.add(
+                api_resources.add(
                     &data.group,
                     version,
                     synthesized(&data.resource, &data.kind, data.namespaced, &[], &[]),
                 );
             }
         }
-        catalog
+        api_resources
     }
 
     fn add_resource_list(&mut self, list: &Value) {
@@ -394,7 +394,7 @@ mod tests {
                 r#"[{"name":"","preferredVersion":{"version":"v1"}},{"name":"apps","preferredVersion":{"version":"v1"}}]"#,
             ),
         ]);
-        let c = Catalog::build(&index, &[]);
+        let c = ApiResources::build(&index, &[]);
         assert_eq!(c.groups[0].name, "");
         let pods = c.find("", "v1", "pods").unwrap();
         assert_eq!(pods.singular, "pod");
@@ -409,7 +409,7 @@ mod tests {
             "cluster-resources/custom-resources/widgets.y.io.json",
             r#"[{"apiVersion":"y.io/v1","kind":"Widget","metadata":{"name":"w"}}]"#,
         )]);
-        let c = Catalog::build(&index, &[]);
+        let c = ApiResources::build(&index, &[]);
         assert!(c.find("", "v1", "pods").is_some());
         let ds = c.find("apps", "v1", "daemonsets").unwrap();
         assert!(ds.namespaced);
