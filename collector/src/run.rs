@@ -93,7 +93,7 @@ fn dry_run(options: &Options) -> u8 {
             EXIT_OK
         }
         Some(Err(e)) => {
-            eprintln!("kbundle-collect: --dry-run: {e}");
+            eprintln!("kbundle-collect: {e}");
             EXIT_USAGE
         }
         None => {

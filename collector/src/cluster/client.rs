@@ -44,7 +44,7 @@ pub struct Target {
 
 /// Why the cluster could not be found or reached at all: one line for the manifest's
 /// `cluster API` row.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ClientError {
     /// A file of `KUBECONFIG` does not read.
     #[error("KUBECONFIG: {0}")]

@@ -30,23 +30,32 @@ pub struct KubeAccess {
     pub server: String,
 }
 
+/// Why the fan-out cannot talk to the API at all.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum AccessError {
+    /// The async runtime of the client did not start (out of threads or memory).
+    #[error("cannot start the API client runtime: {0}")]
+    Runtime(String),
+    /// No cluster to talk to, or no client for it.
+    #[error(transparent)]
+    Client(#[from] client::ClientError),
+}
+
 impl KubeAccess {
     /// Finds the cluster like the cluster part does (kubeconfig, context, service account);
     /// no request is made yet.
-    pub fn connect(settings: &ApiSettings, interrupt: &Interrupt) -> Result<Self, String> {
+    pub fn connect(settings: &ApiSettings, interrupt: &Interrupt) -> Result<Self, AccessError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("kbundle-fanout")
             .enable_all()
             .build()
-            .map_err(|e| format!("cannot start the API client runtime: {e}"))?;
-        let target: Target = runtime
-            .block_on(client::resolve(settings))
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| AccessError::Runtime(e.to_string()))?;
+        let target: Target = runtime.block_on(client::resolve(settings))?;
         let entered = runtime.enter();
-        let reader = Api::new(&target, settings, interrupt.clone()).map_err(|e| e.to_string())?;
+        let reader = Api::new(&target, settings, interrupt.clone())?;
         let client = kube::Client::try_from(target.config.clone())
-            .map_err(|e| format!("cannot set up the client: {}", chain(&e)))?;
+            .map_err(|e| client::ClientError::Client(chain(&e)))?;
         drop(entered);
         Ok(KubeAccess {
             runtime,

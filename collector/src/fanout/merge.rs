@@ -41,7 +41,7 @@ impl Limits {
 /// name) and ends the merge with that reason.
 pub trait Naming {
     /// The name in this bundle for a node that calls itself `remote`.
-    fn name(&mut self, remote: &str) -> Result<String, String>;
+    fn name(&mut self, remote: &str) -> Result<String, super::AlreadyCollected>;
 }
 
 /// What one merge learnt and wrote.
@@ -120,14 +120,14 @@ pub fn merge(
         if rest == MANIFEST {
             match read_meta::<Manifest>(&mut entry, limits.max_meta) {
                 Ok(m) => manifest = Some(m),
-                Err(e) => refuse(&mut merged, &raw, &e),
+                Err(e) => refuse(&mut merged, &raw, &e.to_string()),
             }
             continue;
         }
         if rest == REDACTION_REPORT {
             match read_meta::<Vec<RedactionCount>>(&mut entry, limits.max_meta) {
                 Ok(r) => redactions = r,
-                Err(e) => refuse(&mut merged, &raw, &e),
+                Err(e) => refuse(&mut merged, &raw, &e.to_string()),
             }
             continue;
         }
@@ -195,7 +195,7 @@ fn decide(merged: &mut Merged, naming: &mut dyn Naming, node: &str) -> Result<Op
             }
             Err(why) => {
                 merged.remote_name = Some(node.to_string());
-                merged.error = Some(why);
+                merged.error = Some(why.to_string());
                 Err(())
             }
         },
@@ -245,16 +245,27 @@ fn record(
     }
 }
 
-fn read_meta<T: serde::de::DeserializeOwned>(entry: &mut dyn Read, max: u64) -> Result<T, String> {
+/// Why a node's manifest.json or redaction-report.json is refused.
+#[derive(Debug, thiserror::Error)]
+enum MetaError {
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    #[error("larger than {0} bytes")]
+    TooLarge(u64),
+    #[error("not valid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+fn read_meta<T: serde::de::DeserializeOwned>(
+    entry: &mut dyn Read,
+    max: u64,
+) -> Result<T, MetaError> {
     let mut bytes = Vec::new();
-    entry
-        .take(max + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| e.to_string())?;
+    entry.take(max + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > max {
-        return Err(format!("larger than {max} bytes"));
+        return Err(MetaError::TooLarge(max));
     }
-    serde_json::from_slice(&bytes).map_err(|e| format!("not valid JSON: {e}"))
+    Ok(serde_json::from_slice(&bytes)?)
 }
 
 fn refuse(merged: &mut Merged, path: &str, why: &str) {

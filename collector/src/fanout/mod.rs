@@ -71,6 +71,17 @@ pub struct NodeReport {
     pub added: Added,
 }
 
+/// A node reached a second time (two destinations, or an SSH host and its agent pod, that are
+/// one machine): refused, so that one node is never written twice.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("this is node {node}, already collected through {through}: not collected twice")]
+pub struct AlreadyCollected {
+    /// What the node calls itself.
+    pub node: String,
+    /// The target that collected it first (scrubbed).
+    pub through: String,
+}
+
 /// What every node's work shares: the bundle, the names already taken, the tallies.
 pub struct Shared<'a> {
     /// The bundle being written.
@@ -121,14 +132,14 @@ impl<'a> Shared<'a> {
         remote: &str,
         hostnames: &[String],
         target: &str,
-    ) -> Result<String, String> {
+    ) -> Result<String, AlreadyCollected> {
         let name = self.bundle_name(remote, hostnames);
         let mut names = self.names.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(other) = names.get(&name) {
-            return Err(format!(
-                "this is node {remote}, already collected through {}: not collected twice",
-                self.bundle.scrub_text(other)
-            ));
+            return Err(AlreadyCollected {
+                node: remote.to_string(),
+                through: self.bundle.scrub_text(other),
+            });
         }
         names.insert(name.clone(), target.to_string());
         Ok(name)

@@ -37,22 +37,58 @@ enum Op {
     NotIn(Vec<String>),
 }
 
+/// Why a `--nodes` value is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SelectionError {
+    /// `--nodes ''`.
+    #[error("an empty value")]
+    EmptyValue,
+    /// A name that no node can have.
+    #[error("{0:?} is not a node name")]
+    NotANodeName(String),
+    /// `a=b,,c=d`.
+    #[error("{0:?}: an empty requirement")]
+    EmptyRequirement(String),
+    /// A requirement of a selector that does not read.
+    #[error("{selector:?}: {why}")]
+    BadRequirement {
+        /// The whole selector.
+        selector: String,
+        /// What is wrong with the requirement.
+        why: RequirementError,
+    },
+}
+
+/// What is wrong with one requirement of a label selector.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequirementError {
+    /// Not a label key.
+    #[error("{0:?} is not a label key")]
+    Key(String),
+    /// Not a label value.
+    #[error("{0:?} is not a label value")]
+    Value(String),
+    /// `in a,b` without parentheses.
+    #[error("{0:?}: values go in parentheses")]
+    NoParentheses(String),
+}
+
 impl NodeSelection {
     /// Parses `--nodes` values: a value with `=`, `!`, `(`, `/` or a space is one label
     /// selector; any other is a comma-separated list of node names.
-    pub fn parse(values: &[String]) -> Result<Self, String> {
+    pub fn parse(values: &[String]) -> Result<Self, SelectionError> {
         let mut selection = NodeSelection::default();
         for value in values {
             let v = value.trim();
             if v.is_empty() {
-                return Err("an empty value".to_string());
+                return Err(SelectionError::EmptyValue);
             }
             if v.contains(['=', '!', '(', '/', ' ']) {
                 selection.selectors.push(Selector::parse(v)?);
             } else {
                 for name in v.split(',').map(str::trim).filter(|n| !n.is_empty()) {
                     if !is_dns_subdomain(name) {
-                        return Err(format!("{name:?} is not a node name"));
+                        return Err(SelectionError::NotANodeName(name.to_string()));
                     }
                     selection.names.insert(name.to_string());
                 }
@@ -114,14 +150,19 @@ impl NodeSelection {
 }
 
 impl Selector {
-    fn parse(text: &str) -> Result<Self, String> {
+    fn parse(text: &str) -> Result<Self, SelectionError> {
         let mut requirements = Vec::new();
         for part in split_top_level(text) {
             let part = part.trim();
             if part.is_empty() {
-                return Err(format!("{text:?}: an empty requirement"));
+                return Err(SelectionError::EmptyRequirement(text.to_string()));
             }
-            requirements.push(Requirement::parse(part).map_err(|e| format!("{text:?}: {e}"))?);
+            requirements.push(Requirement::parse(part).map_err(|why| {
+                SelectionError::BadRequirement {
+                    selector: text.to_string(),
+                    why,
+                }
+            })?);
         }
         Ok(Selector {
             text: text.to_string(),
@@ -143,7 +184,7 @@ impl Selector {
 }
 
 impl Requirement {
-    fn parse(part: &str) -> Result<Self, String> {
+    fn parse(part: &str) -> Result<Self, RequirementError> {
         let key_ok = |k: &str| {
             let ok = !k.is_empty()
                 && k.chars()
@@ -151,7 +192,7 @@ impl Requirement {
             if ok {
                 Ok(k.to_string())
             } else {
-                Err(format!("{k:?} is not a label key"))
+                Err(RequirementError::Key(k.to_string()))
             }
         };
         let value_ok = |v: &str| {
@@ -161,7 +202,7 @@ impl Requirement {
             {
                 Ok(v.to_string())
             } else {
-                Err(format!("{v:?} is not a label value"))
+                Err(RequirementError::Value(v.to_string()))
             }
         };
         if let Some(key) = part.strip_prefix('!') {
@@ -189,7 +230,7 @@ impl Requirement {
                     .trim()
                     .strip_prefix('(')
                     .and_then(|r| r.strip_suffix(')'))
-                    .ok_or_else(|| format!("{part:?}: values go in parentheses"))?;
+                    .ok_or_else(|| RequirementError::NoParentheses(part.to_string()))?;
                 let values = list
                     .split(',')
                     .map(value_ok)

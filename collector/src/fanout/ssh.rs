@@ -79,16 +79,27 @@ pub struct SshTarget {
     pub api_name: Option<String>,
 }
 
+/// An SSH destination refused before ssh runs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadDestination {
+    /// Empty, an option (`-o...`), or with spaces.
+    #[error("{0:?} is not an SSH destination")]
+    NotADestination(String),
+    /// `user@` or `ssh://:22`.
+    #[error("{0:?} names no host")]
+    NoHost(String),
+}
+
 impl SshTarget {
     /// Checks a destination (`host`, `user@host`, `ssh://user@host:port`, a config alias).
-    pub fn parse(dest: &str) -> Result<Self, String> {
+    pub fn parse(dest: &str) -> Result<Self, BadDestination> {
         let d = dest.trim();
         if d.is_empty() || d.starts_with('-') || d.contains(char::is_whitespace) {
-            return Err(format!("{dest:?} is not an SSH destination"));
+            return Err(BadDestination::NotADestination(dest.to_string()));
         }
         let host = host_of(d);
         if host.is_empty() {
-            return Err(format!("{dest:?} names no host"));
+            return Err(BadDestination::NoHost(dest.to_string()));
         }
         let label = match port_of(d) {
             Some(port) => format!("{host}:{port}"),
@@ -179,10 +190,13 @@ impl Prepared {
         let mut all = targets.to_vec();
         let mut api_failure = None;
         if from_api {
-            match KubeAccess::connect(api, interrupt).and_then(|k| {
-                k.list_nodes()
-                    .map_err(|e| format!("listing nodes at {}: {e}", k.server))
-            }) {
+            let listed = KubeAccess::connect(api, interrupt)
+                .map_err(|e| e.to_string())
+                .and_then(|k| {
+                    k.list_nodes()
+                        .map_err(|e| format!("listing nodes at {}: {e}", k.server))
+                });
+            match listed {
                 Ok(nodes) => {
                     for n in nodes
                         .into_iter()
@@ -432,7 +446,7 @@ struct SshNaming<'s, 'b> {
 const IDENTITY_WAIT: Duration = Duration::from_secs(5);
 
 impl Naming for SshNaming<'_, '_> {
-    fn name(&mut self, remote: &str) -> Result<String, String> {
+    fn name(&mut self, remote: &str) -> Result<String, super::AlreadyCollected> {
         let until = (Instant::now() + IDENTITY_WAIT).min(self.deadline);
         let (lock, cv) = &*self.stderr;
         let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());

@@ -8,6 +8,7 @@
 //! Only objects with the label are ever deleted, and only namespaces and DaemonSets.
 
 use super::objects::{DAEMONSET, EXPIRES, INSTANCE, MANAGED_BY};
+use crate::cluster::client::ApiError;
 use crate::fanout::kubeapi::KubeAccess;
 use serde_json::Value;
 
@@ -19,7 +20,22 @@ pub struct Teardown<'a> {
     namespace_created: bool,
     daemonset_created: bool,
     /// What happened, for the summary.
-    pub outcome: Option<Result<String, String>>,
+    pub outcome: Option<Result<String, LeftBehind>>,
+}
+
+/// Objects a run created and could not delete: `--cleanup` (or the next run) removes them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("could not delete {}; `kbundle-collect --cleanup` removes them", .0.join(" and "))]
+pub struct LeftBehind(pub Vec<String>);
+
+/// Earlier runs' objects could not even be listed.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("listing {what}: {error}")]
+pub struct ListingFailed {
+    /// `namespaces` or `daemonsets`.
+    pub what: &'static str,
+    /// The API's answer.
+    pub error: ApiError,
 }
 
 impl<'a> Teardown<'a> {
@@ -45,7 +61,7 @@ impl<'a> Teardown<'a> {
     }
 
     /// Deletes what was created (once); `Ok` says what was deleted, `Err` what was left.
-    pub fn run(&mut self) -> Result<String, String> {
+    pub fn run(&mut self) -> Result<String, LeftBehind> {
         if let Some(done) = &self.outcome {
             return done.clone();
         }
@@ -70,10 +86,7 @@ impl<'a> Teardown<'a> {
         let outcome = if left.is_empty() {
             Ok(format!("deleted {}", deleted.join(" and ")))
         } else {
-            Err(format!(
-                "could not delete {}; `kbundle-collect --cleanup` removes them",
-                left.join(" and ")
-            ))
+            Err(LeftBehind(left))
         };
         self.outcome = Some(outcome.clone());
         outcome
@@ -94,14 +107,14 @@ impl Drop for Teardown<'_> {
 }
 
 /// `DELETE path` with background propagation; gone already is fine.
-fn delete(access: &KubeAccess, path: &str) -> Result<(), String> {
+fn delete(access: &KubeAccess, path: &str) -> Result<(), ApiError> {
     let body = serde_json::json!({
         "apiVersion": "v1", "kind": "DeleteOptions", "propagationPolicy": "Background"
     });
     match access.block_on(access.write(http::Method::DELETE, path, Some(&body))) {
         Ok(_) => Ok(()),
         Err(e) if e.code() == Some(404) => Ok(()),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(e),
     }
 }
 
@@ -114,7 +127,7 @@ pub fn leftovers(
     access: &KubeAccess,
     only_expired: bool,
     own: &str,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, ListingFailed> {
     let selector = format!("labelSelector={}%3D{}", MANAGED_BY.0, MANAGED_BY.1);
     let now = jiff::Timestamp::now();
     let keep = |item: &Value| {
@@ -145,10 +158,16 @@ pub fn leftovers(
     };
     let namespaces = access
         .block_on(access.list(&format!("/api/v1/namespaces?{selector}")))
-        .map_err(|e| format!("listing namespaces: {e}"))?;
+        .map_err(|error| ListingFailed {
+            what: "namespaces",
+            error,
+        })?;
     let daemonsets = access
         .block_on(access.list(&format!("/apis/apps/v1/daemonsets?{selector}")))
-        .map_err(|e| format!("listing daemonsets: {e}"))?;
+        .map_err(|error| ListingFailed {
+            what: "daemonsets",
+            error,
+        })?;
     let mut lines = Vec::new();
     let mut gone: Vec<String> = Vec::new();
     for ns in namespaces.iter().filter(|i| !keep(i)) {

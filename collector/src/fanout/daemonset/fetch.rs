@@ -30,7 +30,7 @@ struct AgentNaming<'s, 'b> {
 }
 
 impl Naming for AgentNaming<'_, '_> {
-    fn name(&mut self, remote: &str) -> Result<String, String> {
+    fn name(&mut self, remote: &str) -> Result<String, super::super::AlreadyCollected> {
         self.shared
             .claim(remote, &[self.node.to_string()], self.pod)
     }

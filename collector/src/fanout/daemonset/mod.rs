@@ -17,7 +17,7 @@ pub mod permissions;
 pub mod pods;
 
 use super::cli::{FanOut, FanOutArgs, DEFAULT_IMAGE};
-use super::kubeapi::KubeAccess;
+use super::kubeapi::{AccessError, KubeAccess};
 use super::nodes::{is_dns_subdomain, ApiNode};
 use super::{FanOutSummary, NodeReport, Shared};
 use crate::bundle::{Added, Started};
@@ -157,7 +157,7 @@ pub struct Prepared {
     options: DaemonSetOptions,
     fanout: FanOut,
     names: RunNames,
-    access: Result<KubeAccess, String>,
+    access: Result<KubeAccess, AccessError>,
     nodes: Result<Vec<ApiNode>, (CollectorStatus, String)>,
 }
 
@@ -175,7 +175,7 @@ impl Prepared {
                 .probe()
                 .and_then(|()| a.list_nodes())
                 .map_err(|e| (status_of(&e), format!("listing nodes at {}: {e}", a.server))),
-            Err(e) => Err((CollectorStatus::Error, e.clone())),
+            Err(e) => Err((CollectorStatus::Error, e.to_string())),
         };
         Prepared {
             options: options.clone(),
@@ -207,6 +207,7 @@ impl Prepared {
         let access = match self.access {
             Ok(a) => a,
             Err(why) => {
+                let why = why.to_string();
                 nobody(shared, CollectorStatus::Error, &why);
                 summary.notes.push(format!("--daemonset: {why}"));
                 return summary;
@@ -307,9 +308,9 @@ fn select(fanout: &FanOut, nodes: &[ApiNode]) -> (Vec<ApiNode>, Others) {
 
 /// `--dry-run`: every object a run with these flags would create, as YAML, with the
 /// permissions it checks first; nothing is contacted (the namespace name is this run's).
-pub fn dry_run(fanout: &FanOut) -> Result<String, String> {
+pub fn dry_run(fanout: &FanOut) -> Result<String, UsageError> {
     let super::cli::Transport::DaemonSet(options) = &fanout.transport else {
-        return Err("--dry-run needs --daemonset".to_string());
+        return Err(UsageError::new("--dry-run", "needs --daemonset"));
     };
     let names = RunNames::new(options, fanout);
     let spec = objects::Spec {

@@ -107,7 +107,9 @@ impl Plan<'_> {
         }
         match leftovers(self.access, true, &self.names.run) {
             Ok(lines) => notes.extend(lines.into_iter().map(|l| format!("earlier run: {l}"))),
-            Err(e) if !e.contains("403") => notes.push(format!("--daemonset: leftovers: {e}")),
+            Err(e) if e.error.code() != Some(403) => {
+                notes.push(format!("--daemonset: leftovers: {e}"))
+            }
             Err(_) => {}
         }
         let mut teardown = Teardown::new(self.access, ns);
@@ -144,7 +146,7 @@ impl Plan<'_> {
                     status_of(&e),
                     &format!("cannot create the DaemonSet: {e}"),
                 );
-                notes.extend(teardown.run().err());
+                notes.extend(teardown.run().err().map(|left| left.to_string()));
                 return notes;
             }
         }
@@ -162,7 +164,7 @@ impl Plan<'_> {
                     "daemonset-cleanup",
                     None,
                     CollectorStatus::Error,
-                    Some(left.clone()),
+                    Some(left.to_string()),
                     Added::default(),
                 ));
                 notes.push(format!("--daemonset: WARNING: {left}"));

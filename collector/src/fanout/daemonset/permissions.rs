@@ -85,18 +85,23 @@ fn review(n: &Need) -> Value {
     })
 }
 
+/// The access reviews themselves failed (an old or locked-down API server).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("SelfSubjectAccessReview: {0}")]
+pub struct ReviewFailed(pub crate::cluster::client::ApiError);
+
 /// The path of access reviews.
 pub const REVIEWS: &str = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews";
 
 /// Asks the API about every need; returns those it denies. `Err` when the reviews
 /// themselves could not be made (the run then goes on and lets the API say no).
-pub async fn denied(access: &KubeAccess, needs: &[Need]) -> Result<Vec<Need>, String> {
+pub async fn denied(access: &KubeAccess, needs: &[Need]) -> Result<Vec<Need>, ReviewFailed> {
     let mut missing = Vec::new();
     for n in needs {
         let answer = access
             .write(http::Method::POST, REVIEWS, Some(&review(n)))
             .await
-            .map_err(|e| format!("SelfSubjectAccessReview: {e}"))?;
+            .map_err(ReviewFailed)?;
         let allowed = answer
             .pointer("/status/allowed")
             .and_then(Value::as_bool)

@@ -53,8 +53,13 @@ fn target_bundle(dir: &Path, ps: Option<Pseudonymizer>) -> Bundle {
 struct Fixed(Option<String>);
 
 impl Naming for Fixed {
-    fn name(&mut self, remote: &str) -> Result<String, String> {
-        self.0.clone().ok_or_else(|| format!("refused {remote}"))
+    fn name(&mut self, remote: &str) -> Result<String, crate::fanout::AlreadyCollected> {
+        self.0
+            .clone()
+            .ok_or_else(|| crate::fanout::AlreadyCollected {
+                node: remote.to_string(),
+                through: "another target".to_string(),
+            })
     }
 }
 
@@ -241,7 +246,10 @@ fn broken_streams_and_refused_names_end_with_a_reason() {
         &mut Fixed(None),
         Limits::with_cap(u64::MAX),
     );
-    assert_eq!(merged.error.as_deref(), Some("refused w1"));
+    assert_eq!(
+        merged.error.as_deref(),
+        Some("this is node w1, already collected through another target: not collected twice")
+    );
     assert_eq!(merged.remote_name.as_deref(), Some("w1"));
     assert!(merged.name.is_none() && merged.added.files == 0);
     let empty = merge(
