@@ -20,11 +20,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// `--agent-fetch`'s exit status when no bundle is there yet.
-pub const NOT_READY: u8 = 3;
+pub(crate) const NOT_READY: u8 = 3;
 
 /// The finished bundle in `dir`: a `kbundle-*.tar.gz` (temporary files start with a dot),
 /// the newest by name when there are several.
-pub fn finished_bundle(dir: &Path) -> Option<PathBuf> {
+pub(crate) fn finished_bundle(dir: &Path) -> Option<PathBuf> {
     let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
         .ok()?
         .filter_map(Result::ok)
@@ -41,13 +41,13 @@ pub fn finished_bundle(dir: &Path) -> Option<PathBuf> {
 }
 
 /// `--agent-ready DIR`: 0 when a finished bundle is there, 1 otherwise.
-pub fn ready(dir: &Path) -> u8 {
+pub(crate) fn ready(dir: &Path) -> u8 {
     u8::from(finished_bundle(dir).is_none())
 }
 
 /// `--agent-fetch DIR`: copies the finished bundle to stdout. 0 when all of it was written,
 /// [`NOT_READY`] when there is none, 1 when reading or writing failed.
-pub fn fetch(dir: &Path) -> u8 {
+pub(crate) fn fetch(dir: &Path) -> u8 {
     let Some(path) = finished_bundle(dir) else {
         eprintln!(
             "kbundle-collect: no finished bundle in {} yet",
@@ -70,7 +70,7 @@ pub fn fetch(dir: &Path) -> u8 {
 }
 
 /// Waits until the pod is deleted (SIGTERM), so the result can be fetched meanwhile.
-pub fn hold(interrupt: &Interrupt) {
+pub(crate) fn hold(interrupt: &Interrupt) {
     while !interrupt.is_set() {
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -78,7 +78,7 @@ pub fn hold(interrupt: &Interrupt) {
 
 /// When this process was started as `chroot`, runs as chroot(8) and returns its exit
 /// status; `None` otherwise.
-pub fn multi_call() -> Option<u8> {
+pub(crate) fn multi_call() -> Option<u8> {
     let args: Vec<OsString> = std::env::args_os().collect();
     let called = Path::new(args.first()?).file_name()?.to_str()?.to_string();
     (called == "chroot").then(|| chroot(&args))

@@ -25,7 +25,7 @@ use std::time::Instant;
 
 /// Lines longer than this are cut (at a space or comma near the end when there is one) so
 /// that memory stays bounded on a file with no line breaks.
-pub const MAX_LINE: usize = 1 << 20;
+pub(crate) const MAX_LINE: usize = 1 << 20;
 
 /// The first write that failed: after it the archive is unusable, and every later call
 /// says why with the same words.
@@ -52,7 +52,7 @@ impl WriteFailed {
 }
 
 /// The shared, thread-safe handle collectors write through.
-pub struct Bundle {
+pub(crate) struct Bundle {
     writer: Mutex<Result<BundleWriter, WriteFailed>>,
     runs: Mutex<Vec<CollectorRun>>,
     redactions: Mutex<BTreeMap<(String, String), u64>>,
@@ -64,7 +64,7 @@ pub struct Bundle {
 }
 
 /// One member ready to be appended: its path and its redacted, capped content.
-pub struct Scrubbed {
+pub(crate) struct Scrubbed {
     /// Where it goes in the bundle.
     pub path: BundlePath,
     /// Its content.
@@ -73,7 +73,7 @@ pub struct Scrubbed {
 
 /// What [`Bundle::add`] wrote.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct Added {
+pub(crate) struct Added {
     /// Members written.
     pub files: u64,
     /// Their bytes.
@@ -82,7 +82,7 @@ pub struct Added {
 
 impl Bundle {
     /// Wraps a started archive. Spools live (unnamed) in the archive's directory.
-    pub fn new(
+    pub(crate) fn new(
         writer: BundleWriter,
         redactor: Redactor,
         pseudonyms: Option<Pseudonymizer>,
@@ -101,29 +101,34 @@ impl Bundle {
     }
 
     /// Bytes of the members written so far (uncompressed), for `--max-bundle-bytes`.
-    pub fn bytes(&self) -> u64 {
+    pub(crate) fn bytes(&self) -> u64 {
         self.bytes.load(Ordering::Relaxed)
     }
 
     /// A raw spool beside the bundle (no redaction yet), for content that must be complete
     /// before it is scrubbed, such as a log fetched twice.
-    pub fn spool(&self, cap: u64) -> io::Result<Spool> {
+    pub(crate) fn spool(&self, cap: u64) -> io::Result<Spool> {
         Spool::new(&self.spool_dir, cap)
     }
 
     /// Sets `manifest.cluster`: how the API server answered.
-    pub fn set_cluster(&self, access: ClusterAccess) {
+    pub(crate) fn set_cluster(&self, access: ClusterAccess) {
         *lock(&self.cluster) = Some(access);
     }
 
     /// The pseudonymizer, when `--pseudonymize` is on.
-    pub fn pseudonyms(&self) -> Option<&Pseudonymizer> {
+    pub(crate) fn pseudonyms(&self) -> Option<&Pseudonymizer> {
         self.pseudonyms.as_ref()
     }
 
     /// Streams `source` through redaction (and pseudonyms) into a spool keeping the newest
     /// `cap` bytes. Nothing is written to the archive yet.
-    pub fn scrub(&self, path: BundlePath, source: &mut dyn Read, cap: u64) -> io::Result<Scrubbed> {
+    pub(crate) fn scrub(
+        &self,
+        path: BundlePath,
+        source: &mut dyn Read,
+        cap: u64,
+    ) -> io::Result<Scrubbed> {
         let mut scrubber = self.scrubber(path, cap)?;
         let mut buf = vec![0u8; 64 * 1024];
         loop {
@@ -139,7 +144,7 @@ impl Bundle {
     }
 
     /// A push-style [`Bundle::scrub`], for sources read piecemeal (command pipes).
-    pub fn scrubber(&self, path: BundlePath, cap: u64) -> io::Result<Scrubber<'_>> {
+    pub(crate) fn scrubber(&self, path: BundlePath, cap: u64) -> io::Result<Scrubber<'_>> {
         Ok(Scrubber {
             bundle: self,
             path,
@@ -152,13 +157,13 @@ impl Bundle {
     }
 
     /// [`Bundle::scrub`] for a small document built in memory (info files, certificates.json).
-    pub fn scrub_bytes(&self, path: BundlePath, bytes: &[u8]) -> io::Result<Scrubbed> {
+    pub(crate) fn scrub_bytes(&self, path: BundlePath, bytes: &[u8]) -> io::Result<Scrubbed> {
         self.scrub(path, &mut &bytes[..], u64::MAX)
     }
 
     /// Appends members to the archive, in order and together. After a write error the
     /// archive is unusable: this and every later call fail.
-    pub fn add(&self, members: &[Scrubbed]) -> io::Result<Added> {
+    pub(crate) fn add(&self, members: &[Scrubbed]) -> io::Result<Added> {
         let mut guard = lock(&self.writer);
         let writer = match guard.as_mut() {
             Ok(w) => w,
@@ -185,7 +190,7 @@ impl Bundle {
 
     /// Adds redaction counts found elsewhere for `file` (a node's own redaction-report.json,
     /// when its result is merged into this bundle).
-    pub fn count_redactions(&self, file: &str, rule: &str, count: u64) {
+    pub(crate) fn count_redactions(&self, file: &str, rule: &str, count: u64) {
         if count > 0 {
             *lock(&self.redactions)
                 .entry((file.to_string(), rule.to_string()))
@@ -195,7 +200,7 @@ impl Bundle {
 
     /// A short text for the manifest (an SSH error, a destination, a pod event) through the
     /// same redaction and pseudonyms as every member, so that no row says what files hide.
-    pub fn scrub_text(&self, text: &str) -> String {
+    pub(crate) fn scrub_text(&self, text: &str) -> String {
         let redacted = self.redactor.stream().text(text);
         match &self.pseudonyms {
             Some(ps) => {
@@ -213,17 +218,17 @@ impl Bundle {
     }
 
     /// Records one collector's row for the manifest.
-    pub fn record(&self, run: CollectorRun) {
+    pub(crate) fn record(&self, run: CollectorRun) {
         lock(&self.runs).push(run);
     }
 
     /// Rows recorded so far.
-    pub fn runs(&self) -> Vec<CollectorRun> {
+    pub(crate) fn runs(&self) -> Vec<CollectorRun> {
         lock(&self.runs).clone()
     }
 
     /// Writes version.yaml (first, so troubleshoot tools recognise the bundle early).
-    pub fn add_version_yaml(&self, created: &str) -> io::Result<()> {
+    pub(crate) fn add_version_yaml(&self, created: &str) -> io::Result<()> {
         let text = format!(
             "apiVersion: troubleshoot.sh/v1beta2\nkind: SupportBundle\nmetadata:\n  name: kbundle\n  creationTimestamp: \"{created}\"\nspec:\n  versionNumber: \"{}\"\n",
             env!("CARGO_PKG_VERSION")
@@ -233,7 +238,7 @@ impl Bundle {
 
     /// Writes redaction-report.json and manifest.json (last: it lists every other file)
     /// and renames the archive into place.
-    pub fn finish(
+    pub(crate) fn finish(
         self,
         created: &str,
         interrupted: bool,
@@ -294,14 +299,14 @@ impl Bundle {
 
 /// When a collector started, to fill its manifest row.
 #[derive(Debug, Clone, Copy)]
-pub struct Started {
+pub(crate) struct Started {
     at: jiff::Timestamp,
     instant: Instant,
 }
 
 impl Started {
     /// Now.
-    pub fn now() -> Self {
+    pub(crate) fn now() -> Self {
         Started {
             at: jiff::Timestamp::now(),
             instant: Instant::now(),
@@ -309,12 +314,12 @@ impl Started {
     }
 
     /// Milliseconds since.
-    pub fn elapsed_ms(&self) -> u64 {
+    pub(crate) fn elapsed_ms(&self) -> u64 {
         self.instant.elapsed().as_millis() as u64
     }
 
     /// The manifest row of a collector that started here and ends now.
-    pub fn row(
+    pub(crate) fn row(
         &self,
         name: &str,
         node: Option<&str>,
@@ -338,7 +343,7 @@ impl Started {
 }
 
 /// RFC 3339 UTC with second precision, as the manifest writes times.
-pub fn rfc3339(t: jiff::Timestamp) -> String {
+pub(crate) fn rfc3339(t: jiff::Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
@@ -348,7 +353,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// One member on its way into the bundle: bytes go in, redacted lines come out into a
 /// capped spool. Memory: the pending partial line (at most [`MAX_LINE`]) and small buffers.
-pub struct Scrubber<'b> {
+pub(crate) struct Scrubber<'b> {
     bundle: &'b Bundle,
     path: BundlePath,
     redactor: LineRedactor<'b>,
@@ -360,7 +365,7 @@ pub struct Scrubber<'b> {
 
 impl Scrubber<'_> {
     /// Feeds bytes; complete lines are redacted and spooled at once.
-    pub fn write(&mut self, mut data: &[u8]) -> io::Result<()> {
+    pub(crate) fn write(&mut self, mut data: &[u8]) -> io::Result<()> {
         while !data.is_empty() {
             let room = MAX_LINE - self.pending.len();
             let window = &data[..data.len().min(room)];
@@ -409,7 +414,7 @@ impl Scrubber<'_> {
     }
 
     /// Ends the stream: records the redaction counts and returns the member.
-    pub fn finish(mut self) -> io::Result<Scrubbed> {
+    pub(crate) fn finish(mut self) -> io::Result<Scrubbed> {
         if !self.pending.is_empty() {
             self.flush_line()?;
         }

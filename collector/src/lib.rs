@@ -10,17 +10,17 @@
 //! the same [`bundle::Bundle`]. [`fanout`] brings other nodes' node parts into the same
 //! bundle, through a temporary DaemonSet (whose pods run [`agent`]) or over SSH.
 
-pub mod agent;
-pub mod archive;
-pub mod bundle;
+pub(crate) mod agent;
+pub(crate) mod archive;
+pub(crate) mod bundle;
 pub mod cli;
-pub mod cluster;
-pub mod fanout;
-pub mod interrupt;
-pub mod node;
-pub mod progress;
+pub(crate) mod cluster;
+pub(crate) mod fanout;
+pub(crate) mod interrupt;
+pub(crate) mod node;
+pub(crate) mod progress;
 pub mod pseudonymize;
 pub mod redact;
 pub mod run;
-pub mod summary;
+pub(crate) mod summary;
 mod sys;

@@ -6,7 +6,7 @@ use crate::run::Written;
 use kbundle_format::manifest::{CollectorRun, CollectorStatus, NODE_ROW_PREFIX};
 
 /// Prints the summary of a run on stderr.
-pub fn print(w: &Written, elapsed_ms: u64) {
+pub(crate) fn print(w: &Written, elapsed_ms: u64) {
     let failed: Vec<&CollectorRun> = w
         .runs
         .iter()
@@ -104,7 +104,7 @@ pub fn print(w: &Written, elapsed_ms: u64) {
 }
 
 /// `14.7 MiB`.
-pub fn human_size(bytes: u64) -> String {
+pub(crate) fn human_size(bytes: u64) -> String {
     let b = bytes as f64;
     if b >= 1048576.0 {
         format!("{:.1} MiB", b / 1048576.0)

@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 /// A request as the server saw it.
 #[derive(Debug, Clone, Default)]
-pub struct Request {
+pub(crate) struct Request {
     /// `GET`, `POST`, ...
     pub method: String,
     /// The path without the query.
@@ -47,10 +47,10 @@ impl Request {
 }
 
 /// Writes a response body; runs on a blocking thread.
-pub type Producer = Box<dyn FnOnce(&mut dyn Write) -> io::Result<()> + Send>;
+pub(crate) type Producer = Box<dyn FnOnce(&mut dyn Write) -> io::Result<()> + Send>;
 
 /// How the body is sent.
-pub enum Body {
+pub(crate) enum Body {
     /// All at once.
     Bytes(Vec<u8>),
     /// Streamed as it is produced (lists of any size).
@@ -61,7 +61,7 @@ pub enum Body {
 }
 
 /// The answer.
-pub struct Reply {
+pub(crate) struct Reply {
     /// HTTP status.
     pub code: u16,
     /// Content-Type.
@@ -88,7 +88,7 @@ impl Reply {
 }
 
 /// What the server shares between requests.
-pub struct State {
+pub(crate) struct State {
     /// The bundle.
     pub bundle: Arc<Bundle>,
     /// Faults to inject.
@@ -135,7 +135,7 @@ fn negotiate(accept: &str) -> Wanted {
 }
 
 /// Answers a request.
-pub fn respond(state: &Arc<State>, req: &Request) -> Reply {
+pub(crate) fn respond(state: &Arc<State>, req: &Request) -> Reply {
     let route = routes::parse(&req.path);
     let wanted = negotiate(&req.accept);
     let api_resources = &state.bundle.api_resources;

@@ -52,7 +52,7 @@ pub struct Crd {
 }
 
 /// Reads every CRD the bundle holds; unreadable ones are skipped.
-pub fn load_crds(index: &Index) -> Vec<Crd> {
+pub(crate) fn load_crds(index: &Index) -> Vec<Crd> {
     let Some(data) = index.resource("apiextensions.k8s.io", "customresourcedefinitions") else {
         return Vec::new();
     };

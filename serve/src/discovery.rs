@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 /// Which aggregated discovery version the client accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Aggregated {
+pub(crate) enum Aggregated {
     /// `apidiscovery.k8s.io/v2`
     V2,
     /// `apidiscovery.k8s.io/v2beta1`
@@ -16,7 +16,7 @@ pub enum Aggregated {
 
 impl Aggregated {
     /// The Content-Type to answer with.
-    pub fn content_type(self) -> &'static str {
+    pub(crate) fn content_type(self) -> &'static str {
         match self {
             Aggregated::V2 => {
                 "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
@@ -36,7 +36,7 @@ impl Aggregated {
 }
 
 /// `GET /api`.
-pub fn api_versions(server_address: &str) -> Value {
+pub(crate) fn api_versions(server_address: &str) -> Value {
     json!({
         "kind": "APIVersions",
         "versions": ["v1"],
@@ -45,7 +45,7 @@ pub fn api_versions(server_address: &str) -> Value {
 }
 
 /// `GET /apis`: every group but core.
-pub fn api_group_list(api_resources: &ApiResources) -> Value {
+pub(crate) fn api_group_list(api_resources: &ApiResources) -> Value {
     let groups: Vec<Value> = api_resources
         .groups
         .iter()
@@ -56,7 +56,7 @@ pub fn api_group_list(api_resources: &ApiResources) -> Value {
 }
 
 /// `GET /apis/<group>`.
-pub fn api_group(group: &Group) -> Value {
+pub(crate) fn api_group(group: &Group) -> Value {
     let mut v = api_group_body(group);
     if let Value::Object(map) = &mut v {
         map.insert("kind".into(), "APIGroup".into());
@@ -76,7 +76,7 @@ fn api_group_body(group: &Group) -> Value {
 }
 
 /// `GET /api/v1` or `/apis/<group>/<version>`.
-pub fn api_resource_list(group: &str, version: &str, resources: &[ApiResource]) -> Value {
+pub(crate) fn api_resource_list(group: &str, version: &str, resources: &[ApiResource]) -> Value {
     let gv = if group.is_empty() {
         version.to_string()
     } else {
@@ -112,7 +112,7 @@ pub fn api_resource_list(group: &str, version: &str, resources: &[ApiResource]) 
 }
 
 /// The aggregated document of `/api` (`core == true`) or `/apis`.
-pub fn aggregated(api_resources: &ApiResources, core: bool, version: Aggregated) -> Value {
+pub(crate) fn aggregated(api_resources: &ApiResources, core: bool, version: Aggregated) -> Value {
     let items: Vec<Value> = api_resources
         .groups
         .iter()

@@ -11,7 +11,7 @@ use std::fmt;
 
 /// A string, number or boolean as text; anything else (objects, arrays, null) is `None`.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Scalar<'a>(pub Option<Cow<'a, str>>);
+pub(crate) struct Scalar<'a>(pub Option<Cow<'a, str>>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for Scalar<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -64,7 +64,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Scalar<'a> {
 
 impl Scalar<'_> {
     /// The text, or `""`.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         self.0.as_deref().unwrap_or("")
     }
 }
@@ -95,7 +95,7 @@ pub struct FieldPath {
 
 /// What the index keeps of one object.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Head {
+pub(crate) struct Head {
     /// `kind`, when the object carries it.
     pub kind: Option<String>,
     /// `apiVersion`, when the object carries it.
@@ -113,7 +113,7 @@ pub struct Head {
 }
 
 /// Reads the head of an object; `None` when it is not a JSON object.
-pub fn read_head(raw: &str, fields: &[FieldPath]) -> Option<Head> {
+pub(crate) fn read_head(raw: &str, fields: &[FieldPath]) -> Option<Head> {
     let top: Top = serde_json::from_str(raw).ok()?;
     let mut head = Head::default();
     let text = |key: &str| -> Option<String> {

@@ -24,7 +24,7 @@ const MAX_REQUEST_BODY: usize = 1 << 20;
 const CHUNK: usize = 64 << 10;
 
 /// A response body: whole, or fed by a producer thread.
-pub enum ResponseBody {
+pub(crate) enum ResponseBody {
     /// All of it, sent once.
     Full(Option<Bytes>),
     /// Chunks as they are produced; an error cuts the connection.
@@ -73,7 +73,11 @@ impl Write for ChannelWriter {
 }
 
 /// Accepts connections until `shutdown` fires.
-pub async fn serve(listener: TcpListener, state: Arc<State>, mut shutdown: oneshot::Receiver<()>) {
+pub(crate) async fn serve(
+    listener: TcpListener,
+    state: Arc<State>,
+    mut shutdown: oneshot::Receiver<()>,
+) {
     loop {
         tokio::select! {
             _ = &mut shutdown => break,

@@ -17,27 +17,27 @@
 //! # Ok(()) }
 //! ```
 
-pub mod api;
-pub mod api_resources;
+pub(crate) mod api;
+pub(crate) mod api_resources;
 pub mod command;
-pub mod crd;
-pub mod discovery;
+pub(crate) mod crd;
+pub(crate) mod discovery;
 #[cfg(feature = "fault-injection")]
-pub mod faults;
-pub mod head;
-pub mod http;
+pub(crate) mod faults;
+pub(crate) mod head;
+pub(crate) mod http;
 pub mod index;
 pub mod kubeconfig;
-pub mod listing;
-pub mod loader;
-pub mod logs;
-pub mod paging;
-pub mod reviews;
-pub mod routes;
-pub mod selectors;
-pub mod spill;
-pub mod status;
-pub mod tables;
+pub(crate) mod listing;
+pub(crate) mod loader;
+pub(crate) mod logs;
+pub(crate) mod paging;
+pub(crate) mod reviews;
+pub(crate) mod routes;
+pub(crate) mod selectors;
+pub(crate) mod spill;
+pub(crate) mod status;
+pub(crate) mod tables;
 
 use anyhow::Context as _;
 use api_resources::ApiResources;

@@ -11,7 +11,7 @@ use std::io::{self, Write};
 
 /// What a list request asks for.
 #[derive(Debug, Clone, Default)]
-pub struct ListQuery {
+pub(crate) struct ListQuery {
     /// Only this namespace (`None`: all namespaces).
     pub namespace: Option<String>,
     /// `labelSelector`.
@@ -25,7 +25,7 @@ pub struct ListQuery {
 }
 
 /// One page of a list.
-pub struct Page<'a> {
+pub(crate) struct Page<'a> {
     /// The objects, in namespace/name order.
     pub entries: Vec<&'a Entry>,
     /// The token for the next page, when there is one.
@@ -34,7 +34,7 @@ pub struct Page<'a> {
 
 /// Chooses the objects of one page. With `endless` (a fault), the last page points back to
 /// the first instead of ending.
-pub fn select<'a>(
+pub(crate) fn select<'a>(
     index: &'a Index,
     data: &'a ResourceData,
     q: &ListQuery,
@@ -90,7 +90,7 @@ pub fn select<'a>(
 }
 
 /// `apiVersion` of a group version.
-pub fn group_version(group: &str, version: &str) -> String {
+pub(crate) fn group_version(group: &str, version: &str) -> String {
     if group.is_empty() {
         version.to_string()
     } else {
@@ -107,7 +107,7 @@ fn list_metadata(index: &Index, next: Option<&Continue>) -> Value {
 }
 
 /// Writes a `<Kind>List`.
-pub fn write_list(
+pub(crate) fn write_list(
     index: &Index,
     data: &ResourceData,
     api_version: &str,
@@ -133,7 +133,7 @@ pub fn write_list(
 
 /// What a Table row carries beside its cells (`includeObject`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum IncludeObject {
+pub(crate) enum IncludeObject {
     /// No object.
     None,
     /// `PartialObjectMetadata` (the API server's default).
@@ -145,7 +145,7 @@ pub enum IncludeObject {
 
 impl IncludeObject {
     /// Parses the query value; unknown values fall back to the default.
-    pub fn parse(s: Option<&str>) -> Self {
+    pub(crate) fn parse(s: Option<&str>) -> Self {
         match s {
             Some("None") => IncludeObject::None,
             Some("Object") => IncludeObject::Object,
@@ -155,7 +155,7 @@ impl IncludeObject {
 }
 
 /// One Table row of an object.
-pub fn table_row(
+pub(crate) fn table_row(
     printer: &Printer,
     raw: &[u8],
     include: IncludeObject,
@@ -180,7 +180,7 @@ pub fn table_row(
 }
 
 /// Writes a Table of the page.
-pub fn write_table(
+pub(crate) fn write_table(
     index: &Index,
     printer: &Printer,
     page: &Page,
@@ -209,7 +209,7 @@ pub fn write_table(
 
 /// Writes the page as watch events (`ADDED`, one JSON object per line); with a printer, each
 /// event's object is a one-row Table as kubectl `get -w` expects.
-pub fn write_watch(
+pub(crate) fn write_watch(
     index: &Index,
     page: &Page,
     table: Option<(&Printer, IncludeObject, &str)>,

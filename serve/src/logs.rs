@@ -9,7 +9,7 @@ use serde_json::Value;
 /// The query of a log request. `timestamps`, `sinceSeconds`, `sinceTime` and `follow` are
 /// accepted and ignored: the bundle holds the text as collected.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LogQuery {
+pub(crate) struct LogQuery {
     /// `container`.
     pub container: Option<String>,
     /// `previous`.
@@ -40,7 +40,7 @@ fn containers(pod: &Value) -> (Vec<String>, Vec<String>) {
 }
 
 /// Answers a log request with the log text.
-pub fn pod_log(
+pub(crate) fn pod_log(
     index: &Index,
     namespace: &str,
     pod: &str,

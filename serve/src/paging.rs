@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// Where the next page starts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Continue {
+pub(crate) struct Continue {
     /// The bundle's epoch when the token was made.
     #[serde(rename = "e")]
     pub epoch: u64,
@@ -26,12 +26,12 @@ pub struct Continue {
 
 impl Continue {
     /// The opaque token.
-    pub fn encode(&self) -> String {
+    pub(crate) fn encode(&self) -> String {
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
     }
 
     /// Reads a token; a token of another epoch is expired, an unreadable one is a bad request.
-    pub fn decode(token: &str, epoch: u64) -> Result<Continue, ApiError> {
+    pub(crate) fn decode(token: &str, epoch: u64) -> Result<Continue, ApiError> {
         let bytes = URL_SAFE_NO_PAD
             .decode(token.trim_end_matches('='))
             .map_err(|_| ApiError::bad_request("continue key is not valid: not base64"))?;

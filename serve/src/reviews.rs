@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 /// The answer to a POST of `selfsubjectaccessreviews` or `selfsubjectrulesreviews`; `None`
 /// for any other resource.
-pub fn answer(resource: &str, body: &[u8]) -> Option<Value> {
+pub(crate) fn answer(resource: &str, body: &[u8]) -> Option<Value> {
     match resource {
         "selfsubjectaccessreviews" => {
             let spec = read_spec(body);

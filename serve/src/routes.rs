@@ -2,7 +2,7 @@
 
 /// What a request path names.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Route {
+pub(crate) enum Route {
     /// `/version`
     Version,
     /// `/healthz`, `/livez`, `/readyz`
@@ -23,7 +23,7 @@ pub enum Route {
 
 /// A path below a group version.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResourcePath {
+pub(crate) struct ResourcePath {
     /// API group (`""` for core).
     pub group: String,
     /// Version.
@@ -39,7 +39,7 @@ pub struct ResourcePath {
 }
 
 /// Parses a request path (without its query).
-pub fn parse(path: &str) -> Route {
+pub(crate) fn parse(path: &str) -> Route {
     let segments: Vec<String> = path
         .split('/')
         .filter(|s| !s.is_empty())
@@ -82,7 +82,7 @@ fn resource(group: &str, version: &str, rest: &[&str]) -> Route {
 }
 
 /// Decodes `%xx` escapes; invalid ones are kept as written.
-pub fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -18,11 +18,11 @@ enum LabelOp {
 
 /// A parsed `labelSelector`: every requirement must hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LabelSelector(Vec<(String, LabelOp)>);
+pub(crate) struct LabelSelector(Vec<(String, LabelOp)>);
 
 /// Why a selector is refused, in the API server's words (kubectl prints them as they are).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SelectorError {
+pub(crate) enum SelectorError {
     /// A label requirement that does not parse.
     #[error("unable to parse requirement: {0:?}")]
     Requirement(String),
@@ -40,7 +40,7 @@ pub enum SelectorError {
 }
 
 /// Parses `app=x,tier in (a,b),!legacy,env!=prod,track notin (x),release`.
-pub fn parse_label_selector(text: &str) -> Result<LabelSelector, SelectorError> {
+pub(crate) fn parse_label_selector(text: &str) -> Result<LabelSelector, SelectorError> {
     let mut reqs = Vec::new();
     for part in split_top_level(text) {
         let part = part.trim();
@@ -136,7 +136,7 @@ fn check_key(key: &str) -> Result<(), ()> {
 
 impl LabelSelector {
     /// True when every requirement holds for the labels `get` looks up.
-    pub fn matches<'a>(&self, get: impl Fn(&str) -> Option<&'a str>) -> bool {
+    pub(crate) fn matches<'a>(&self, get: impl Fn(&str) -> Option<&'a str>) -> bool {
         self.0.iter().all(|(key, op)| {
             let value = get(key);
             match op {
@@ -155,16 +155,11 @@ impl LabelSelector {
             }
         })
     }
-
-    /// True when the selector selects everything.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 /// Which field a field requirement reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldRef {
+pub(crate) enum FieldRef {
     /// `metadata.name`
     Name,
     /// `metadata.namespace`
@@ -175,11 +170,11 @@ pub enum FieldRef {
 
 /// A parsed `fieldSelector`: every requirement must hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FieldSelector(Vec<(FieldRef, bool, String)>);
+pub(crate) struct FieldSelector(Vec<(FieldRef, bool, String)>);
 
 /// Parses `spec.nodeName=w1,status.phase!=Failed` against the fields the resource supports;
 /// an unsupported field is refused like the API server does.
-pub fn parse_field_selector(
+pub(crate) fn parse_field_selector(
     text: &str,
     fields: &[FieldPath],
 ) -> Result<FieldSelector, SelectorError> {
@@ -265,7 +260,7 @@ fn unescape(value: &str) -> String {
 
 impl FieldSelector {
     /// True when every requirement holds; a field the object lacks reads as `""`.
-    pub fn matches<'a>(
+    pub(crate) fn matches<'a>(
         &self,
         name: &str,
         namespace: &str,
@@ -279,13 +274,6 @@ impl FieldSelector {
             };
             (got == want) != *negate
         })
-    }
-
-    /// The name this selector pins, if any (`kubectl get pod x` style lookups).
-    pub fn pinned_name(&self) -> Option<&str> {
-        self.0
-            .iter()
-            .find_map(|(f, negate, v)| (*f == FieldRef::Name && !negate).then_some(v.as_str()))
     }
 }
 
@@ -332,7 +320,7 @@ const JOB_FIELDS: &[FieldPath] = &[fp("status.successful", &["status", "succeede
 
 /// The fields beyond `metadata.name` / `metadata.namespace` that the API server lets a field
 /// selector name for a resource.
-pub fn selectable_fields(group: &str, resource: &str) -> &'static [FieldPath] {
+pub(crate) fn selectable_fields(group: &str, resource: &str) -> &'static [FieldPath] {
     match (group, resource) {
         ("", "pods") => POD_FIELDS,
         ("", "events") => EVENT_FIELDS,
@@ -419,7 +407,7 @@ mod tests {
         );
         let sel = parse_field_selector("metadata.name=a\\,b", &[]).unwrap();
         assert!(sel.matches("a,b", "", |_| None));
-        assert_eq!(sel.pinned_name(), Some("a,b"));
+        assert!(!sel.matches("a", "", |_| None));
         assert!(parse_field_selector("spec.nodeName", POD_FIELDS).is_err());
     }
 }

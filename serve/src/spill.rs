@@ -15,14 +15,14 @@ pub struct Span {
 }
 
 /// Appends bytes while the bundle streams past.
-pub struct SpillWriter {
+pub(crate) struct SpillWriter {
     out: BufWriter<File>,
     len: u64,
 }
 
 impl SpillWriter {
     /// Opens a fresh unnamed temporary file.
-    pub fn new() -> io::Result<Self> {
+    pub(crate) fn new() -> io::Result<Self> {
         Ok(SpillWriter {
             out: BufWriter::with_capacity(1 << 20, tempfile::tempfile()?),
             len: 0,
@@ -30,7 +30,7 @@ impl SpillWriter {
     }
 
     /// Appends the pieces as one span (pieces let a caller splice a prefix onto raw bytes).
-    pub fn append(&mut self, pieces: &[&[u8]]) -> io::Result<Span> {
+    pub(crate) fn append(&mut self, pieces: &[&[u8]]) -> io::Result<Span> {
         let offset = self.len;
         for piece in pieces {
             self.out.write_all(piece)?;
@@ -43,7 +43,7 @@ impl SpillWriter {
     }
 
     /// Copies a whole reader (a log) into one span.
-    pub fn copy_from(&mut self, body: &mut dyn Read) -> io::Result<Span> {
+    pub(crate) fn copy_from(&mut self, body: &mut dyn Read) -> io::Result<Span> {
         let offset = self.len;
         let copied = io::copy(body, &mut self.out)?;
         self.len += copied;
@@ -54,20 +54,20 @@ impl SpillWriter {
     }
 
     /// Flushes and turns the writer into the read side.
-    pub fn finish(self) -> io::Result<Spill> {
+    pub(crate) fn finish(self) -> io::Result<Spill> {
         let file = self.out.into_inner().map_err(|e| e.into_error())?;
         Ok(Spill { file })
     }
 }
 
 /// The read side: positioned reads, so any number of requests read at once without seeking.
-pub struct Spill {
+pub(crate) struct Spill {
     file: File,
 }
 
 impl Spill {
     /// The bytes of a span.
-    pub fn read(&self, span: Span) -> io::Result<Vec<u8>> {
+    pub(crate) fn read(&self, span: Span) -> io::Result<Vec<u8>> {
         let len = usize::try_from(span.len)
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "span too long"))?;
         let mut buf = vec![0u8; len];

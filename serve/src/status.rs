@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 /// An error answer: HTTP code plus the Status body.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ApiError {
+pub(crate) struct ApiError {
     /// HTTP status code.
     pub code: u16,
     /// The Status object.
@@ -14,7 +14,7 @@ pub struct ApiError {
 
 impl ApiError {
     /// A Status with `reason` and `message`.
-    pub fn new(code: u16, reason: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(code: u16, reason: &str, message: impl Into<String>) -> Self {
         ApiError {
             code,
             body: json!({
@@ -30,14 +30,14 @@ impl ApiError {
     }
 
     /// 404 for a named object: `pods "x" not found`.
-    pub fn not_found(resource: &str, name: &str) -> Self {
+    pub(crate) fn not_found(resource: &str, name: &str) -> Self {
         let mut e = Self::new(404, "NotFound", format!("{resource} \"{name}\" not found"));
         e.body["details"] = json!({"name": name, "kind": resource});
         e
     }
 
     /// 404 for a path the server does not serve.
-    pub fn no_route() -> Self {
+    pub(crate) fn no_route() -> Self {
         Self::new(
             404,
             "NotFound",
@@ -46,12 +46,12 @@ impl ApiError {
     }
 
     /// 400 with a message.
-    pub fn bad_request(message: impl Into<String>) -> Self {
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
         Self::new(400, "BadRequest", message)
     }
 
     /// 405: the bundle cannot be changed.
-    pub fn read_only(verb: &str) -> Self {
+    pub(crate) fn read_only(verb: &str) -> Self {
         Self::new(
             405,
             "MethodNotAllowed",
@@ -62,7 +62,7 @@ impl ApiError {
     }
 
     /// 410: a continue token from another bundle or an older server.
-    pub fn expired() -> Self {
+    pub(crate) fn expired() -> Self {
         Self::new(
             410,
             "Expired",
@@ -71,7 +71,7 @@ impl ApiError {
     }
 
     /// 500 with a message.
-    pub fn internal(message: impl Into<String>) -> Self {
+    pub(crate) fn internal(message: impl Into<String>) -> Self {
         Self::new(500, "InternalError", message)
     }
 }

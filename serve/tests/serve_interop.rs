@@ -5,7 +5,7 @@
 
 mod serve_common;
 
-use kbundle_serve::tables::age::human_duration;
+use kbundle_kube::printers::human_duration;
 use kbundle_serve::Bundle;
 use serde_json::Value;
 use serve_common::*;

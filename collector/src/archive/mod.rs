@@ -6,7 +6,7 @@
 //! size and SHA-256 are recorded for `manifest.json`. Only regular files and directories are
 //! ever written.
 
-pub mod spool;
+pub(crate) mod spool;
 
 use kbundle_format::manifest::FileEntry;
 use kbundle_format::BundlePath;
@@ -68,10 +68,10 @@ impl io::Write for Out {
 }
 
 /// The `-o` value that means standard output.
-pub const STDOUT: &str = "-";
+pub(crate) const STDOUT: &str = "-";
 
 /// Appends members to a bundle being written.
-pub struct BundleWriter {
+pub(crate) struct BundleWriter {
     container: Container,
     /// The temporary file renamed into place at the end; `None` when streaming to stdout.
     temp: Option<tempfile::NamedTempFile>,
@@ -87,7 +87,7 @@ pub struct BundleWriter {
 impl BundleWriter {
     /// Starts a bundle that will be renamed to `target` by [`BundleWriter::finish`]. Its
     /// members live under `top/`. The temporary file sits beside the target, mode 0600.
-    pub fn create(
+    pub(crate) fn create(
         target: &Path,
         format: Format,
         top: &str,
@@ -125,7 +125,7 @@ impl BundleWriter {
     /// Starts a tar.gz bundle written to standard output as it is produced (`-o -`): nothing
     /// is renamed and nothing stays on disk but unnamed spools in `spool_dir`. A reader sees
     /// a complete archive only when [`BundleWriter::finish`] ran.
-    pub fn stdout(top: &str, mtime: jiff::Timestamp, spool_dir: &Path) -> Self {
+    pub(crate) fn stdout(top: &str, mtime: jiff::Timestamp, spool_dir: &Path) -> Self {
         BundleWriter {
             container: tar_gz(Out::Stdout(io::stdout())),
             temp: None,
@@ -139,13 +139,13 @@ impl BundleWriter {
     }
 
     /// Where the spools of this bundle's members belong (unnamed files, gone when closed).
-    pub fn spool_dir(&self) -> &Path {
+    pub(crate) fn spool_dir(&self) -> &Path {
         &self.spool_dir
     }
 
     /// Appends one regular file of exactly `size` bytes read from `content`, creating its
     /// parent directories first. Returns its manifest row.
-    pub fn add(
+    pub(crate) fn add(
         &mut self,
         path: &BundlePath,
         size: u64,
@@ -202,23 +202,18 @@ impl BundleWriter {
     }
 
     /// Appends an in-memory file (bookkeeping files such as `version.yaml`).
-    pub fn add_bytes(&mut self, path: &BundlePath, bytes: &[u8]) -> io::Result<FileEntry> {
+    pub(crate) fn add_bytes(&mut self, path: &BundlePath, bytes: &[u8]) -> io::Result<FileEntry> {
         self.add(path, bytes.len() as u64, &mut &bytes[..])
     }
 
     /// Rows for every file written so far.
-    pub fn files(&self) -> &[FileEntry] {
+    pub(crate) fn files(&self) -> &[FileEntry] {
         &self.files
-    }
-
-    /// Where the bundle will be once finished.
-    pub fn target(&self) -> &Path {
-        &self.target
     }
 
     /// Completes the archive, syncs it and renames it to the target. Refuses to replace a
     /// file that appeared there meanwhile.
-    pub fn finish(self) -> io::Result<PathBuf> {
+    pub(crate) fn finish(self) -> io::Result<PathBuf> {
         let file = match self.container {
             Container::TarGz(builder) => {
                 match builder
@@ -301,7 +296,7 @@ fn zip_error(e: zip::result::ZipError) -> io::Error {
 }
 
 /// The directory a target path lives in (`.` for a bare file name).
-pub fn parent_dir(target: &Path) -> &Path {
+pub(crate) fn parent_dir(target: &Path) -> &Path {
     match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),

@@ -14,7 +14,7 @@ use std::path::Path;
 const BUFFER: usize = 64 * 1024;
 
 /// Collects a stream, keeping its newest `cap` bytes.
-pub struct Spool {
+pub(crate) struct Spool {
     file: File,
     cap: u64,
     /// Bytes written to the ring so far (logical length of the stream).
@@ -24,7 +24,7 @@ pub struct Spool {
 
 impl Spool {
     /// A spool in `dir` keeping at most `cap` bytes (`u64::MAX` for no cap).
-    pub fn new(dir: &Path, cap: u64) -> io::Result<Self> {
+    pub(crate) fn new(dir: &Path, cap: u64) -> io::Result<Self> {
         Ok(Spool {
             file: tempfile::tempfile_in(dir)?,
             cap: cap.max(1),
@@ -34,7 +34,7 @@ impl Spool {
     }
 
     /// Appends bytes.
-    pub fn write(&mut self, data: &[u8]) -> io::Result<()> {
+    pub(crate) fn write(&mut self, data: &[u8]) -> io::Result<()> {
         if self.buf.len() + data.len() > BUFFER {
             self.flush()?;
         }
@@ -73,7 +73,7 @@ impl Spool {
 
     /// Ends the stream. When it was longer than the cap, the kept part starts after the
     /// first line break, so the bundle never holds half a line.
-    pub fn finish(mut self) -> io::Result<Spooled> {
+    pub(crate) fn finish(mut self) -> io::Result<Spooled> {
         self.flush()?;
         if self.written <= self.cap {
             return Ok(Spooled {
@@ -121,7 +121,7 @@ impl Spool {
 }
 
 /// The kept content of a finished spool, ready to be copied into the archive.
-pub struct Spooled {
+pub(crate) struct Spooled {
     file: File,
     segments: [(u64, u64); 2],
     truncated: bool,
@@ -129,22 +129,22 @@ pub struct Spooled {
 
 impl Spooled {
     /// Length of the kept content.
-    pub fn len(&self) -> u64 {
+    pub(crate) fn len(&self) -> u64 {
         self.segments[0].1 + self.segments[1].1
     }
 
     /// True when nothing was kept.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// True when older content was dropped to honour the cap.
-    pub fn truncated(&self) -> bool {
+    pub(crate) fn truncated(&self) -> bool {
         self.truncated
     }
 
     /// A reader over the kept content, oldest byte first.
-    pub fn reader(&self) -> SpooledReader<'_> {
+    pub(crate) fn reader(&self) -> SpooledReader<'_> {
         SpooledReader {
             spooled: self,
             segment: 0,
@@ -154,7 +154,7 @@ impl Spooled {
 }
 
 /// Reads a [`Spooled`] without moving any file cursor.
-pub struct SpooledReader<'a> {
+pub(crate) struct SpooledReader<'a> {
     spooled: &'a Spooled,
     segment: usize,
     offset: u64,

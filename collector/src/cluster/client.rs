@@ -31,7 +31,7 @@ pub struct ApiSettings {
 }
 
 /// The cluster the kubeconfig (or the pod) points at, not yet contacted.
-pub struct Target {
+pub(crate) struct Target {
     /// kube's client configuration.
     pub config: kube::Config,
     /// The server URL.
@@ -45,7 +45,7 @@ pub struct Target {
 /// Why the cluster could not be found or reached at all: one line for the manifest's
 /// `cluster API` row.
 #[derive(Debug, Clone, thiserror::Error)]
-pub enum ClientError {
+pub(crate) enum ClientError {
     /// A file of `KUBECONFIG` does not read.
     #[error("KUBECONFIG: {0}")]
     KubeconfigEnv(String),
@@ -76,7 +76,7 @@ pub enum ClientError {
 
 /// Finds the cluster like kubectl does: `--kubeconfig`, else `KUBECONFIG` (several files
 /// merged), else `~/.kube/config`, else the service account of the pod this runs in.
-pub async fn resolve(settings: &ApiSettings) -> Result<Target, ClientError> {
+pub(crate) async fn resolve(settings: &ApiSettings) -> Result<Target, ClientError> {
     let context = settings.context.clone();
     let kubeconfig = if let Some(path) = &settings.kubeconfig {
         Some(read_kubeconfig(path)?)
@@ -156,7 +156,7 @@ fn home_kubeconfig() -> Option<PathBuf> {
 
 /// Why a request failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ApiError {
+pub(crate) enum ApiError {
     /// The server answered with an error status.
     Status {
         /// HTTP status.
@@ -176,7 +176,7 @@ pub enum ApiError {
 
 impl ApiError {
     /// The HTTP status, when the server answered.
-    pub fn code(&self) -> Option<u16> {
+    pub(crate) fn code(&self) -> Option<u16> {
         match self {
             ApiError::Status { code, .. } => Some(*code),
             _ => None,
@@ -184,7 +184,7 @@ impl ApiError {
     }
 
     /// 403: RBAC said no.
-    pub fn is_forbidden(&self) -> bool {
+    pub(crate) fn is_forbidden(&self) -> bool {
         self.code() == Some(403)
     }
 
@@ -231,7 +231,7 @@ impl fmt::Display for ApiError {
 
 /// Which failures a request retries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Retry {
+pub(crate) enum Retry {
     /// 429, 500/502/503/504, transport errors and timeouts (lists, discovery).
     Full,
     /// Like `Full`, but a timeout is final: the first `GET /version`, which must tell
@@ -250,7 +250,7 @@ const BACKOFF: Duration = Duration::from_millis(500);
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
 
 /// The API server, as the collector uses it. Cheap to share by reference between tasks.
-pub struct Api {
+pub(crate) struct Api {
     client: kube::Client,
     limiter: RateLimiter,
     timeout: Duration,
@@ -260,14 +260,14 @@ pub struct Api {
 }
 
 /// A response being streamed ([`Api::stream`]).
-pub struct Streamed {
+pub(crate) struct Streamed {
     /// Body bytes received.
     pub bytes: u64,
 }
 
 impl Api {
     /// A client for `target`. Fails only when the TLS or auth setup is broken.
-    pub fn new(
+    pub(crate) fn new(
         target: &Target,
         settings: &ApiSettings,
         interrupt: Interrupt,
@@ -285,23 +285,23 @@ impl Api {
     }
 
     /// Requests sent so far (retries included).
-    pub fn requests(&self) -> u64 {
+    pub(crate) fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
     }
 
     /// Requests that were retries.
-    pub fn retried(&self) -> u64 {
+    pub(crate) fn retried(&self) -> u64 {
         self.retried.load(Ordering::Relaxed)
     }
 
     /// `GET path` with the whole body read, retried per `policy`; `timeout` overrides the
     /// request deadline (the first probe uses the connect timeout).
-    pub async fn get(&self, path: &str, policy: Retry) -> Result<Bytes, ApiError> {
+    pub(crate) async fn get(&self, path: &str, policy: Retry) -> Result<Bytes, ApiError> {
         self.get_within(path, policy, self.timeout).await
     }
 
     /// [`Api::get`] with its own deadline per attempt.
-    pub async fn get_within(
+    pub(crate) async fn get_within(
         &self,
         path: &str,
         policy: Retry,
@@ -326,7 +326,7 @@ impl Api {
 
     /// `GET path`, handing body chunks to `sink` as they arrive (logs: nothing is kept in
     /// memory). Retried per `policy` only while no byte was handed over.
-    pub async fn stream(
+    pub(crate) async fn stream(
         &self,
         path: &str,
         policy: Retry,
@@ -438,7 +438,7 @@ impl Api {
 }
 
 /// Resolves once the interrupt flag is set (polled: signals only set a flag).
-pub async fn interrupted(flag: &Interrupt) {
+pub(crate) async fn interrupted(flag: &Interrupt) {
     while !flag.is_set() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -488,7 +488,7 @@ fn status_message(body: &[u8]) -> String {
 
 /// An error and its causes on one line (`error trying to connect: tcp connect error:
 /// Connection refused (os error 111)`), without repeats.
-pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = cur {

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 /// One resource the collector lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Resource {
+pub(crate) struct Resource {
     /// API group, `""` for core.
     pub group: String,
     /// The version listed (the group's preferred one).
@@ -23,7 +23,7 @@ pub struct Resource {
 
 impl Resource {
     /// `v1` or `apps/v1`.
-    pub fn api_version(&self) -> String {
+    pub(crate) fn api_version(&self) -> String {
         if self.group.is_empty() {
             self.version.clone()
         } else {
@@ -32,7 +32,7 @@ impl Resource {
     }
 
     /// The collection's URL path, across namespaces or in one.
-    pub fn collection(&self, namespace: Option<&str>) -> String {
+    pub(crate) fn collection(&self, namespace: Option<&str>) -> String {
         let base = if self.group.is_empty() {
             format!("/api/{}", self.version)
         } else {
@@ -45,14 +45,14 @@ impl Resource {
     }
 
     /// `pods` or `widgets.example.com`, for messages.
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         kbundle_format::layout::custom_resource_dir(&self.group, &self.plural)
     }
 }
 
 /// What discovery found.
 #[derive(Debug, Default)]
-pub struct Discovered {
+pub(crate) struct Discovered {
     /// `groups.json`: the APIGroupList, the core group first.
     pub groups: Value,
     /// `resources.json`: every APIResourceList fetched.
@@ -111,7 +111,7 @@ struct ApiResource {
 
 /// Asks `/api` and `/apis` (failing only when both fail), then every group-version,
 /// `jobs` at a time.
-pub async fn discover(api: &Api, jobs: usize) -> Result<Discovered, ApiError> {
+pub(crate) async fn discover(api: &Api, jobs: usize) -> Result<Discovered, ApiError> {
     let core = api.get("/api", Retry::Full).await;
     let apis = api.get("/apis", Retry::Full).await;
     let mut out = Discovered::default();
@@ -239,7 +239,7 @@ pub async fn discover(api: &Api, jobs: usize) -> Result<Discovered, ApiError> {
 /// Lists that take longest first (each is a chain of pages, so a long one started last would
 /// finish last alone): events, pods, then the rest by group and name. Namespaces are listed
 /// before everything else by the caller.
-pub fn order(plan: &mut [Resource]) {
+pub(crate) fn order(plan: &mut [Resource]) {
     let rank = |r: &Resource| match (r.group.as_str(), r.plural.as_str()) {
         ("", "events") => 0,
         ("", "pods") => 1,
@@ -257,7 +257,7 @@ fn parse<'a, T: Deserialize<'a>>(body: &'a [u8], path: &str) -> Result<T, ApiErr
 
 /// Percent-encodes a path segment or query value (names are DNS labels in practice; this
 /// keeps a hostile one from changing the request).
-pub fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {

@@ -8,13 +8,13 @@ use std::sync::Mutex;
 
 /// Pods named in a Warning event, as `(namespace, name)`. Bounded by the number of pods.
 #[derive(Debug, Default)]
-pub struct WarnedPods {
+pub(crate) struct WarnedPods {
     pods: Mutex<HashSet<(String, String)>>,
 }
 
 impl WarnedPods {
     /// Notes the pod a core/v1 Event is about, when it is a Warning about a Pod.
-    pub fn observe(&self, event: &Value) {
+    pub(crate) fn observe(&self, event: &Value) {
         if event.get("type").and_then(Value::as_str) != Some("Warning") {
             return;
         }
@@ -41,13 +41,13 @@ impl WarnedPods {
     }
 
     /// Whether a Warning named this pod.
-    pub fn contains(&self, namespace: &str, name: &str) -> bool {
+    pub(crate) fn contains(&self, namespace: &str, name: &str) -> bool {
         self.lock()
             .contains(&(namespace.to_string(), name.to_string()))
     }
 
     /// Every pod named, sorted.
-    pub fn pods(&self) -> Vec<(String, String)> {
+    pub(crate) fn pods(&self) -> Vec<(String, String)> {
         let mut v: Vec<_> = self.lock().iter().cloned().collect();
         v.sort();
         v

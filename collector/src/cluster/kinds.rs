@@ -18,7 +18,7 @@ use std::collections::HashSet;
 
 /// Which namespaces a namespaced kind is listed in.
 #[derive(Debug, Clone, Copy)]
-pub enum Namespaces<'a> {
+pub(crate) enum Namespaces<'a> {
     /// All of them: one cluster-wide list; `known` is the fallback when that is forbidden.
     All {
         /// The cluster's namespaces, from the namespaces list.
@@ -56,7 +56,7 @@ impl Stop {
 
 /// Lists `resource` and returns its manifest rows: one for the kind, one per namespace that
 /// failed. `<kind>-errors.json` is written when anything failed.
-pub async fn collect<'s>(
+pub(crate) async fn collect<'s>(
     ctx: &Context<'_, 's>,
     resource: &Resource,
     namespaces: Namespaces<'_>,

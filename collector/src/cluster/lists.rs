@@ -23,7 +23,7 @@ use std::io;
 
 /// Why a page's items could not all be written.
 #[derive(Debug, thiserror::Error)]
-pub enum PageWriteError {
+pub(crate) enum PageWriteError {
     /// Writing to the bundle failed: the run cannot go on.
     #[error("writing the bundle: {0}")]
     Write(io::Error),
@@ -34,12 +34,12 @@ pub enum PageWriteError {
 use std::sync::atomic::Ordering;
 
 /// Objects per page, as kubectl asks.
-pub const PAGE: u32 = 500;
+pub(crate) const PAGE: u32 = 500;
 /// Namespace files kept open per list.
-pub const MAX_OPEN: usize = 32;
+pub(crate) const MAX_OPEN: usize = 32;
 
 /// The bundle path of a resource's List (in `namespace`, for namespaced resources).
-pub fn list_path(resource: &Resource, namespace: Option<&str>) -> BundlePath {
+pub(crate) fn list_path(resource: &Resource, namespace: Option<&str>) -> BundlePath {
     match layout::kind_dir_for(&resource.group, &resource.plural) {
         Some(kind) => layout::list_path(kind, namespace),
         None => layout::custom_resource_path(
@@ -52,7 +52,7 @@ pub fn list_path(resource: &Resource, namespace: Option<&str>) -> BundlePath {
 
 /// The name `<dir>-errors.json` and manifest rows use for a resource: its fixed directory,
 /// else `<plural>.<group>`.
-pub fn dir_name(resource: &Resource) -> String {
+pub(crate) fn dir_name(resource: &Resource) -> String {
     match layout::kind_dir_for(&resource.group, &resource.plural) {
         Some(kind) => kind.dir.to_string(),
         None => layout::custom_resource_dir(&resource.group, &resource.plural),
@@ -61,7 +61,7 @@ pub fn dir_name(resource: &Resource) -> String {
 
 /// How items are changed before they are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transform {
+pub(crate) enum Transform {
     /// As the server sent them (minus `managedFields`).
     Plain,
     /// Secrets: metadata, type and the keys of `data` only.
@@ -76,7 +76,7 @@ struct OpenFile<'b> {
 }
 
 /// The List files of one resource being written.
-pub struct ListFiles<'b> {
+pub(crate) struct ListFiles<'b> {
     bundle: &'b Bundle,
     resource: Resource,
     transform: Transform,
@@ -104,7 +104,7 @@ pub struct ListFiles<'b> {
 
 impl<'b> ListFiles<'b> {
     /// Files for `resource`; `observer` sees every item before it is written.
-    pub fn new(
+    pub(crate) fn new(
         bundle: &'b Bundle,
         resource: &Resource,
         observer: Observer<'b>,
@@ -140,12 +140,16 @@ impl<'b> ListFiles<'b> {
 
     /// After a list had to start over (410 Expired): items up to the last one written are
     /// skipped, since a list comes back in the same order.
-    pub fn resume_after_last(&mut self) {
+    pub(crate) fn resume_after_last(&mut self) {
         self.resume_after = self.last.clone();
     }
 
     /// Writes the items of one page.
-    pub fn write_page(&mut self, body: &[u8], head: &PageHead) -> Result<(), PageWriteError> {
+    pub(crate) fn write_page(
+        &mut self,
+        body: &[u8],
+        head: &PageHead,
+    ) -> Result<(), PageWriteError> {
         if !head.kind.is_empty() && self.objects == 0 && self.open.is_empty() {
             self.list_kind = head.kind.clone();
         }
@@ -281,12 +285,12 @@ impl<'b> ListFiles<'b> {
 
     /// Makes sure `namespace` has a file even when it holds no object (asked-for namespaces,
     /// cluster-scoped kinds).
-    pub fn ensure(&mut self, namespace: Option<&str>) -> io::Result<()> {
+    pub(crate) fn ensure(&mut self, namespace: Option<&str>) -> io::Result<()> {
         self.file_for(namespace).map(|_| ())
     }
 
     /// Writes the file of `namespace` into the bundle, if it is open.
-    pub fn close(&mut self, namespace: Option<&str>) -> io::Result<()> {
+    pub(crate) fn close(&mut self, namespace: Option<&str>) -> io::Result<()> {
         if let Some(i) = self
             .open
             .iter()
@@ -299,7 +303,7 @@ impl<'b> ListFiles<'b> {
     }
 
     /// Writes every open file into the bundle.
-    pub fn close_all(&mut self) -> io::Result<()> {
+    pub(crate) fn close_all(&mut self) -> io::Result<()> {
         let mut open = std::mem::take(&mut self.open);
         open.sort_by(|a, b| a.namespace.cmp(&b.namespace));
         let mut first_error = None;

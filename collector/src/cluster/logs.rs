@@ -33,7 +33,7 @@ pub struct LogSettings {
 
 /// One log to fetch.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogJob {
+pub(crate) struct LogJob {
     /// Namespace.
     pub namespace: String,
     /// Pod.
@@ -47,7 +47,7 @@ pub struct LogJob {
 }
 
 /// Every log of the selected pods, current before previous.
-pub fn jobs(pods: &[PodRecord]) -> Vec<LogJob> {
+pub(crate) fn jobs(pods: &[PodRecord]) -> Vec<LogJob> {
     let mut out = Vec::new();
     for p in pods {
         for c in &p.containers {
@@ -112,7 +112,7 @@ impl Breaker {
 
 /// Fetches every log of `jobs`, `concurrency` at a time, and returns the manifest rows: one
 /// for all logs, one per log that failed, one per node given up on, one for logs skipped.
-pub async fn fetch_all(
+pub(crate) async fn fetch_all(
     ctx: &Context<'_, '_>,
     jobs: Vec<LogJob>,
     settings: LogSettings,

@@ -9,17 +9,17 @@
 //! the way past, which pods' logs to fetch; [`logs`] fetches them. Network waits run on a
 //! small tokio runtime, decoding and compression on [`workers`] threads.
 
-pub mod client;
-pub mod discovery;
-pub mod events;
-pub mod kinds;
-pub mod lists;
-pub mod logs;
-pub mod pages;
-pub mod pods;
-pub mod ratelimit;
-pub mod secrets;
-pub mod workers;
+pub(crate) mod client;
+pub(crate) mod discovery;
+pub(crate) mod events;
+pub(crate) mod kinds;
+pub(crate) mod lists;
+pub(crate) mod logs;
+pub(crate) mod pages;
+pub(crate) mod pods;
+pub(crate) mod ratelimit;
+pub(crate) mod secrets;
+pub(crate) mod workers;
 
 use crate::bundle::{Added, Bundle, Started};
 use crate::interrupt::Interrupt;
@@ -57,7 +57,7 @@ pub struct ClusterOptions {
 
 /// Live counts for the progress line.
 #[derive(Debug, Default)]
-pub struct Counters {
+pub(crate) struct Counters {
     /// Objects written.
     pub objects: AtomicU64,
     /// Kinds listed.
@@ -68,7 +68,7 @@ pub struct Counters {
 
 /// What a list's items are shown to before they are written.
 #[derive(Clone, Copy)]
-pub enum Observer<'a> {
+pub(crate) enum Observer<'a> {
     /// Nobody.
     Nothing,
     /// The log selection (pods).
@@ -81,7 +81,7 @@ pub enum Observer<'a> {
 
 impl Observer<'_> {
     /// Shows one item.
-    pub fn observe(&self, item: &Value) {
+    pub(crate) fn observe(&self, item: &Value) {
         match self {
             Observer::Nothing => {}
             Observer::Pods(index) => index.observe(item),
@@ -100,7 +100,7 @@ impl Observer<'_> {
 
 /// Shared by the tasks of one collection. `'s` is the worker threads' scope: what jobs
 /// borrow (the bundle, the tallies) lives at least that long.
-pub struct Context<'b, 's> {
+pub(crate) struct Context<'b, 's> {
     /// The API.
     pub api: &'s Api,
     /// The bundle.
@@ -122,7 +122,10 @@ pub struct Context<'b, 's> {
 }
 
 /// Runs futures `limit` at a time; results in input order.
-pub async fn bounded<F: Future>(futures: impl Iterator<Item = F>, limit: usize) -> Vec<F::Output> {
+pub(crate) async fn bounded<F: Future>(
+    futures: impl Iterator<Item = F>,
+    limit: usize,
+) -> Vec<F::Output> {
     futures::stream::iter(futures)
         .buffered(limit.max(1))
         .collect()
@@ -130,7 +133,7 @@ pub async fn bounded<F: Future>(futures: impl Iterator<Item = F>, limit: usize) 
 }
 
 /// The cluster part before it starts: the runtime and where the server is.
-pub struct Cluster {
+pub(crate) struct Cluster {
     runtime: tokio::runtime::Runtime,
     target: Result<Target, client::ClientError>,
     options: ClusterOptions,
@@ -157,7 +160,7 @@ pub struct ClusterSummary {
 
 impl Cluster {
     /// Finds the server (no request yet). Fails only when no runtime can be made.
-    pub fn prepare(options: ClusterOptions) -> std::io::Result<Cluster> {
+    pub(crate) fn prepare(options: ClusterOptions) -> std::io::Result<Cluster> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("kbundle-api")
@@ -172,12 +175,12 @@ impl Cluster {
     }
 
     /// The kubeconfig's name of the cluster, for the bundle's name.
-    pub fn name(&self) -> Option<&str> {
+    pub(crate) fn name(&self) -> Option<&str> {
         self.target.as_ref().ok().and_then(|t| t.cluster.as_deref())
     }
 
     /// Collects everything into `bundle`; every failure becomes a manifest row.
-    pub fn collect(
+    pub(crate) fn collect(
         self,
         bundle: &Bundle,
         progress: &Progress,

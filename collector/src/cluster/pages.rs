@@ -8,7 +8,7 @@ use std::io;
 
 /// The head of a page: what the next request needs, read without keeping the items.
 #[derive(Debug, Default, Clone)]
-pub struct PageHead {
+pub(crate) struct PageHead {
     /// `kind` of the List (`PodList`).
     pub kind: String,
     /// `apiVersion` of the List.
@@ -17,15 +17,13 @@ pub struct PageHead {
     pub cont: Option<String>,
     /// `metadata.resourceVersion`.
     pub resource_version: Option<String>,
-    /// Items on this page.
-    pub items: u64,
     /// `namespace/name` of the first item (loop detection).
     pub first: Option<String>,
 }
 
 /// Why a page is not a List the collector can write.
 #[derive(Debug, thiserror::Error)]
-pub enum PageError {
+pub(crate) enum PageError {
     /// Not a well-formed List.
     #[error("not a List: {0}")]
     NotAList(#[from] ListError),
@@ -35,7 +33,7 @@ pub enum PageError {
 }
 
 /// Checks that a page is a well-formed List object and reads its head.
-pub fn page_head(body: &[u8]) -> Result<PageHead, PageError> {
+pub(crate) fn page_head(body: &[u8]) -> Result<PageHead, PageError> {
     let mut first: Option<String> = None;
     let head = for_each_json_slice(body, |key: ObjectKey| {
         if first.is_none() {
@@ -51,13 +49,15 @@ pub fn page_head(body: &[u8]) -> Result<PageHead, PageError> {
         api_version: head.api_version,
         cont: head.cont,
         resource_version: head.resource_version,
-        items: head.items,
         first,
     })
 }
 
 /// Calls `f` for each item of a page, one decoded item at a time.
-pub fn each_item(body: &[u8], f: &mut dyn FnMut(Value) -> io::Result<()>) -> Result<(), ListError> {
+pub(crate) fn each_item(
+    body: &[u8],
+    f: &mut dyn FnMut(Value) -> io::Result<()>,
+) -> Result<(), ListError> {
     for_each_json_slice(body, |item: Value| f(item)).map(|_| ())
 }
 
@@ -73,10 +73,9 @@ mod tests {
         assert_eq!(h.kind, "PodList");
         assert_eq!(h.cont.as_deref(), Some("abc"));
         assert_eq!(h.resource_version.as_deref(), Some("7"));
-        assert_eq!(h.items, 2);
         assert_eq!(h.first.as_deref(), Some("a/p1"));
         let last = page_head(br#"{"metadata":{"continue":""},"items":null}"#).unwrap();
-        assert_eq!((last.cont, last.items), (None, 0));
+        assert_eq!(last.cont, None);
         assert!(page_head(br#"{"kind":"PodList","items":[{"#).is_err());
         assert!(page_head(b"[1]").is_err());
     }

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 /// What a pod's logs need.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PodRecord {
+pub(crate) struct PodRecord {
     /// Namespace.
     pub namespace: String,
     /// Name.
@@ -25,7 +25,7 @@ pub struct PodRecord {
 
 /// One container's logs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContainerLogs {
+pub(crate) struct ContainerLogs {
     /// Container name.
     pub name: String,
     /// It restarted within `--since`: the previous instance's log is wanted too.
@@ -37,7 +37,7 @@ impl PodRecord {
     /// restart) are left out: they have no log to fetch. A restart counts (for the selection
     /// and for the previous log) when the last instance ended after `since` (or at an
     /// unknown time): an older one has no log within `--since` anyway.
-    pub fn from_pod(
+    pub(crate) fn from_pod(
         pod: &Value,
         warned: bool,
         since: Option<jiff::Timestamp>,
@@ -144,7 +144,7 @@ impl PodRecord {
 }
 
 /// The pods whose logs may be fetched, filled while pods are listed.
-pub struct PodIndex<'w> {
+pub(crate) struct PodIndex<'w> {
     threshold: u64,
     since: Option<jiff::Timestamp>,
     all_logs: bool,
@@ -160,7 +160,7 @@ struct Inner {
 
 /// The pods chosen, and how.
 #[derive(Debug, Default)]
-pub struct Selection {
+pub(crate) struct Selection {
     /// Pods whose logs are fetched, the unhealthy first.
     pub pods: Vec<PodRecord>,
     /// Pods listed.
@@ -172,7 +172,7 @@ pub struct Selection {
 impl<'w> PodIndex<'w> {
     /// An index that keeps every pod up to `threshold` pods (all of them with `all_logs`);
     /// restarts that ended before `since` do not count.
-    pub fn new(
+    pub(crate) fn new(
         threshold: u64,
         all_logs: bool,
         since: Option<jiff::Timestamp>,
@@ -188,7 +188,7 @@ impl<'w> PodIndex<'w> {
     }
 
     /// Notes one listed pod.
-    pub fn observe(&self, pod: &Value) {
+    pub(crate) fn observe(&self, pod: &Value) {
         let warned = match (
             pod.pointer("/metadata/namespace").and_then(Value::as_str),
             pod.pointer("/metadata/name").and_then(Value::as_str),
@@ -213,7 +213,7 @@ impl<'w> PodIndex<'w> {
 
     /// The selection: every pod kept, the ones with a reason first (kube-system last among
     /// them), so a `--max-bundle-bytes` cut drops healthy pods' logs first.
-    pub fn finish(&self) -> Selection {
+    pub(crate) fn finish(&self) -> Selection {
         let inner = std::mem::take(&mut *self.inner.lock().unwrap_or_else(|e| e.into_inner()));
         let big = !self.all_logs && inner.total > self.threshold;
         let mut pods = inner.kept;

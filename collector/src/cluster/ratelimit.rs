@@ -6,7 +6,7 @@ use tokio::time::Instant;
 
 /// Client-side rate limit: a token bucket of `burst` tokens refilled at `qps` per second,
 /// kept as the time the next request may go (GCRA), so no timer runs when idle.
-pub struct RateLimiter {
+pub(crate) struct RateLimiter {
     interval: Duration,
     tolerance: Duration,
     next: Mutex<Option<Instant>>,
@@ -14,7 +14,7 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     /// `qps` requests per second sustained, `burst` at once.
-    pub fn new(qps: f64, burst: u32) -> Self {
+    pub(crate) fn new(qps: f64, burst: u32) -> Self {
         let interval = if qps > 0.0 {
             Duration::from_secs_f64(1.0 / qps)
         } else {
@@ -28,7 +28,7 @@ impl RateLimiter {
     }
 
     /// Books the next slot and returns how long to wait for it.
-    pub fn reserve(&self) -> Duration {
+    pub(crate) fn reserve(&self) -> Duration {
         let now = Instant::now();
         let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
         let theoretical = next.map_or(now, |t| t.max(now));

@@ -6,7 +6,7 @@
 use serde_json::{Map, Value};
 
 /// The annotation `kubectl apply` stores the applied object in, values included.
-pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+pub(crate) const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
 /// Metadata fields kept.
 const KEPT_METADATA: &[&str] = &[
@@ -22,7 +22,7 @@ const KEPT_METADATA: &[&str] = &[
 ];
 
 /// The metadata-only copy of a Secret.
-pub fn metadata_only(secret: &Value) -> Value {
+pub(crate) fn metadata_only(secret: &Value) -> Value {
     let mut out = Map::new();
     out.insert(
         "apiVersion".into(),

@@ -8,14 +8,17 @@ use std::sync::{Arc, Mutex};
 type Job<'scope> = Box<dyn FnOnce() + Send + 'scope>;
 
 /// Hands jobs to the threads of a scope and their results back to async code.
-pub struct Workers<'scope> {
+pub(crate) struct Workers<'scope> {
     sender: Mutex<Option<mpsc::Sender<Job<'scope>>>>,
 }
 
 impl<'scope> Workers<'scope> {
     /// Starts `threads` threads in `scope`; they stop when [`Workers::close`] is called (or
     /// the pool is dropped) and the queue is empty.
-    pub fn start<'env>(scope: &'scope std::thread::Scope<'scope, 'env>, threads: usize) -> Self {
+    pub(crate) fn start<'env>(
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+        threads: usize,
+    ) -> Self {
         let (tx, rx) = mpsc::channel::<Job<'scope>>();
         let rx = Arc::new(Mutex::new(rx));
         for _ in 0..threads.max(1) {
@@ -38,7 +41,7 @@ impl<'scope> Workers<'scope> {
 
     /// Runs `f` on a worker thread; the future resolves to its result. When the pool is
     /// closed, `f` runs on the caller's thread instead.
-    pub async fn run<R: Send + 'scope>(&self, f: impl FnOnce() -> R + Send + 'scope) -> R {
+    pub(crate) async fn run<R: Send + 'scope>(&self, f: impl FnOnce() -> R + Send + 'scope) -> R {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job<'scope> = Box::new(move || {
             let _ = tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
@@ -62,7 +65,7 @@ impl<'scope> Workers<'scope> {
     }
 
     /// Lets the threads end once the queue is drained.
-    pub fn close(&self) {
+    pub(crate) fn close(&self) {
         if let Ok(mut s) = self.sender.lock() {
             s.take();
         }

@@ -13,13 +13,13 @@ use std::time::Duration;
 
 /// The image the DaemonSet runs unless `--image` says otherwise: versioned with this binary,
 /// so an agent never speaks another version's stream.
-pub const DEFAULT_IMAGE: &str = concat!(
+pub(crate) const DEFAULT_IMAGE: &str = concat!(
     "docker.io/kbundle/kbundle-collect:",
     env!("CARGO_PKG_VERSION")
 );
 
 /// Nodes collected at once by default (SSH sessions, or DaemonSet results fetched).
-pub const DEFAULT_NODE_JOBS: usize = 16;
+pub(crate) const DEFAULT_NODE_JOBS: usize = 16;
 
 /// Flags of the fan-out: collect other nodes through a temporary DaemonSet or over SSH.
 #[derive(Debug, Clone, clap::Args)]

@@ -20,7 +20,7 @@ const PAGE: usize = 500;
 const WRITE_RETRIES: u32 = 2;
 
 /// A connection to the cluster for the fan-out.
-pub struct KubeAccess {
+pub(crate) struct KubeAccess {
     runtime: tokio::runtime::Runtime,
     reader: Api,
     client: kube::Client,
@@ -32,7 +32,7 @@ pub struct KubeAccess {
 
 /// Why the fan-out cannot talk to the API at all.
 #[derive(Debug, Clone, thiserror::Error)]
-pub enum AccessError {
+pub(crate) enum AccessError {
     /// The async runtime of the client did not start (out of threads or memory).
     #[error("cannot start the API client runtime: {0}")]
     Runtime(String),
@@ -44,7 +44,10 @@ pub enum AccessError {
 impl KubeAccess {
     /// Finds the cluster like the cluster part does (kubeconfig, context, service account);
     /// no request is made yet.
-    pub fn connect(settings: &ApiSettings, interrupt: &Interrupt) -> Result<Self, AccessError> {
+    pub(crate) fn connect(
+        settings: &ApiSettings,
+        interrupt: &Interrupt,
+    ) -> Result<Self, AccessError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("kbundle-fanout")
@@ -69,7 +72,7 @@ impl KubeAccess {
 
     /// `GET /version` within the connect timeout: whether anyone answers at all, before
     /// slower requests with retries.
-    pub fn probe(&self) -> Result<(), ApiError> {
+    pub(crate) fn probe(&self) -> Result<(), ApiError> {
         self.block_on(
             self.reader
                 .get_within("/version", Retry::Connect, self.connect_timeout),
@@ -78,29 +81,29 @@ impl KubeAccess {
     }
 
     /// Runs a future on the fan-out's runtime.
-    pub fn block_on<F: Future>(&self, f: F) -> F::Output {
+    pub(crate) fn block_on<F: Future>(&self, f: F) -> F::Output {
         self.runtime.block_on(f)
     }
 
     /// The runtime, for tasks that outlive one call (exec streams).
-    pub fn handle(&self) -> tokio::runtime::Handle {
+    pub(crate) fn handle(&self) -> tokio::runtime::Handle {
         self.runtime.handle().clone()
     }
 
     /// The kube client, for pods/exec.
-    pub fn client(&self) -> kube::Client {
+    pub(crate) fn client(&self) -> kube::Client {
         self.client.clone()
     }
 
     /// `GET path` as JSON, rate-limited and retried like the cluster part's reads.
-    pub async fn get(&self, path: &str) -> Result<Value, ApiError> {
+    pub(crate) async fn get(&self, path: &str) -> Result<Value, ApiError> {
         let body = self.reader.get(path, Retry::Full).await?;
         serde_json::from_slice(&body)
             .map_err(|e| ApiError::Transport(format!("{path}: not JSON: {e}")))
     }
 
     /// Every item of a List at `path` (which may carry a query), page by page.
-    pub async fn list(&self, path: &str) -> Result<Vec<Value>, ApiError> {
+    pub(crate) async fn list(&self, path: &str) -> Result<Vec<Value>, ApiError> {
         let mut items = Vec::new();
         let mut token: Option<String> = None;
         let sep = if path.contains('?') { '&' } else { '?' };
@@ -127,14 +130,14 @@ impl KubeAccess {
     }
 
     /// Every node the API lists.
-    pub fn list_nodes(&self) -> Result<Vec<ApiNode>, ApiError> {
+    pub(crate) fn list_nodes(&self) -> Result<Vec<ApiNode>, ApiError> {
         let items = self.block_on(self.list("/api/v1/nodes"))?;
         Ok(items.iter().filter_map(ApiNode::from_item).collect())
     }
 
     /// A write (`POST` with a JSON body, or `DELETE`), retried on throttling and server
     /// errors, never abandoned on Ctrl-C. Returns the answer's JSON.
-    pub async fn write(
+    pub(crate) async fn write(
         &self,
         method: http::Method,
         path: &str,

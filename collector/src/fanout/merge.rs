@@ -16,7 +16,7 @@ use std::io::{self, Read};
 
 /// Bounds on what one node may send.
 #[derive(Debug, Clone, Copy)]
-pub struct Limits {
+pub(crate) struct Limits {
     /// Cap per member (the newest part is kept), as for local members.
     pub cap: u64,
     /// Members at most: a node writes about a hundred; more is a broken or hostile stream.
@@ -27,7 +27,7 @@ pub struct Limits {
 
 impl Limits {
     /// The limits for a run whose per-file cap is `cap`.
-    pub fn with_cap(cap: u64) -> Self {
+    pub(crate) fn with_cap(cap: u64) -> Self {
         Limits {
             cap,
             max_members: 20_000,
@@ -39,14 +39,14 @@ impl Limits {
 /// How the merge names the node in this bundle. Called once, when the stream first shows
 /// what the node calls itself; an `Err` refuses the node (another node already has the
 /// name) and ends the merge with that reason.
-pub trait Naming {
+pub(crate) trait Naming {
     /// The name in this bundle for a node that calls itself `remote`.
     fn name(&mut self, remote: &str) -> Result<String, super::AlreadyCollected>;
 }
 
 /// What one merge learnt and wrote.
 #[derive(Debug, Default)]
-pub struct Merged {
+pub(crate) struct Merged {
     /// The node's name as the node gave it.
     pub remote_name: Option<String>,
     /// Its name in this bundle (a stand-in with `--pseudonymize`).
@@ -68,7 +68,7 @@ pub struct Merged {
 }
 
 /// Reads the node's archive from `source` into `bundle`.
-pub fn merge(
+pub(crate) fn merge(
     bundle: &Bundle,
     source: &mut dyn Read,
     naming: &mut dyn Naming,

@@ -9,13 +9,13 @@
 //! the transfers, not by their sum; memory stays flat because nothing of a node is held
 //! (see [`stream`]).
 
-pub mod cli;
-pub mod daemonset;
-pub mod kubeapi;
-pub mod merge;
-pub mod nodes;
-pub mod ssh;
-pub mod stream;
+pub(crate) mod cli;
+pub(crate) mod daemonset;
+pub(crate) mod kubeapi;
+pub(crate) mod merge;
+pub(crate) mod nodes;
+pub(crate) mod ssh;
+pub(crate) mod stream;
 
 use crate::bundle::{Added, Bundle, Started};
 use crate::interrupt::Interrupt;
@@ -54,7 +54,7 @@ pub struct FanOutSummary {
 
 /// The end of one node, as a transport reports it.
 #[derive(Debug)]
-pub struct NodeReport {
+pub(crate) struct NodeReport {
     /// Its name in the bundle (a stand-in with `--pseudonymize`).
     pub name: String,
     /// What was reached; scrubbed before it is written.
@@ -75,7 +75,7 @@ pub struct NodeReport {
 /// one machine): refused, so that one node is never written twice.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("this is node {node}, already collected through {through}: not collected twice")]
-pub struct AlreadyCollected {
+pub(crate) struct AlreadyCollected {
     /// What the node calls itself.
     pub node: String,
     /// The target that collected it first (scrubbed).
@@ -83,7 +83,7 @@ pub struct AlreadyCollected {
 }
 
 /// What every node's work shares: the bundle, the names already taken, the tallies.
-pub struct Shared<'a> {
+pub(crate) struct Shared<'a> {
     /// The bundle being written.
     pub bundle: &'a Bundle,
     /// What the user sees.
@@ -103,7 +103,7 @@ pub struct Shared<'a> {
 
 impl<'a> Shared<'a> {
     /// State for one fan-out into `bundle`.
-    pub fn new(
+    pub(crate) fn new(
         bundle: &'a Bundle,
         progress: &'a Progress,
         interrupt: &'a Interrupt,
@@ -127,7 +127,7 @@ impl<'a> Shared<'a> {
     /// Takes the bundle name of a node that calls itself `remote` (its host names are
     /// learnt by the pseudonymizer first, so none of its files shows them). A name another
     /// target already took is refused: one node is never written twice.
-    pub fn claim(
+    pub(crate) fn claim(
         &self,
         remote: &str,
         hostnames: &[String],
@@ -146,7 +146,7 @@ impl<'a> Shared<'a> {
     }
 
     /// The name in the bundle of a node known as `remote`, once its names are learnt.
-    pub fn bundle_name(&self, remote: &str, hostnames: &[String]) -> String {
+    pub(crate) fn bundle_name(&self, remote: &str, hostnames: &[String]) -> String {
         match self.bundle.pseudonyms() {
             Some(ps) => {
                 let mut all = vec![remote.to_string()];
@@ -166,19 +166,19 @@ impl<'a> Shared<'a> {
     }
 
     /// The fan-out starts `total` nodes.
-    pub fn begin(&self, total: usize) {
+    pub(crate) fn begin(&self, total: usize) {
         self.progress.phase("nodes", total as u64);
         self.show("");
     }
 
     /// A node's work started.
-    pub fn node_started(&self, label: &str) {
+    pub(crate) fn node_started(&self, label: &str) {
         self.running.fetch_add(1, Ordering::SeqCst);
         self.show(label);
     }
 
     /// A node ended: its `node/<name>` row is recorded and the tallies move.
-    pub fn node_finished(&self, report: NodeReport, was_running: bool) {
+    pub(crate) fn node_finished(&self, report: NodeReport, was_running: bool) {
         if was_running {
             self.running.fetch_sub(1, Ordering::SeqCst);
         }
@@ -215,7 +215,7 @@ impl<'a> Shared<'a> {
     }
 
     /// Every node's outcome so far.
-    pub fn outcomes(&self) -> Vec<NodeOutcome> {
+    pub(crate) fn outcomes(&self) -> Vec<NodeOutcome> {
         self.outcomes
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -236,7 +236,7 @@ impl<'a> Shared<'a> {
 }
 
 /// Runs `work` on every item, `jobs` at a time; returns when all are done.
-pub fn pool<T: Send>(items: Vec<T>, jobs: usize, work: impl Fn(T) + Sync) {
+pub(crate) fn pool<T: Send>(items: Vec<T>, jobs: usize, work: impl Fn(T) + Sync) {
     let queue = Mutex::new(items.into_iter());
     let workers = jobs.max(1);
     std::thread::scope(|scope| {
@@ -253,7 +253,7 @@ pub fn pool<T: Send>(items: Vec<T>, jobs: usize, work: impl Fn(T) + Sync) {
 /// The fan-out before the bundle exists: destinations parsed, nodes listed (for
 /// `--daemonset` and `--ssh-from-api`), so the pseudonymizer can know every node's names
 /// before the first file is written.
-pub enum Prepared {
+pub(crate) enum Prepared {
     /// Over SSH.
     Ssh(ssh::Prepared),
     /// Through a DaemonSet.
@@ -261,7 +261,7 @@ pub enum Prepared {
 }
 
 /// Prepares the fan-out: reads what must be known before writing (no object is created).
-pub fn prepare(
+pub(crate) fn prepare(
     fanout: &FanOut,
     api: &crate::cluster::client::ApiSettings,
     interrupt: &Interrupt,
@@ -282,7 +282,7 @@ pub fn prepare(
 
 impl Prepared {
     /// Host names and addresses of the nodes known so far, for the pseudonymizer.
-    pub fn hostnames(&self) -> Vec<String> {
+    pub(crate) fn hostnames(&self) -> Vec<String> {
         match self {
             Prepared::Ssh(p) => p.hostnames(),
             Prepared::DaemonSet(p) => p.hostnames(),
@@ -290,7 +290,7 @@ impl Prepared {
     }
 
     /// Collects every node into the bundle; every node ends as a row.
-    pub fn run(self, shared: &Shared<'_>) -> FanOutSummary {
+    pub(crate) fn run(self, shared: &Shared<'_>) -> FanOutSummary {
         match self {
             Prepared::Ssh(p) => p.run(shared),
             Prepared::DaemonSet(p) => p.run(shared),
@@ -299,7 +299,7 @@ impl Prepared {
 }
 
 /// Only the first line of a message, bounded, for a manifest row.
-pub fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     let line = text
         .lines()
         .map(str::trim)
@@ -313,7 +313,7 @@ pub fn one_line(text: &str) -> String {
 }
 
 /// `10m`, `45s`, `1h30m`: a duration as the user wrote it, for messages.
-pub fn human(d: Duration) -> String {
+pub(crate) fn human(d: Duration) -> String {
     let s = d.as_secs();
     match (s / 3600, s % 3600 / 60, s % 60) {
         (0, 0, s) => format!("{s}s"),

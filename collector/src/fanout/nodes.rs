@@ -272,7 +272,7 @@ fn split_top_level(text: &str) -> Vec<&str> {
 }
 
 /// A node name as Kubernetes allows it (a DNS subdomain).
-pub fn is_dns_subdomain(name: &str) -> bool {
+pub(crate) fn is_dns_subdomain(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 253
         && name
@@ -284,7 +284,7 @@ pub fn is_dns_subdomain(name: &str) -> bool {
 
 /// A node as the API lists it: what the fan-out needs to reach and name it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiNode {
+pub(crate) struct ApiNode {
     /// `metadata.name`.
     pub name: String,
     /// `metadata.labels`.
@@ -297,7 +297,7 @@ pub struct ApiNode {
 
 impl ApiNode {
     /// Reads one item of a NodeList; `None` without a name.
-    pub fn from_item(item: &Value) -> Option<ApiNode> {
+    pub(crate) fn from_item(item: &Value) -> Option<ApiNode> {
         let name = item.pointer("/metadata/name")?.as_str()?.to_string();
         let labels = item
             .pointer("/metadata/labels")
@@ -325,7 +325,7 @@ impl ApiNode {
     }
 
     /// The node's operating system label (`linux`, `windows`), when it has one.
-    pub fn os(&self) -> Option<&str> {
+    pub(crate) fn os(&self) -> Option<&str> {
         self.labels
             .get("kubernetes.io/os")
             .or_else(|| self.labels.get("beta.kubernetes.io/os"))

@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 mod remote;
 mod session;
 
-pub use remote::{quote, remote_command, upload_script};
+pub(crate) use remote::{remote_command, upload_script};
 
 /// How ssh is run (`--ssh-option`, `--ssh-sudo`, `--remote-binary`, `--ssh-upload`).
 #[derive(Debug, Clone)]
@@ -139,7 +139,7 @@ fn port_of(dest: &str) -> Option<u16> {
 }
 
 /// Reads `--ssh-hosts`: one destination a line, blank lines and `#` comments skipped.
-pub fn read_hosts_file(path: &Path) -> Result<Vec<SshTarget>, UsageError> {
+pub(crate) fn read_hosts_file(path: &Path) -> Result<Vec<SshTarget>, UsageError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| UsageError::new("--ssh-hosts", format!("{}: {e}", path.display())))?;
     let mut targets = Vec::new();
@@ -165,7 +165,7 @@ pub fn read_hosts_file(path: &Path) -> Result<Vec<SshTarget>, UsageError> {
 }
 
 /// The SSH fan-out, ready to run.
-pub struct Prepared {
+pub(crate) struct Prepared {
     options: SshOptions,
     targets: Vec<SshTarget>,
     node_args: Vec<String>,
@@ -179,7 +179,7 @@ pub struct Prepared {
 impl Prepared {
     /// Gathers the destinations: those given, and with `--ssh-from-api` each selected Linux
     /// node's InternalIP.
-    pub fn new(
+    pub(crate) fn new(
         fanout: &FanOut,
         options: &SshOptions,
         targets: &[SshTarget],
@@ -243,7 +243,7 @@ impl Prepared {
     }
 
     /// The destinations' host names and the API's node names, for the pseudonymizer.
-    pub fn hostnames(&self) -> Vec<String> {
+    pub(crate) fn hostnames(&self) -> Vec<String> {
         let mut names = Vec::new();
         for t in &self.targets {
             if t.host.parse::<std::net::IpAddr>().is_err() {
@@ -255,7 +255,7 @@ impl Prepared {
     }
 
     /// Runs every session, `jobs` at a time.
-    pub fn run(self, shared: &Shared<'_>) -> FanOutSummary {
+    pub(crate) fn run(self, shared: &Shared<'_>) -> FanOutSummary {
         let mut summary = FanOutSummary {
             transport: "ssh",
             ..FanOutSummary::default()
@@ -369,7 +369,7 @@ impl Prepared {
 /// `run::IDENTITY_PREFIX`): the node's name and host name, so every name is known to the
 /// pseudonymizer before any file of the node is written.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
-pub struct Identity {
+pub(crate) struct Identity {
     /// The node name as the node decided it.
     #[serde(default)]
     pub node: String,

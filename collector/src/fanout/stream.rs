@@ -17,11 +17,11 @@ use std::time::{Duration, Instant};
 /// Chunks in flight between a transport and its merge (64 KiB each: about 1 MiB).
 const IN_FLIGHT: usize = 16;
 /// Size of the chunks a blocking source is read in.
-pub const CHUNK: usize = 64 * 1024;
+pub(crate) const CHUNK: usize = 64 * 1024;
 
 /// Why a [`DeadlineReader`] stopped early.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stopped {
+pub(crate) enum Stopped {
     /// The deadline passed.
     Deadline,
     /// Ctrl-C or SIGTERM.
@@ -30,7 +30,7 @@ pub enum Stopped {
 
 /// The sending side, held by the transport.
 #[derive(Clone)]
-pub struct Sender {
+pub(crate) struct Sender {
     tx: SyncSender<io::Result<Vec<u8>>>,
     received: Arc<AtomicU64>,
 }
@@ -38,7 +38,7 @@ pub struct Sender {
 impl Sender {
     /// Hands over a chunk, waiting while the channel is full; `false` once the reader is
     /// gone (the merge ended: the transport should stop).
-    pub fn send(&self, chunk: Vec<u8>) -> bool {
+    pub(crate) fn send(&self, chunk: Vec<u8>) -> bool {
         self.received
             .fetch_add(chunk.len() as u64, Ordering::Relaxed);
         self.tx.send(Ok(chunk)).is_ok()
@@ -46,7 +46,7 @@ impl Sender {
 
     /// [`Sender::send`] for async code that must not block a runtime thread: `Err(chunk)`
     /// when the channel is full (try again later).
-    pub fn try_send(&self, chunk: Vec<u8>) -> Result<bool, Vec<u8>> {
+    pub(crate) fn try_send(&self, chunk: Vec<u8>) -> Result<bool, Vec<u8>> {
         let len = chunk.len() as u64;
         match self.tx.try_send(Ok(chunk)) {
             Ok(()) => {
@@ -61,13 +61,13 @@ impl Sender {
 
     /// Ends the stream with an error (the transport broke); dropping the sender ends it
     /// cleanly.
-    pub fn fail(&self, e: io::Error) {
+    pub(crate) fn fail(&self, e: io::Error) {
         let _ = self.tx.send(Err(e));
     }
 
     /// Copies a blocking source (ssh's stdout) into the channel until it ends or the reader
     /// is gone.
-    pub fn pump(&self, source: &mut dyn Read) {
+    pub(crate) fn pump(&self, source: &mut dyn Read) {
         loop {
             let mut buf = vec![0u8; CHUNK];
             match source.read(&mut buf) {
@@ -86,7 +86,7 @@ impl Sender {
 }
 
 /// The merging side: a `Read` whose every wait ends at the deadline or on interrupt.
-pub struct DeadlineReader {
+pub(crate) struct DeadlineReader {
     rx: Receiver<io::Result<Vec<u8>>>,
     chunk: Vec<u8>,
     pos: usize,
@@ -97,7 +97,7 @@ pub struct DeadlineReader {
 }
 
 /// A connected pair: the transport sends, the merge reads until `deadline`.
-pub fn channel(deadline: Instant, interrupt: Interrupt) -> (Sender, DeadlineReader) {
+pub(crate) fn channel(deadline: Instant, interrupt: Interrupt) -> (Sender, DeadlineReader) {
     let (tx, rx) = sync_channel(IN_FLIGHT);
     let received = Arc::new(AtomicU64::new(0));
     (
@@ -119,12 +119,12 @@ pub fn channel(deadline: Instant, interrupt: Interrupt) -> (Sender, DeadlineRead
 
 impl DeadlineReader {
     /// Why reading stopped early, if it did.
-    pub fn stopped(&self) -> Option<Stopped> {
+    pub(crate) fn stopped(&self) -> Option<Stopped> {
         self.stopped
     }
 
     /// Bytes the transport has handed over so far.
-    pub fn received(&self) -> u64 {
+    pub(crate) fn received(&self) -> u64 {
         self.received.load(Ordering::Relaxed)
     }
 }

@@ -17,7 +17,7 @@ const MAX_DEPTH: usize = 4;
 
 /// What a scan of the certificate directories found.
 #[derive(Debug, Default)]
-pub struct Scan {
+pub(crate) struct Scan {
     /// One row per certificate (a chain file gives several rows with one path).
     pub records: Vec<CertificateRecord>,
     /// Files that could not be read or parsed: `path: why`.
@@ -27,7 +27,7 @@ pub struct Scan {
 }
 
 /// Describes every certificate under `dirs` (host paths), recursing a few levels.
-pub fn scan(host: &HostRoot, dirs: &[&str]) -> Scan {
+pub(crate) fn scan(host: &HostRoot, dirs: &[&str]) -> Scan {
     let mut out = Scan::default();
     for dir in dirs {
         let Ok(local) = host.resolve(dir) else {
@@ -148,7 +148,7 @@ fn record(
 }
 
 /// The common name of the first certificate in PEM (or DER) bytes.
-pub fn first_common_name(bytes: &[u8]) -> Option<String> {
+pub(crate) fn first_common_name(bytes: &[u8]) -> Option<String> {
     let cn = |cert: &x509_parser::certificate::X509Certificate<'_>| {
         cert.subject()
             .iter_common_name()

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 /// How commands are run on this node.
 #[derive(Debug, Clone)]
-pub struct CommandSettings {
+pub(crate) struct CommandSettings {
     /// Kill a command (and its process group) after this long.
     pub timeout: Duration,
     /// `--since` for journals, in systemd's spelling (e.g. `72h`).
@@ -33,7 +33,7 @@ pub struct CommandSettings {
 
 /// What will be run for a command id.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Plan {
+pub(crate) enum Plan {
     /// Run this argv.
     Run(Vec<String>),
     /// None of the candidates exists on the host.
@@ -45,7 +45,7 @@ pub enum Plan {
 /// Chooses the command line for `cmd`: candidates whose systemd unit exists come first, then
 /// the first whose program exists wins. Journals get `--since`. Under another host root the
 /// program is run through `chroot` when we can (root and a chroot program), else not at all.
-pub fn plan(cmd: &NodeCommand, host: &HostRoot, settings: &CommandSettings) -> Plan {
+pub(crate) fn plan(cmd: &NodeCommand, host: &HostRoot, settings: &CommandSettings) -> Plan {
     let mut order: Vec<usize> = (0..cmd.candidates.len()).collect();
     if cmd.units.len() == cmd.candidates.len() {
         order.sort_by_key(|&i| !unit_exists(host, cmd.units[i]));
@@ -87,7 +87,7 @@ pub fn plan(cmd: &NodeCommand, host: &HostRoot, settings: &CommandSettings) -> P
 }
 
 /// How a command run ended.
-pub struct Outcome {
+pub(crate) struct Outcome {
     /// Exit code, when it exited by itself.
     pub exit_code: Option<i32>,
     /// The signal that ended it, when one did.
@@ -109,7 +109,7 @@ pub struct Outcome {
 const LINGER: Duration = Duration::from_secs(2);
 
 /// Runs `argv` into the two scrubbers. Fails only when it cannot be started.
-pub fn run(
+pub(crate) fn run(
     argv: &[String],
     settings: &CommandSettings,
     interrupt: &Interrupt,

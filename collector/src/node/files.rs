@@ -12,7 +12,7 @@ use kbundle_format::layout;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 
 /// One copied file.
-pub struct Copied {
+pub(crate) struct Copied {
     /// The member, redacted.
     pub member: Scrubbed,
     /// Older content was left out to honour the cap.
@@ -21,7 +21,7 @@ pub struct Copied {
 
 /// Why a file was not copied.
 #[derive(Debug)]
-pub enum CopyError {
+pub(crate) enum CopyError {
     /// Not there (or not a regular file): nothing to collect, not a failure.
     Absent(String),
     /// There but unreadable.
@@ -31,7 +31,7 @@ pub enum CopyError {
 /// The host paths an entry of [`kbundle_format::commands::NODE_FILES`] stands for: itself,
 /// or for `dir/*` the regular files of `dir` in name order. `Err` when the file or
 /// directory is absent.
-pub fn expand(host: &HostRoot, entry: &str) -> Result<Vec<String>, CopyError> {
+pub(crate) fn expand(host: &HostRoot, entry: &str) -> Result<Vec<String>, CopyError> {
     let Some(dir) = entry.strip_suffix("/*") else {
         return Ok(vec![entry.to_string()]);
     };
@@ -56,7 +56,7 @@ pub fn expand(host: &HostRoot, entry: &str) -> Result<Vec<String>, CopyError> {
 
 /// Copies one host file into a member under `node`'s `files/`, keeping its newest `cap`
 /// bytes.
-pub fn copy(
+pub(crate) fn copy(
     host: &HostRoot,
     bundle: &Bundle,
     node: &str,

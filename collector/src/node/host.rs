@@ -10,7 +10,7 @@ use std::path::{Component, Path, PathBuf};
 
 /// Directories searched for programs on the host when it is not our own root (the
 /// collector's PATH means nothing there).
-pub const HOST_PATH: &[&str] = &[
+pub(crate) const HOST_PATH: &[&str] = &[
     "/usr/local/sbin",
     "/usr/local/bin",
     "/usr/sbin",
@@ -21,31 +21,31 @@ pub const HOST_PATH: &[&str] = &[
 
 /// The root directory the node's files are read under.
 #[derive(Debug, Clone)]
-pub struct HostRoot {
+pub(crate) struct HostRoot {
     root: PathBuf,
 }
 
 impl HostRoot {
     /// A host root at `root` (`/` for this machine).
-    pub fn new(root: &Path) -> Self {
+    pub(crate) fn new(root: &Path) -> Self {
         HostRoot {
             root: root.to_path_buf(),
         }
     }
 
     /// The directory itself.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.root
     }
 
     /// True when the host root is this machine's `/`: programs run directly.
-    pub fn is_own_root(&self) -> bool {
+    pub(crate) fn is_own_root(&self) -> bool {
         self.root == Path::new("/")
     }
 
     /// The local path of the host's absolute `host_path`, symbolic links resolved inside
     /// the host root. Fails like `open` would (not found, too many links).
-    pub fn resolve(&self, host_path: &str) -> io::Result<PathBuf> {
+    pub(crate) fn resolve(&self, host_path: &str) -> io::Result<PathBuf> {
         if self.is_own_root() {
             return Ok(PathBuf::from(host_path));
         }
@@ -92,13 +92,13 @@ impl HostRoot {
     }
 
     /// True when the host path exists (after resolving links).
-    pub fn exists(&self, host_path: &str) -> bool {
+    pub(crate) fn exists(&self, host_path: &str) -> bool {
         self.resolve(host_path).is_ok_and(|p| p.exists())
     }
 
     /// The host path of an executable `program`: searched in `path_env` (the collector's
     /// PATH) on our own root, in [`HOST_PATH`] under another root.
-    pub fn find_program(&self, program: &str, path_env: Option<&OsStr>) -> Option<String> {
+    pub(crate) fn find_program(&self, program: &str, path_env: Option<&OsStr>) -> Option<String> {
         if program.contains('/') {
             return self.is_executable(program).then(|| program.to_string());
         }

@@ -34,7 +34,7 @@ const KUBELET_CLIENT_CERT: &str = "/var/lib/kubelet/pki/kubelet-client-current.p
 
 /// The node's name and how it was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NodeName {
+pub(crate) struct NodeName {
     /// The name.
     pub name: String,
     /// Where it came from, e.g. `--hostname-override in /var/lib/kubelet/kubeadm-flags.env`.
@@ -42,7 +42,7 @@ pub struct NodeName {
 }
 
 /// Finds the node name: `override_name`, else the kubelet's, else the host name.
-pub fn node_name(host: &HostRoot, override_name: Option<&str>) -> NodeName {
+pub(crate) fn node_name(host: &HostRoot, override_name: Option<&str>) -> NodeName {
     if let Some(name) = override_name.filter(|n| !n.trim().is_empty()) {
         return NodeName {
             name: name.trim().to_string(),
@@ -56,7 +56,7 @@ pub fn node_name(host: &HostRoot, override_name: Option<&str>) -> NodeName {
 }
 
 /// The kubelet's node name, when its configuration says it.
-pub fn kubelet_node_name(host: &HostRoot) -> Option<NodeName> {
+pub(crate) fn kubelet_node_name(host: &HostRoot) -> Option<NodeName> {
     for file in KUBELET_FLAG_FILES {
         if let Some(text) = read_small(host, file) {
             if let Some(name) = hostname_override(&text) {
@@ -84,7 +84,7 @@ pub fn kubelet_node_name(host: &HostRoot) -> Option<NodeName> {
 }
 
 /// The value of `--hostname-override` in a flags line, if any.
-pub fn hostname_override(text: &str) -> Option<String> {
+pub(crate) fn hostname_override(text: &str) -> Option<String> {
     let words: Vec<&str> = text
         .split(|c: char| c.is_whitespace() || c == '"' || c == '\'')
         .filter(|w| !w.is_empty())
@@ -133,7 +133,7 @@ fn node_from_cn(cn: &str) -> Option<String> {
 }
 
 /// The host's name: `/etc/hostname` under another host root, else this machine's.
-pub fn hostname(host: &HostRoot) -> String {
+pub(crate) fn hostname(host: &HostRoot) -> String {
     if !host.is_own_root() {
         if let Some(name) = read_small(host, "/etc/hostname")
             .and_then(|t| t.lines().next().map(|l| l.trim().to_string()))
@@ -146,7 +146,7 @@ pub fn hostname(host: &HostRoot) -> String {
 }
 
 /// True when a systemd unit file `<unit>.service` exists on the host.
-pub fn unit_exists(host: &HostRoot, unit: &str) -> bool {
+pub(crate) fn unit_exists(host: &HostRoot, unit: &str) -> bool {
     UNIT_DIRS
         .iter()
         .any(|dir| host.exists(&format!("{dir}/{unit}.service")))
@@ -154,7 +154,7 @@ pub fn unit_exists(host: &HostRoot, unit: &str) -> bool {
 
 /// Why the machine looks like a Kubernetes node, or `None` when it plainly is not one (no
 /// kubelet program or unit, no /etc/kubernetes, no /var/lib/kubelet under the host root).
-pub fn node_evidence(host: &HostRoot, path_env: Option<&OsStr>) -> Option<String> {
+pub(crate) fn node_evidence(host: &HostRoot, path_env: Option<&OsStr>) -> Option<String> {
     if let Some(p) = host.find_program("kubelet", path_env) {
         return Some(format!("kubelet program {p}"));
     }

@@ -4,11 +4,11 @@
 //! Nothing here stops for one failure: each command, file entry and the certificate scan
 //! ends as a row of manifest.json (`ok`, `error`, `timeout`, `skipped`, `truncated`).
 
-pub mod certificates;
-pub mod commands;
-pub mod files;
-pub mod host;
-pub mod identity;
+pub(crate) mod certificates;
+pub(crate) mod commands;
+pub(crate) mod files;
+pub(crate) mod host;
+pub(crate) mod identity;
 
 use crate::bundle::{Added, Bundle, Started};
 use crate::interrupt::Interrupt;
@@ -23,7 +23,7 @@ use std::io::Read;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Everything the node collector needs.
-pub struct NodeCollector<'a> {
+pub(crate) struct NodeCollector<'a> {
     /// Where the node's files are.
     pub host: HostRoot,
     /// The node's name as written in the bundle (a stand-in with `--pseudonymize`).
@@ -61,7 +61,7 @@ impl Item {
 impl NodeCollector<'_> {
     /// Collects everything, recording one manifest row per item. Once interrupted, items
     /// not started are recorded as skipped.
-    pub fn collect(&self) {
+    pub(crate) fn collect(&self) {
         let mut items: Vec<Item> = node_commands().map(Item::Command).collect();
         items.extend(NODE_FILES.iter().map(|f| Item::File(f)));
         items.push(Item::Certificates);

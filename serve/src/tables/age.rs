@@ -5,7 +5,7 @@ use jiff::Timestamp;
 
 /// `translateTimestampSince`: the age of an RFC 3339 time at `now`; `<unknown>` when absent or
 /// unreadable.
-pub fn since(timestamp: &str, now: Timestamp) -> String {
+pub(crate) fn since(timestamp: &str, now: Timestamp) -> String {
     match timestamp.parse::<Timestamp>() {
         Ok(t) => human_duration(now.as_second() - t.as_second()),
         Err(_) => "<unknown>".to_string(),
@@ -13,13 +13,13 @@ pub fn since(timestamp: &str, now: Timestamp) -> String {
 }
 
 /// The duration between two RFC 3339 times (a job's start and completion).
-pub fn between(start: &str, end: &str) -> Option<String> {
+pub(crate) fn between(start: &str, end: &str) -> Option<String> {
     let s = start.parse::<Timestamp>().ok()?;
     let e = end.parse::<Timestamp>().ok()?;
     Some(human_duration(e.as_second() - s.as_second()))
 }
 
-pub use kbundle_kube::printers::human_duration;
+pub(crate) use kbundle_kube::printers::human_duration;
 
 #[cfg(test)]
 mod tests {

@@ -6,7 +6,7 @@
 //! A real server always fills the wide (`-o wide`) cells; kubectl hides columns of priority 1
 //! unless asked. The same is done here.
 
-pub mod age;
+pub(crate) mod age;
 mod core;
 mod jsonpath;
 mod pods;
@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 
 /// One column of a builtin table.
 #[derive(Debug, Clone, Copy)]
-pub struct Col {
+pub(crate) struct Col {
     /// Title as the API server spells it (kubectl upper-cases it).
     pub name: &'static str,
     /// `string`, `integer`, `date`, ...
@@ -36,7 +36,7 @@ const fn col(name: &'static str, kind: &'static str, priority: i64) -> Col {
 }
 
 /// How the rows of one resource are printed.
-pub enum Printer {
+pub(crate) enum Printer {
     /// A builtin kind with its own columns.
     Builtin {
         /// The columns.
@@ -53,7 +53,7 @@ const NAME_CREATED: &[Col] = &[col("Name", "string", 0), col("Created At", "date
 
 impl Printer {
     /// The printer of a resource; `crd_columns` are the CRD's columns when it is a custom one.
-    pub fn for_resource(
+    pub(crate) fn for_resource(
         group: &str,
         resource: &str,
         crd_columns: Option<&[PrinterColumn]>,
@@ -80,7 +80,7 @@ impl Printer {
     }
 
     /// `columnDefinitions` of the Table.
-    pub fn column_definitions(&self) -> Value {
+    pub(crate) fn column_definitions(&self) -> Value {
         let defs: Vec<Value> = match self {
             Printer::Builtin { columns, .. } => columns
                 .iter()
@@ -100,7 +100,7 @@ impl Printer {
     }
 
     /// The cells of one object.
-    pub fn cells(&self, object: &Value, now: Timestamp) -> Vec<Value> {
+    pub(crate) fn cells(&self, object: &Value, now: Timestamp) -> Vec<Value> {
         match self {
             Printer::Builtin { cells, .. } => cells(object, now),
             Printer::Custom(cols) => std::iter::once(Value::from(name(object)))

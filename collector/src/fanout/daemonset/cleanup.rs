@@ -13,7 +13,7 @@ use crate::fanout::kubeapi::KubeAccess;
 use serde_json::Value;
 
 /// What a run created, deleted when dropped.
-pub struct Teardown<'a> {
+pub(crate) struct Teardown<'a> {
     access: &'a KubeAccess,
     namespace: String,
     /// The run created the namespace: deleting it deletes the DaemonSet and pods too.
@@ -26,12 +26,12 @@ pub struct Teardown<'a> {
 /// Objects a run created and could not delete: `--cleanup` (or the next run) removes them.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("could not delete {}; `kbundle-collect --cleanup` removes them", .0.join(" and "))]
-pub struct LeftBehind(pub Vec<String>);
+pub(crate) struct LeftBehind(pub Vec<String>);
 
 /// Earlier runs' objects could not even be listed.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("listing {what}: {error}")]
-pub struct ListingFailed {
+pub(crate) struct ListingFailed {
     /// `namespaces` or `daemonsets`.
     pub what: &'static str,
     /// The API's answer.
@@ -40,7 +40,7 @@ pub struct ListingFailed {
 
 impl<'a> Teardown<'a> {
     /// Nothing created yet in `namespace`.
-    pub fn new(access: &'a KubeAccess, namespace: &str) -> Self {
+    pub(crate) fn new(access: &'a KubeAccess, namespace: &str) -> Self {
         Teardown {
             access,
             namespace: namespace.to_string(),
@@ -51,17 +51,17 @@ impl<'a> Teardown<'a> {
     }
 
     /// The namespace now exists because of this run.
-    pub fn namespace_created(&mut self) {
+    pub(crate) fn namespace_created(&mut self) {
         self.namespace_created = true;
     }
 
     /// The DaemonSet now exists.
-    pub fn daemonset_created(&mut self) {
+    pub(crate) fn daemonset_created(&mut self) {
         self.daemonset_created = true;
     }
 
     /// Deletes what was created (once); `Ok` says what was deleted, `Err` what was left.
-    pub fn run(&mut self) -> Result<String, LeftBehind> {
+    pub(crate) fn run(&mut self) -> Result<String, LeftBehind> {
         if let Some(done) = &self.outcome {
             return done.clone();
         }
@@ -93,7 +93,7 @@ impl<'a> Teardown<'a> {
     }
 
     /// Whether anything was created.
-    pub fn anything(&self) -> bool {
+    pub(crate) fn anything(&self) -> bool {
         self.namespace_created || self.daemonset_created
     }
 }
@@ -123,7 +123,7 @@ fn delete(access: &KubeAccess, path: &str) -> Result<(), ApiError> {
 /// `expires` annotation has not passed are kept (another run may be using them); `own` is
 /// never touched. Returns one line per object deleted or left, and an error when nothing
 /// could be listed.
-pub fn leftovers(
+pub(crate) fn leftovers(
     access: &KubeAccess,
     only_expired: bool,
     own: &str,

@@ -9,12 +9,12 @@
 //! the reason its pod and events show ([`pods`]); delete what was created, also on error, on
 //! Ctrl-C and SIGTERM, and when a thread panics ([`cleanup::Teardown`]).
 
-pub mod cleanup;
-pub mod fetch;
-pub mod monitor;
-pub mod objects;
-pub mod permissions;
-pub mod pods;
+pub(crate) mod cleanup;
+pub(crate) mod fetch;
+pub(crate) mod monitor;
+pub(crate) mod objects;
+pub(crate) mod permissions;
+pub(crate) mod pods;
 
 use super::cli::{FanOut, FanOutArgs, DEFAULT_IMAGE};
 use super::kubeapi::{AccessError, KubeAccess};
@@ -99,7 +99,7 @@ fn is_dns_label(s: &str) -> bool {
 /// The names of one run: `kbundle-<id>` for the instance label and (by default) the
 /// namespace.
 #[derive(Debug, Clone)]
-pub struct RunNames {
+pub(crate) struct RunNames {
     /// `kbundle-<5 random characters>`.
     pub run: String,
     /// The namespace the DaemonSet goes in.
@@ -110,7 +110,7 @@ pub struct RunNames {
 
 impl RunNames {
     /// Fresh names; the objects expire after twice the node timeout plus ten minutes.
-    pub fn new(options: &DaemonSetOptions, fanout: &FanOut) -> Self {
+    pub(crate) fn new(options: &DaemonSetOptions, fanout: &FanOut) -> Self {
         let run = format!("kbundle-{}", random_id());
         let life = fanout
             .node_timeout
@@ -153,7 +153,7 @@ fn random_id() -> String {
 }
 
 /// The DaemonSet fan-out, its nodes listed, nothing created yet.
-pub struct Prepared {
+pub(crate) struct Prepared {
     options: DaemonSetOptions,
     fanout: FanOut,
     names: RunNames,
@@ -163,7 +163,7 @@ pub struct Prepared {
 
 impl Prepared {
     /// Connects and lists the nodes (reads only).
-    pub fn new(
+    pub(crate) fn new(
         fanout: &FanOut,
         options: &DaemonSetOptions,
         api: &ApiSettings,
@@ -187,7 +187,7 @@ impl Prepared {
     }
 
     /// Every node's name and host name, for the pseudonymizer.
-    pub fn hostnames(&self) -> Vec<String> {
+    pub(crate) fn hostnames(&self) -> Vec<String> {
         let mut names = Vec::new();
         if let Ok(nodes) = &self.nodes {
             for n in nodes {
@@ -199,7 +199,7 @@ impl Prepared {
     }
 
     /// Runs the DaemonSet and brings every node in; every selected node ends as a row.
-    pub fn run(self, shared: &Shared<'_>) -> FanOutSummary {
+    pub(crate) fn run(self, shared: &Shared<'_>) -> FanOutSummary {
         let mut summary = FanOutSummary {
             transport: "daemonset",
             ..FanOutSummary::default()
@@ -308,7 +308,7 @@ fn select(fanout: &FanOut, nodes: &[ApiNode]) -> (Vec<ApiNode>, Others) {
 
 /// `--dry-run`: every object a run with these flags would create, as YAML, with the
 /// permissions it checks first; nothing is contacted (the namespace name is this run's).
-pub fn dry_run(fanout: &FanOut) -> Result<String, UsageError> {
+pub(crate) fn dry_run(fanout: &FanOut) -> Result<String, UsageError> {
     let super::cli::Transport::DaemonSet(options) = &fanout.transport else {
         return Err(UsageError::new("--dry-run", "needs --daemonset"));
     };
@@ -345,7 +345,7 @@ pub fn dry_run(fanout: &FanOut) -> Result<String, UsageError> {
 
 /// `--cleanup`: deletes every namespace and DaemonSet labelled as ours, expired or not.
 /// Returns what it did, line by line, and whether everything went.
-pub fn cleanup_all(api: &ApiSettings, interrupt: &Interrupt) -> (Vec<String>, bool) {
+pub(crate) fn cleanup_all(api: &ApiSettings, interrupt: &Interrupt) -> (Vec<String>, bool) {
     let access = match KubeAccess::connect(api, interrupt) {
         Ok(a) => a,
         Err(e) => return (vec![format!("--cleanup: {e}")], false),

@@ -28,7 +28,7 @@ const POLL: Duration = Duration::from_secs(2);
 const CREATE_GRACE: Duration = Duration::from_secs(20);
 
 /// Everything one run needs.
-pub struct Plan<'a> {
+pub(crate) struct Plan<'a> {
     /// The cluster.
     pub access: &'a KubeAccess,
     /// `--daemonset`'s flags.
@@ -54,7 +54,7 @@ enum Node {
 
 impl Plan<'_> {
     /// Runs it; every expected node ends as a row. Returns lines for the summary.
-    pub fn run(&self, shared: &Shared<'_>) -> Vec<String> {
+    pub(crate) fn run(&self, shared: &Shared<'_>) -> Vec<String> {
         let mut notes = Vec::new();
         let ns = self.names.namespace.as_str();
         let create_namespace = match &self.options.namespace {

@@ -15,27 +15,27 @@ use super::super::nodes::NodeSelection;
 use serde_json::{json, Value};
 
 /// The label every object of a run carries, so a later run or `--cleanup` finds leftovers.
-pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "kbundle-collect");
+pub(crate) const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "kbundle-collect");
 /// The label naming the run (`kbundle-<id>`), on the namespace, the DaemonSet and its pods.
-pub const INSTANCE: &str = "app.kubernetes.io/instance";
+pub(crate) const INSTANCE: &str = "app.kubernetes.io/instance";
 /// The label naming the component, on the DaemonSet and its pods.
-pub const NAME: (&str, &str) = ("app.kubernetes.io/name", "kbundle-agent");
+pub(crate) const NAME: (&str, &str) = ("app.kubernetes.io/name", "kbundle-agent");
 /// When the objects may be removed by another run: after this time they are leftovers.
-pub const EXPIRES: &str = "kbundle-collect/expires";
+pub(crate) const EXPIRES: &str = "kbundle-collect/expires";
 /// The DaemonSet's name.
-pub const DAEMONSET: &str = "kbundle-agent";
+pub(crate) const DAEMONSET: &str = "kbundle-agent";
 /// The agent container's name.
-pub const CONTAINER: &str = "agent";
+pub(crate) const CONTAINER: &str = "agent";
 /// Where the image holds the binary.
-pub const BINARY: &str = "/usr/local/bin/kbundle-collect";
+pub(crate) const BINARY: &str = "/usr/local/bin/kbundle-collect";
 /// Where the agent writes its bundle (an emptyDir).
-pub const RESULT_DIR: &str = "/kbundle/out";
+pub(crate) const RESULT_DIR: &str = "/kbundle/out";
 /// Where the host's `/` is mounted.
-pub const HOST_ROOT: &str = "/host";
+pub(crate) const HOST_ROOT: &str = "/host";
 
 /// What the objects are made of.
 #[derive(Debug, Clone)]
-pub struct Spec<'a> {
+pub(crate) struct Spec<'a> {
     /// `kbundle-<id>`: the run, in the instance label.
     pub run: &'a str,
     /// The namespace the DaemonSet goes in.
@@ -66,7 +66,7 @@ fn labels(spec: &Spec<'_>, component: bool) -> Value {
 
 /// The Namespace: labelled for Pod Security `privileged` (hostPath, hostNetwork and added
 /// capabilities are beyond `baseline`), and for finding it again.
-pub fn namespace(spec: &Spec<'_>) -> Value {
+pub(crate) fn namespace(spec: &Spec<'_>) -> Value {
     let mut l = labels(spec, false);
     for mode in ["enforce", "audit", "warn"] {
         l[format!("pod-security.kubernetes.io/{mode}")] = Value::String("privileged".into());
@@ -83,7 +83,7 @@ pub fn namespace(spec: &Spec<'_>) -> Value {
 }
 
 /// The DaemonSet whose pods run the node part once and hold the result until fetched.
-pub fn daemonset(spec: &Spec<'_>) -> Value {
+pub(crate) fn daemonset(spec: &Spec<'_>) -> Value {
     let mut args = vec![
         "--agent".to_string(),
         RESULT_DIR.to_string(),
@@ -180,7 +180,7 @@ pub fn daemonset(spec: &Spec<'_>) -> Value {
 
 /// The `--dry-run` output: each object as a YAML document, with a header saying what
 /// happens to them and which permissions the run checks first.
-pub fn yaml(objects: &[Value], permissions: &[String]) -> String {
+pub(crate) fn yaml(objects: &[Value], permissions: &[String]) -> String {
     let mut out = String::from(
         "# kbundle-collect --daemonset --dry-run: the objects it would create.\n\
          # They are deleted when the run ends, fails or is interrupted; leftovers of a killed\n\

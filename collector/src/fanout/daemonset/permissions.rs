@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 /// One permission the run needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Need {
+pub(crate) struct Need {
     /// `create`, `delete`, `list`, `get`.
     pub verb: &'static str,
     /// API group (`""` for core).
@@ -41,7 +41,7 @@ impl std::fmt::Display for Need {
 
 /// The permissions of a run in `namespace`; `create_namespace` when the run creates (and
 /// deletes) it, else it only reads it and manages its DaemonSet there.
-pub fn needs(namespace: &str, create_namespace: bool) -> Vec<Need> {
+pub(crate) fn needs(namespace: &str, create_namespace: bool) -> Vec<Need> {
     let ns = || Some(namespace.to_string());
     let need = |verb, group, resource, subresource, namespace, required| Need {
         verb,
@@ -88,14 +88,14 @@ fn review(n: &Need) -> Value {
 /// The access reviews themselves failed (an old or locked-down API server).
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("SelfSubjectAccessReview: {0}")]
-pub struct ReviewFailed(pub crate::cluster::client::ApiError);
+pub(crate) struct ReviewFailed(pub crate::cluster::client::ApiError);
 
 /// The path of access reviews.
-pub const REVIEWS: &str = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews";
+pub(crate) const REVIEWS: &str = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews";
 
 /// Asks the API about every need; returns those it denies. `Err` when the reviews
 /// themselves could not be made (the run then goes on and lets the API say no).
-pub async fn denied(access: &KubeAccess, needs: &[Need]) -> Result<Vec<Need>, ReviewFailed> {
+pub(crate) async fn denied(access: &KubeAccess, needs: &[Need]) -> Result<Vec<Need>, ReviewFailed> {
     let mut missing = Vec::new();
     for n in needs {
         let answer = access

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 /// Where an agent pod is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PodState {
+pub(crate) enum PodState {
     /// Not running yet, with what it waits for (`Pending: ContainerCreating`).
     Waiting(String),
     /// Running the node part.
@@ -31,7 +31,7 @@ const FATAL_WAITING: &[&str] = &[
 
 /// The node a pod is for: where it was scheduled, else the node its affinity names (the
 /// DaemonSet controller pins each pod to one node).
-pub fn node_of(pod: &Value) -> Option<String> {
+pub(crate) fn node_of(pod: &Value) -> Option<String> {
     if let Some(n) = pod.pointer("/spec/nodeName").and_then(Value::as_str) {
         if !n.is_empty() {
             return Some(n.to_string());
@@ -52,7 +52,7 @@ pub fn node_of(pod: &Value) -> Option<String> {
 }
 
 /// The pod's name.
-pub fn name_of(pod: &Value) -> String {
+pub(crate) fn name_of(pod: &Value) -> String {
     pod.pointer("/metadata/name")
         .and_then(Value::as_str)
         .unwrap_or("")
@@ -60,7 +60,7 @@ pub fn name_of(pod: &Value) -> String {
 }
 
 /// Reads a pod's state.
-pub fn state(pod: &Value) -> PodState {
+pub(crate) fn state(pod: &Value) -> PodState {
     let phase = pod
         .pointer("/status/phase")
         .and_then(Value::as_str)
@@ -161,7 +161,7 @@ fn join(what: &str, reason: &str, message: &str) -> String {
 
 /// The newest event about `object` (a pod or the DaemonSet), Warning first, as `reason:
 /// message`, for the row of a node that failed or timed out.
-pub fn last_event(events: &[Value], object: &str) -> Option<String> {
+pub(crate) fn last_event(events: &[Value], object: &str) -> Option<String> {
     let about: Vec<&Value> = events
         .iter()
         .filter(|e| e.pointer("/involvedObject/name").and_then(Value::as_str) == Some(object))

@@ -6,7 +6,7 @@
 
 /// A word as a POSIX shell reads it back unchanged: bare when it is plainly safe, else in
 /// single quotes (`'` written as `'\''`).
-pub fn quote(word: &str) -> String {
+pub(super) fn quote(word: &str) -> String {
     let plain = !word.is_empty()
         && word
             .chars()
@@ -30,7 +30,7 @@ fn collector_args(node_args: &[String]) -> Vec<String> {
 }
 
 /// `[sudo -n] <remote-binary> --host-only -o - -q ...`, quoted.
-pub fn remote_command(binary: &str, sudo: bool, node_args: &[String]) -> String {
+pub(crate) fn remote_command(binary: &str, sudo: bool, node_args: &[String]) -> String {
     let mut words: Vec<String> = Vec::new();
     if sudo {
         words.push("sudo".into());
@@ -55,7 +55,7 @@ fn machine() -> &'static str {
 /// into a private `mktemp -d` directory, runs it, and removes the directory when it ends
 /// (normally, or on a hang-up or signal). It refuses a node of another machine type before
 /// reading anything.
-pub fn upload_script(size: u64, sudo: bool, node_args: &[String]) -> String {
+pub(crate) fn upload_script(size: u64, sudo: bool, node_args: &[String]) -> String {
     let args: Vec<String> = collector_args(node_args).iter().map(|a| quote(a)).collect();
     let run = if sudo {
         format!("sudo -n -- \"$d/kbundle-collect\" {}", args.join(" "))
