@@ -12,7 +12,7 @@ mod literals;
 mod packs;
 mod prefilter;
 mod scanner;
-mod template;
+pub(crate) mod template;
 mod time;
 
 pub use catalog::{Catalog, CatalogError, LogRule, RuleExamples, RuleId, RuleProblem};

@@ -2,6 +2,8 @@
 //! second report of the same category about the same subject is folded into the first
 //! (higher severity kept, evidence added, times widened) instead of becoming a new row.
 
+pub mod ids;
+
 use jiff::Timestamp;
 use kbundle_format::analysis::{Category, Evidence, Finding, Severity, Subject, SubjectKind};
 use std::collections::BTreeMap;
@@ -198,9 +200,12 @@ impl Draft {
     ) -> Self {
         Draft {
             finding: Finding {
+                id: String::new(),
                 rule: rule.to_string(),
                 category,
                 severity,
+                caused_by: Vec::new(),
+                because: None,
                 title: String::new(),
                 message: String::new(),
                 subject,
@@ -209,6 +214,7 @@ impl Draft {
                 last_seen: None,
                 evidence: Vec::new(),
                 remediation: remediation.to_string(),
+                maybe_related: Vec::new(),
             },
         }
     }
