@@ -248,16 +248,21 @@ fn workload_key((kind, ns, name): &(String, String, String)) -> String {
     format!("{kind}\0{ns}\0{name}")
 }
 
-/// A finding's texts: title and message (`None`), then each piece of evidence (its index).
+/// A finding's texts: its subject's name, title and message (`None`), then each piece of
+/// evidence (its index).
 fn texts(f: &Finding) -> impl Iterator<Item = (Option<usize>, &str)> {
-    [(None, f.title.as_str()), (None, f.message.as_str())]
-        .into_iter()
-        .chain(
-            f.evidence
-                .iter()
-                .enumerate()
-                .map(|(i, e)| (Some(i), e.text.as_str())),
-        )
+    [
+        (None, f.subject.name.as_str()),
+        (None, f.title.as_str()),
+        (None, f.message.as_str()),
+    ]
+    .into_iter()
+    .chain(
+        f.evidence
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (Some(i), e.text.as_str())),
+    )
 }
 
 /// Where `re` matches a finding's text: `Some(None)` in the title or message,
