@@ -8,8 +8,7 @@
 //! timeline and gaps into the analysis model; [`render`] writes that model as JSON, Markdown, terminal
 //! text or HTML.
 
-pub(crate) mod causes;
-pub use causes::CauseCatalogError;
+pub mod causes;
 pub(crate) mod facts;
 pub(crate) mod findings;
 mod ingest;

@@ -4,9 +4,7 @@
 //! links; and properties hold for any set of findings: the same input gives the same ids and
 //! order, and no `caused_by` ever points at a finding that is not there.
 
-use kbundle_analyzer::causes::examples::ExampleFinding;
-use kbundle_analyzer::causes::relations::{PodFacts, Relations};
-use kbundle_analyzer::causes::{explain_with, CauseCatalog};
+use kbundle_analyzer::causes::{explain_with, CauseCatalog, ExampleFinding, PodFacts, Relations};
 use kbundle_format::analysis::{Analysis, Finding, Severity};
 use proptest::prelude::*;
 use serde::Deserialize;

@@ -9,13 +9,13 @@ use kbundle_format::analysis::{Finding, Severity};
 use std::cmp::{Ordering, Reverse};
 
 /// Roots on the same node that started this close together are shown as maybe related.
-pub const RELATED_WINDOW: SignedDuration = SignedDuration::from_mins(10);
+pub(crate) const RELATED_WINDOW: SignedDuration = SignedDuration::from_mins(10);
 
 /// At most this many "maybe related" ids per finding.
 const MAX_RELATED: usize = 5;
 
 /// The graph over findings, by index.
-pub struct Graph {
+pub(crate) struct Graph {
     children: Vec<Vec<usize>>,
     parents: Vec<Vec<(usize, usize)>>,
 }
@@ -25,7 +25,7 @@ impl Graph {
     /// repeats a pair, is left out (the earlier link wins); then an edge is dropped when a
     /// longer chain already leads from its cause to its effect, so a chain reads
     /// `runtime down → PLEG → NotReady`, not also `runtime down → NotReady`.
-    pub fn new(n: usize, edges: &[Edge]) -> Self {
+    pub(crate) fn new(n: usize, edges: &[Edge]) -> Self {
         let mut g = Graph {
             children: vec![Vec::new(); n],
             parents: vec![Vec::new(); n],
@@ -147,7 +147,7 @@ fn raise_roots(g: &Graph, roots: &[usize], findings: &mut [Finding]) {
 /// The findings with their links written, in reading order, and the root ids in rank order.
 /// `findings` must carry their ids and be in a deterministic order; `node_of` says which
 /// node a finding is about (for "maybe related").
-pub fn arrange(
+pub(crate) fn arrange(
     mut findings: Vec<Finding>,
     edges: &[Edge],
     node_of: impl Fn(&Finding) -> Option<String>,

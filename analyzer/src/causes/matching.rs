@@ -16,11 +16,11 @@ use std::collections::HashMap;
 
 /// Clocks of different sources disagree a little, and some findings carry the time a state
 /// was reported rather than began: an effect may start this much before its cause.
-pub const CLOCK_SLACK: SignedDuration = SignedDuration::from_mins(5);
+pub(crate) const CLOCK_SLACK: SignedDuration = SignedDuration::from_mins(5);
 
 /// A cause-effect pair one link joins.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Edge {
+pub(crate) struct Edge {
     /// Index of the cause.
     pub cause: usize,
     /// Index of the effect.
@@ -34,7 +34,7 @@ pub struct Edge {
 }
 
 /// The findings prepared once for every link: their times parsed.
-pub struct Prepared<'a> {
+pub(crate) struct Prepared<'a> {
     findings: &'a [Finding],
     times: Vec<(Option<Timestamp>, Option<Timestamp>)>,
     relations: &'a Relations,
@@ -42,7 +42,7 @@ pub struct Prepared<'a> {
 
 impl<'a> Prepared<'a> {
     /// Prepares `findings` with the facts of `relations`.
-    pub fn new(findings: &'a [Finding], relations: &'a Relations) -> Self {
+    pub(crate) fn new(findings: &'a [Finding], relations: &'a Relations) -> Self {
         let parse = |s: &Option<String>| s.as_deref().and_then(|s| s.parse::<Timestamp>().ok());
         Prepared {
             findings,
@@ -55,7 +55,7 @@ impl<'a> Prepared<'a> {
     }
 
     /// Every pair `link` joins, cause by cause in order.
-    pub fn edges(&self, link_index: usize, link: &Link) -> Vec<Edge> {
+    pub(crate) fn edges(&self, link_index: usize, link: &Link) -> Vec<Edge> {
         let causes = self.side(&link.cause);
         let effects = self.side(&link.effect);
         if causes.is_empty() || effects.is_empty() {

@@ -7,23 +7,24 @@
 //! the data does not show is never made. [`graph`] turns the links into `caused_by` and
 //! `because`, ranks the root causes and orders the findings. docs/causes.md says more.
 
-pub mod catalog;
-pub mod examples;
-pub mod graph;
-pub mod matching;
-pub mod relations;
+pub(crate) mod catalog;
+pub(crate) mod examples;
+pub(crate) mod graph;
+pub(crate) mod matching;
+pub(crate) mod relations;
 
 pub use catalog::{CauseCatalog, CauseCatalogError};
+pub use examples::ExampleFinding;
+pub use relations::{PodFacts, Relations};
 
 use crate::facts::Facts;
 use kbundle_format::analysis::Finding;
-use relations::Relations;
 
 /// Gives the findings their ids and links, and orders them: root causes first (most severe,
 /// then explaining most, then earliest), then what each explains, chain by chain. Returns
 /// the findings and the root ids in rank order. `findings` must come in a deterministic
 /// order (as [`crate::findings::Findings::into_sorted`] gives them).
-pub fn explain(
+pub(crate) fn explain(
     findings: Vec<Finding>,
     facts: &Facts,
     catalog: &CauseCatalog,

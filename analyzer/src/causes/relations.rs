@@ -7,7 +7,7 @@ use kbundle_format::analysis::{Finding, SubjectKind};
 use std::collections::{BTreeSet, HashMap};
 
 /// A workload as `(kind, namespace, name)`.
-pub type WorkloadKey = (String, String, String);
+pub(crate) type WorkloadKey = (String, String, String);
 
 /// What the joins need to know about one pod.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -37,7 +37,7 @@ impl Relations {
     /// objects ([`Facts::pods`]), which includes every pod that is not ready.
     pub fn of(facts: &Facts) -> Self {
         let mut r = Relations::default();
-        for p in &facts.pods {
+        for p in &facts.pods_that_may_matter {
             let o = &p.object;
             r.add_pod(PodFacts {
                 namespace: o.metadata.namespace.clone(),
@@ -145,7 +145,7 @@ impl Relations {
 
 /// Whether `text` holds `name` as a whole word: not inside a longer name or address
 /// (`w1` is not in `w10`, `10.0.0.2` not in `10.0.0.22`).
-pub fn names(text: &str, name: &str) -> bool {
+pub(crate) fn names(text: &str, name: &str) -> bool {
     if name.is_empty() {
         return false;
     }

@@ -14,7 +14,7 @@ const HEX_DIGITS: usize = 12;
 
 /// The id of a finding before clashes are settled: `f` and 12 hex digits of the SHA-256 of
 /// its identity.
-pub fn base_id(f: &Finding) -> String {
+pub(crate) fn base_id(f: &Finding) -> String {
     let s = &f.subject;
     // The node belongs to the identity of things that live on a node, as in the merge key:
     // a pod is the same pod whoever reported its node.
@@ -50,7 +50,7 @@ pub fn base_id(f: &Finding) -> String {
 
 /// Gives every finding its id. `findings` must already be in a deterministic order: on the
 /// rare clash the later finding gets `-2`, `-3`, ... appended.
-pub fn assign(findings: &mut [Finding]) {
+pub(crate) fn assign(findings: &mut [Finding]) {
     let mut seen: HashMap<String, usize> = HashMap::with_capacity(findings.len());
     for f in findings.iter_mut() {
         let base = base_id(f);

@@ -2,7 +2,7 @@
 //! second report of the same category about the same subject is folded into the first
 //! (higher severity kept, evidence added, times widened) instead of becoming a new row.
 
-pub mod ids;
+pub(crate) mod ids;
 
 use jiff::Timestamp;
 use kbundle_format::analysis::{Category, Evidence, Finding, Severity, Subject, SubjectKind};
