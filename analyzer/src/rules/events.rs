@@ -181,6 +181,7 @@ const STALE: SignedDuration = SignedDuration::from_hours(6);
 
 /// Runs the event rules.
 pub(crate) fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
+    let starts = super::startup::Starts::of(facts);
     for g in facts.events.iter() {
         if timeline_only(g) {
             continue;
@@ -196,6 +197,10 @@ pub(crate) fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
         };
         let mut severity = rule.severity;
         if g.count < min_count || !ctx.within(g.last, STALE) {
+            severity = Severity::Info;
+        }
+        let startup_noise = starts.explains(g);
+        if startup_noise.is_some() {
             severity = Severity::Info;
         }
         let mut subject = subject_of(facts, g);
@@ -221,7 +226,10 @@ pub(crate) fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
             Draft::new(rule, subject.clone())
                 .severity(severity)
                 .title(format!("{} {}: {}", g.count, g.reason, subject))
-                .message(format!("{} × {}{span}: {}", g.count, g.reason, g.message))
+                .message(match &startup_noise {
+                    Some(why) => format!("{} × {}{span}: {} {why}", g.count, g.reason, g.message),
+                    None => format!("{} × {}{span}: {}", g.count, g.reason, g.message),
+                })
                 .count(g.count)
                 .seen_at(g.first)
                 .seen_at(g.last)

@@ -13,6 +13,7 @@ pub(crate) mod host;
 pub(crate) mod logs;
 pub(crate) mod nodes;
 pub(crate) mod pods;
+pub(crate) mod startup;
 pub(crate) mod workloads;
 
 use crate::facts::Facts;

@@ -208,7 +208,15 @@ fn check_container(
         && last.is_some()
         && recent_restart;
     if CANNOT_START.contains(&waiting) || storm {
-        let severity = if CANNOT_START.contains(&waiting) || !c.ready {
+        let during_start = !CANNOT_START.contains(&waiting)
+            && super::startup::restarts_during_start(
+                p.status.start_time,
+                last.and_then(|t| t.finished_at),
+                c.ready,
+            );
+        let severity = if during_start {
+            Severity::Info
+        } else if CANNOT_START.contains(&waiting) || !c.ready {
             Severity::Critical
         } else {
             Severity::Warning
@@ -236,6 +244,12 @@ fn check_container(
             }
         }
         message.push_str(&format!(", {now}."));
+        if during_start {
+            message.push_str(&format!(
+                " Every restart came within {} minutes of the pod's start: startup noise.",
+                super::startup::GRACE.as_secs() / 60
+            ));
+        }
         let causes = crate::rules::logs::crash_causes(
             facts,
             &p.metadata.namespace,
