@@ -293,6 +293,70 @@ fn failing_nodes_are_rows_with_their_reason_and_the_others_still_arrive() {
 }
 
 #[test]
+fn pods_that_start_late_arrive_and_those_that_cannot_start_say_why() {
+    let work = tempfile::tempdir().unwrap();
+    let mut script = Script::default();
+    // Pending, then collecting, then ready: arrives.
+    script.agents.insert(
+        "w1".into(),
+        Agent::Later(
+            Duration::from_secs(2),
+            Box::new(Agent::Ready(node_bundle(work.path(), "w1"))),
+        ),
+    );
+    script.agents.insert("w2".into(), Agent::Unschedulable);
+    script.agents.insert("w3".into(), Agent::Crashed(137));
+    // Still starting when --node-timeout ends.
+    script.agents.insert(
+        "m1".into(),
+        Agent::Later(
+            Duration::from_secs(300),
+            Box::new(Agent::Ready(node_bundle(work.path(), "m1"))),
+        ),
+    );
+    let lab = lab(script);
+    let (output, path, took) = collect(&lab, &["--quiet", "--node-timeout", "10"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        took < Duration::from_secs(10 + 15),
+        "took {took:?}: {stderr}"
+    );
+    let b = Bundle::read(&path);
+    b.check_manifest_files();
+    let m = b.manifest();
+    assert_eq!(node_row(&m, "w1").status, CollectorStatus::Ok);
+    assert!(b
+        .text("host-collectors/w1/files/var/log/syslog")
+        .contains("agent test line of w1"));
+    let w2 = node_row(&m, "w2");
+    assert_eq!(w2.status, CollectorStatus::Error, "{w2:?}");
+    let why = w2.error.as_deref().unwrap_or("");
+    assert!(
+        why.contains("unschedulable") && why.contains("Insufficient memory"),
+        "{w2:?}"
+    );
+    let w3 = node_row(&m, "w3");
+    assert_eq!(w3.status, CollectorStatus::Error, "{w3:?}");
+    let why = w3.error.as_deref().unwrap_or("");
+    assert!(
+        why.contains("agent crashed") && why.contains("137"),
+        "{w3:?}"
+    );
+    let m1 = node_row(&m, "m1");
+    assert_eq!(m1.status, CollectorStatus::Timeout, "{m1:?}");
+    assert!(
+        m1.error.as_deref().unwrap_or("").contains("--node-timeout"),
+        "{m1:?}"
+    );
+    lab.double.seen(|s| {
+        // Only ready pods are asked for their result.
+        let pods: Vec<&str> = s.execs.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(pods, ["kbundle-agent-w1"], "{:?}", s.execs);
+    });
+    assert_cleaned_up(&lab);
+}
+
+#[test]
 fn a_missing_permission_creates_nothing_and_says_which() {
     let script = Script {
         agents: NODES
@@ -300,6 +364,7 @@ fn a_missing_permission_creates_nothing_and_says_which() {
             .map(|n| (n.to_string(), Agent::Waiting("ContainerCreating")))
             .collect(),
         denied: vec!["create pods/exec".to_string()],
+        ..Script::default()
     };
     let lab = lab(script);
     let (output, path, _) = collect(&lab, &["--node-timeout", "20"]);
@@ -336,7 +401,7 @@ fn sigterm_while_waiting_for_the_agents_still_tears_down_and_writes_the_bundle()
             .iter()
             .map(|n| (n.to_string(), Agent::Waiting("ContainerCreating")))
             .collect(),
-        denied: Vec::new(),
+        ..Script::default()
     };
     let lab = lab(script);
     let out = lab.dir.path().join("bundle.tar.gz");

@@ -39,6 +39,13 @@ pub enum Agent {
     ExecFails(&'static str),
     /// Ready; the exec sends this many bytes of the bundle, then the connection drops.
     ExecCut(Vec<u8>, usize),
+    /// Pending (`ContainerCreating`) for this long after the DaemonSet was created, then
+    /// collecting (running, not ready) as long again, then as the inner agent.
+    Later(std::time::Duration, Box<Agent>),
+    /// The scheduler cannot place it.
+    Unschedulable,
+    /// Its container ran and exited with this code, and the kubelet backs off restarting it.
+    Crashed(i32),
 }
 
 /// What the double will answer.
@@ -48,6 +55,9 @@ pub struct Script {
     pub agents: BTreeMap<String, Agent>,
     /// Access reviews denied, as `verb resource` (`create daemonsets`, `create pods/exec`).
     pub denied: Vec<String>,
+    /// When not empty, the double answers the node list itself with these nodes (a cluster
+    /// bigger than the fixture behind it).
+    pub nodes: Vec<String>,
 }
 
 /// What the double saw.
@@ -79,6 +89,8 @@ struct State {
     namespace: Option<String>,
     /// Whether the DaemonSet exists (its pods are listed only then).
     daemonset: Option<Value>,
+    /// When the DaemonSet was created.
+    created_at: Option<std::time::Instant>,
 }
 
 /// The double, serving on 127.0.0.1 until dropped.
@@ -102,6 +114,7 @@ impl ApiDouble {
             seen: Seen::default(),
             namespace: None,
             daemonset: None,
+            created_at: None,
         }));
         let listener = runtime
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -197,6 +210,7 @@ async fn handle(req: Request<Incoming>, state: Arc<Mutex<State>>, upstream: Sock
             let mut s = state.lock().unwrap();
             s.namespace.get_or_insert_with(|| ns.to_string());
             s.daemonset = Some(ds.clone());
+            s.created_at = Some(std::time::Instant::now());
             s.seen.created.push(ds.clone());
             answer(StatusCode::CREATED, &ds)
         }
@@ -215,16 +229,24 @@ async fn handle(req: Request<Incoming>, state: Arc<Mutex<State>>, upstream: Sock
         }
         (&Method::GET, ["api", "v1", "namespaces", ns, "pods"]) if ours(ns) => {
             let s = state.lock().unwrap();
+            let age = s.created_at.map(|t| t.elapsed()).unwrap_or_default();
             let pods = match &s.daemonset {
                 Some(_) => s
                     .script
                     .agents
                     .iter()
-                    .map(|(node, a)| agent_pod(ns, node, a))
+                    .map(|(node, a)| agent_pod(ns, node, now(a, age)))
                     .collect(),
                 None => Vec::new(),
             };
             answer(StatusCode::OK, &list("PodList", pods))
+        }
+        (&Method::GET, ["api", "v1", "nodes"])
+            if !state.lock().unwrap().script.nodes.is_empty() =>
+        {
+            let s = state.lock().unwrap();
+            let nodes = s.script.nodes.iter().map(|n| node(n)).collect();
+            answer(StatusCode::OK, &list("NodeList", nodes))
         }
         (&Method::GET, ["api", "v1", "namespaces", ns, "events"]) if ours(ns) => {
             answer(StatusCode::OK, &list("EventList", Vec::new()))
@@ -239,7 +261,8 @@ async fn handle(req: Request<Incoming>, state: Arc<Mutex<State>>, upstream: Sock
             let agent = {
                 let mut s = state.lock().unwrap();
                 s.seen.execs.push((pod.to_string(), command));
-                s.script.agents.get(&node).cloned()
+                let age = s.created_at.map(|t| t.elapsed()).unwrap_or_default();
+                s.script.agents.get(&node).map(|a| now(a, age).clone())
             };
             exec(req, agent)
         }
@@ -272,23 +295,73 @@ async fn handle(req: Request<Incoming>, state: Arc<Mutex<State>>, upstream: Sock
     }
 }
 
+/// What an [`Agent::Later`] is `age` after the DaemonSet's creation.
+fn now(agent: &Agent, age: std::time::Duration) -> &Agent {
+    const PENDING: Agent = Agent::Waiting("ContainerCreating");
+    const COLLECTING: Agent = Agent::Waiting("");
+    match agent {
+        Agent::Later(after, _) if age < *after => &PENDING,
+        Agent::Later(after, _) if age < *after * 2 => &COLLECTING,
+        Agent::Later(_, then) => now(then, age),
+        other => other,
+    }
+}
+
+/// A Ready Linux node named `name`.
+fn node(name: &str) -> Value {
+    json!({"metadata": {"name": name, "labels": {"kubernetes.io/os": "linux", "kubernetes.io/hostname": name}},
+           "status": {"conditions": [{"type": "Ready", "status": "True"}],
+                      "addresses": [{"type": "Hostname", "address": name}]}})
+}
+
 /// The pod the DaemonSet controller and the node's kubelet would show for `agent`.
 fn agent_pod(ns: &str, node: &str, agent: &Agent) -> Value {
-    let container = match agent {
-        Agent::Waiting(reason) => json!({"name": "agent", "ready": false, "restartCount": 0,
-            "state": {"waiting": {"reason": reason, "message": format!("{reason} (scripted)")}}}),
-        _ => json!({"name": "agent", "ready": true, "restartCount": 0,
-            "state": {"running": {"startedAt": "2026-12-04T00:00:00Z"}}}),
+    let meta = json!({"name": format!("kbundle-agent-{node}"), "namespace": ns,
+                      "labels": {"app.kubernetes.io/name": "kbundle-agent"}});
+    let running = json!({"running": {"startedAt": "2026-12-04T00:00:00Z"}});
+    let (phase, conditions, container) = match agent {
+        Agent::Unschedulable => (
+            "Pending",
+            json!([{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                    "message": "0/4 nodes are available: 1 Insufficient memory. preemption: 0/4 nodes are available: 4 No preemption victims found for incoming pod."}]),
+            Value::Null,
+        ),
+        // Collecting: running, the readiness probe not yet satisfied.
+        Agent::Waiting("") => (
+            "Running",
+            json!([{"type": "Ready", "status": "False"}]),
+            json!({"name": "agent", "ready": false, "restartCount": 0, "state": running}),
+        ),
+        Agent::Waiting(reason) => (
+            "Pending",
+            json!([{"type": "Ready", "status": "False"}]),
+            json!({"name": "agent", "ready": false, "restartCount": 0,
+                   "state": {"waiting": {"reason": reason, "message": format!("{reason} (scripted)")}}}),
+        ),
+        Agent::Crashed(code) => (
+            "Running",
+            json!([{"type": "Ready", "status": "False"}]),
+            json!({"name": "agent", "ready": false, "restartCount": 3,
+                   "state": {"waiting": {"reason": "CrashLoopBackOff",
+                                         "message": "back-off 40s restarting failed container=agent"}},
+                   "lastState": {"terminated": {"exitCode": code, "reason": "Error"}}}),
+        ),
+        _ => (
+            "Running",
+            json!([{"type": "Ready", "status": "True"}]),
+            json!({"name": "agent", "ready": true, "restartCount": 0, "state": running}),
+        ),
     };
-    let ready = container["ready"].as_bool().unwrap_or(false);
-    json!({
-        "metadata": {"name": format!("kbundle-agent-{node}"), "namespace": ns,
-                     "labels": {"app.kubernetes.io/name": "kbundle-agent"}},
-        "spec": {"nodeName": node},
-        "status": {"phase": if ready {"Running"} else {"Pending"},
-                   "conditions": [{"type": "Ready", "status": if ready {"True"} else {"False"}}],
-                   "containerStatuses": [container]}
-    })
+    let mut status = json!({"phase": phase, "conditions": conditions});
+    let spec = if container.is_null() {
+        // Not scheduled: the DaemonSet controller pins it by affinity, no nodeName yet.
+        json!({"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+            "nodeSelectorTerms": [{"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node]}]}]}}}})
+    } else {
+        status["containerStatuses"] = json!([container]);
+        json!({"nodeName": node})
+    };
+    json!({"metadata": meta, "spec": spec, "status": status})
 }
 
 /// Answers a `pods/exec` upgrade and plays the agent's side of it.
@@ -350,7 +423,7 @@ fn exec(req: Request<Incoming>, agent: Option<Agent>) -> Answer {
                 let _ = ws.send(frame(3, failure.to_string().as_bytes())).await;
                 let _ = ws.close(None).await;
             }
-            Some(Agent::Waiting(_)) | None => {
+            _ => {
                 let failure = json!({"metadata": {}, "status": "Failure", "reason": "BadRequest",
                     "message": "container agent is not running"});
                 let _ = ws.send(frame(3, failure.to_string().as_bytes())).await;
