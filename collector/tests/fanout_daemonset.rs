@@ -437,3 +437,96 @@ fn sigterm_while_waiting_for_the_agents_still_tears_down_and_writes_the_bundle()
         assert_ne!(node_row(&m, node).status, CollectorStatus::Ok);
     }
 }
+
+/// `bundle` (one node's result, its node named `from`) as node `to` would have sent it.
+fn renamed(bundle: &[u8], from: &str, to: &str) -> Vec<u8> {
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(bundle));
+    let mut out = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::fast(),
+    ));
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let path = entry.path().unwrap().to_string_lossy().replace(from, to);
+        let mut body = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut body).unwrap();
+        if path.ends_with(".json") || path.ends_with(".yaml") || path.ends_with(".txt") {
+            body = String::from_utf8_lossy(&body)
+                .replace(from, to)
+                .into_bytes();
+        }
+        let mut header = entry.header().clone();
+        header.set_size(body.len() as u64);
+        out.append_data(&mut header, &path, body.as_slice())
+            .unwrap();
+    }
+    out.into_inner().unwrap().finish().unwrap()
+}
+
+/// The scale benchmark of docs/performance.md (bench/daemonset-scale.sh runs it in release
+/// mode): KBUNDLE_SCALE_NODES nodes (default 1,000) answer through the double, each with
+/// its own result, `--jobs` at a time. Prints the wall time and the collector's peak memory.
+#[test]
+#[ignore = "a benchmark: bench/daemonset-scale.sh"]
+fn scale_many_nodes_through_the_double() {
+    let count: usize = std::env::var("KBUNDLE_SCALE_NODES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let jobs = std::env::var("KBUNDLE_SCALE_JOBS").unwrap_or_else(|_| "16".into());
+    let work = tempfile::tempdir().unwrap();
+    let source = node_bundle(work.path(), "scale-source-node");
+    let names: Vec<String> = (0..count).map(|i| format!("node-{i:05}")).collect();
+    let mut script = Script {
+        nodes: names.clone(),
+        ..Script::default()
+    };
+    let mut result_bytes = 0usize;
+    for n in &names {
+        let b = renamed(&source, "scale-source-node", n);
+        result_bytes += b.len();
+        script.agents.insert(n.clone(), Agent::Ready(b));
+    }
+    let lab = lab(script);
+    let out = lab.dir.path().join("bundle.tar.gz");
+    let time = Path::new("/usr/bin/time");
+    let mut c = if time.exists() {
+        let mut t = std::process::Command::new(time);
+        t.args(["-f", "peak RSS %M KB"])
+            .arg(common::collector().get_program());
+        t
+    } else {
+        common::collector()
+    };
+    c.args(["--daemonset", "--quiet", "--kubeconfig"])
+        .arg(&lab.kubeconfig)
+        .args(["--node-timeout", "600", "--jobs", &jobs, "-o"])
+        .arg(&out)
+        .env_remove("KUBECONFIG")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env("HOME", lab.dir.path());
+    let started = Instant::now();
+    let output = c.output().unwrap();
+    let took = started.elapsed();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let b = Bundle::read(&out);
+    let m = b.manifest();
+    let ok = m
+        .collectors
+        .iter()
+        .filter(|r| r.transport == Some(Transport::Daemonset) && r.status == CollectorStatus::Ok)
+        .count();
+    assert_eq!(ok, count, "every node arrives");
+    let rss = stderr
+        .lines()
+        .find(|l| l.starts_with("peak RSS"))
+        .unwrap_or("peak RSS not measured");
+    println!(
+        "{count} nodes, --jobs {jobs}: {:.1} s wall, {rss}; {} KB of node results, bundle {} KB, {} members",
+        took.as_secs_f64(),
+        result_bytes / 1024,
+        std::fs::metadata(&out).unwrap().len() / 1024,
+        b.members.len()
+    );
+}
