@@ -9,6 +9,7 @@
 //! text or HTML.
 
 pub mod causes;
+pub mod diff;
 pub(crate) mod facts;
 pub(crate) mod findings;
 mod ingest;

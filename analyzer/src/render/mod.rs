@@ -3,6 +3,7 @@
 //! also shows the report's object tables and checklist).
 
 pub mod chains;
+pub mod diff;
 pub mod html;
 pub mod json;
 pub mod markdown;

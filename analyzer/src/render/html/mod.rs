@@ -14,6 +14,7 @@
 
 mod checklist;
 mod data;
+pub mod diff;
 mod roots;
 mod view;
 
