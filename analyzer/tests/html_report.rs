@@ -26,13 +26,19 @@ fn templates_never_triple_stash_and_assets_cannot_end_their_element() {
             assert!(!text.contains("{{~{"), "{name} uses a triple-stash");
             let stem = name.trim_end_matches(".hbs");
             assert!(
-                html::TEMPLATES.iter().any(|(n, _)| *n == stem),
+                html::TEMPLATES.iter().any(|(n, _)| *n == stem)
+                    || (stem == "diff" && text == html::diff::TEMPLATE),
                 "{name} is not compiled in"
             );
         }
     }
-    assert_eq!(templates, html::TEMPLATES.len());
-    for (name, asset) in [("report.css", html::STYLE), ("report.js", html::SCRIPT)] {
+    // The report's templates, and the diff page's.
+    assert_eq!(templates, html::TEMPLATES.len() + 1);
+    for (name, asset) in [
+        ("report.css", html::STYLE),
+        ("report.js", html::SCRIPT),
+        ("diff.css", html::diff::STYLE),
+    ] {
         let lower = asset.to_lowercase();
         for bad in [
             "</script", "</style", "<!--", "{{", "url(", "http:", "https:", "@import",

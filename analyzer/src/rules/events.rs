@@ -5,7 +5,6 @@
 use super::{Context, Rule};
 use crate::facts::{EventGroup, Facts};
 use crate::findings::{rfc3339, Draft, Findings};
-use jiff::SignedDuration;
 use kbundle_format::analysis::{Category, Severity, Subject};
 
 /// Event reasons (and message hints) that belong to a category, as data.
@@ -176,9 +175,6 @@ fn timeline_only(g: &EventGroup) -> bool {
     !g.is_warning() && !matches!(g.reason.as_str(), "TaintManagerEviction")
 }
 
-/// Warning events older than this before collection are context, not the incident.
-const STALE: SignedDuration = SignedDuration::from_hours(6);
-
 /// Runs the event rules.
 pub(crate) fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
     let starts = super::startup::Starts::of(facts);
@@ -196,7 +192,8 @@ pub(crate) fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
             None => (&OTHER, 1),
         };
         let mut severity = rule.severity;
-        if g.count < min_count || !ctx.within(g.last, STALE) {
+        if g.count < min_count || !ctx.within(g.last, super::thresholds::thresholds().stale_events)
+        {
             severity = Severity::Info;
         }
         let startup_noise = starts.explains(g);

@@ -14,6 +14,7 @@ pub(crate) mod logs;
 pub(crate) mod nodes;
 pub(crate) mod pods;
 pub(crate) mod startup;
+pub(crate) mod thresholds;
 pub(crate) mod workloads;
 
 use crate::facts::Facts;
@@ -66,9 +67,6 @@ impl Context {
         Some(self.now?.duration_since(t?))
     }
 }
-
-/// The incident window: what happened this long before collection is "now".
-pub const INCIDENT_WINDOW: SignedDuration = SignedDuration::from_hours(72);
 
 /// Every object rule, for `kbundle rules` and the docs.
 pub fn object_rules() -> Vec<&'static Rule> {

@@ -3,22 +3,24 @@
 //! A readiness probe fails until the application listens; the network plugin is not ready
 //! for the first seconds after the kubelet starts; a volume's ConfigMap is "not registered"
 //! until the kubelet has synced; a pod waits for a node to lose its `not-ready` taint. When
-//! all of an event group's occurrences fall within [`GRACE`] of a start of the pod or node
+//! all of an event group's occurrences fall within a few minutes (the `startup` thresholds of
+//! `analyzer/tables/thresholds.yaml`) of a start of the pod or node
 //! they concern, and that pod or node is healthy now, the events are information, not a
 //! problem. The same holds for a container whose restarts all came in its pod's first
 //! minutes and that is ready now.
 
+use super::thresholds::thresholds;
 use crate::facts::{EventGroup, Facts};
 use crate::findings::rfc3339;
 use jiff::{SignedDuration, Timestamp};
 use std::collections::{HashMap, HashSet};
 
-/// How long after a start its noise is expected.
-pub(crate) const GRACE: SignedDuration = SignedDuration::from_mins(5);
-
-/// How long before a node turned Ready its boot may have printed noise (the kubelet starts,
-/// then the runtime, the network plugin, and only then the node is Ready).
-const BOOT: SignedDuration = SignedDuration::from_mins(10);
+/// How long after a start its noise is expected. (Before a node turns Ready, its boot may
+/// print noise for `startup.boot`: the kubelet starts, then the runtime, the network plugin,
+/// and only then the node is Ready.)
+pub(crate) fn grace() -> SignedDuration {
+    thresholds().startup.grace
+}
 
 /// Event reasons that a healthy start prints; nothing else is ever called startup noise.
 const STARTUP_REASONS: &[&str] = &[
@@ -116,10 +118,14 @@ impl Starts {
             })
             .flatten();
         if let Some(pod) = pod.filter(|p| p.healthy) {
-            if let Some(start) = pod.moments.iter().find(|&&s| inside(first, last, s, GRACE)) {
+            if let Some(start) = pod
+                .moments
+                .iter()
+                .find(|&&s| inside(first, last, s, grace()))
+            {
                 return Some(format!(
                     "All of them came within {} of the pod's start at {}, and it is ready now: startup noise.",
-                    minutes(GRACE),
+                    minutes(grace()),
                     rfc3339(*start)
                 ));
             }
@@ -131,8 +137,9 @@ impl Starts {
         };
         let pod_fine = pod.is_none_or(|p| p.healthy);
         let ready_since = self.nodes_ready_since.get(node).filter(|_| pod_fine)?;
-        let boot_start = ready_since.checked_sub(BOOT).ok()?;
-        inside(first, last, boot_start, BOOT + GRACE).then(|| {
+        let boot = thresholds().startup.boot;
+        let boot_start = ready_since.checked_sub(boot).ok()?;
+        inside(first, last, boot_start, boot + grace()).then(|| {
             format!(
                 "All of them came while node {node} was starting (it is Ready since {}), and it is healthy now: startup noise.",
                 rfc3339(*ready_since)
@@ -141,7 +148,7 @@ impl Starts {
     }
 }
 
-/// Whether a container's restarts are startup noise: the last one ended within [`GRACE`]
+/// Whether a container's restarts are startup noise: the last one ended within [`grace`]
 /// of its pod's start and the container is ready now.
 pub(crate) fn restarts_during_start(
     pod_start: Option<Timestamp>,
@@ -149,7 +156,7 @@ pub(crate) fn restarts_during_start(
     ready_now: bool,
 ) -> bool {
     match (pod_start, last_restart) {
-        (Some(start), Some(last)) => ready_now && inside(last, last, start, GRACE),
+        (Some(start), Some(last)) => ready_now && inside(last, last, start, grace()),
         _ => false,
     }
 }

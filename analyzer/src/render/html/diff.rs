@@ -8,8 +8,10 @@ use kbundle_format::diff::{Change, Diff};
 use serde::Serialize;
 use std::io::{self, Write};
 
-const TEMPLATE: &str = include_str!("../../../../templates/diff.hbs");
-const STYLE: &str = include_str!("../../../../templates/diff.css");
+/// The diff page's template.
+pub const TEMPLATE: &str = include_str!("../../../../templates/diff.hbs");
+/// The diff page's style sheet, inserted verbatim.
+pub const STYLE: &str = include_str!("../../../../templates/diff.css");
 
 /// Unified diff lines shown per change; the JSON holds all of them.
 const DIFF_LINES_SHOWN: usize = 400;
