@@ -317,3 +317,73 @@ fn interrupted_sessions_end_and_the_bundle_is_written() {
         "{row:?}"
     );
 }
+
+/// The SSH scale benchmark of docs/performance.md (bench/ssh-scale.sh runs it in release
+/// mode): KBUNDLE_SCALE_SSH_NODES real sshd servers (default 100), each a healthy node with its
+/// own fake root, collected `--jobs` (KBUNDLE_SCALE_JOBS, default 16) at a time into one
+/// bundle. Prints the wall time and the collector's peak memory.
+#[test]
+#[ignore = "a benchmark: bench/ssh-scale.sh"]
+fn scale_many_ssh_nodes() {
+    let Some(mut lab) = sshd::lab() else { return };
+    let count: usize = std::env::var("KBUNDLE_SCALE_SSH_NODES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
+    let jobs = std::env::var("KBUNDLE_SCALE_JOBS").unwrap_or_else(|_| "16".into());
+    let mut args = Vec::new();
+    for i in 0..count {
+        let name = format!("node-{i:03}");
+        let root = lab.root(&name, &syslog(&name));
+        args.push("--ssh".to_string());
+        args.push(lab.node(&name, &root, Behaviour::Healthy));
+    }
+    let out = tempfile::tempdir().unwrap();
+    let time = std::path::Path::new("/usr/bin/time");
+    let mut c = if time.exists() {
+        let mut t = std::process::Command::new(time);
+        t.args(["-f", "peak RSS %M KB"])
+            .arg(common::collector().get_program());
+        t
+    } else {
+        common::collector()
+    };
+    c.args([
+        "--host-only",
+        "--quiet",
+        "--remote-binary",
+        env!("CARGO_BIN_EXE_kbundle-collect"),
+        "--jobs",
+        &jobs,
+        "--node-timeout",
+        "600",
+    ])
+    .args(lab.ssh_flags())
+    .args(&args)
+    .arg("-o")
+    .arg(out.path());
+    let started = Instant::now();
+    let output = c.output().unwrap();
+    let took = started.elapsed();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let path = find_file(out.path(), ".tar.gz");
+    let b = Bundle::read(&path);
+    let m = b.manifest();
+    let ok = m
+        .collectors
+        .iter()
+        .filter(|r| r.transport == Some(Transport::Ssh) && r.status == CollectorStatus::Ok)
+        .count();
+    assert_eq!(ok, count, "every node arrives");
+    let rss = stderr
+        .lines()
+        .find(|l| l.starts_with("peak RSS"))
+        .unwrap_or("peak RSS not measured");
+    println!(
+        "{count} SSH nodes, --jobs {jobs}: {:.1} s wall, {rss}; bundle {} KB, {} members",
+        took.as_secs_f64(),
+        std::fs::metadata(&path).unwrap().len() / 1024,
+        b.members.len()
+    );
+}
