@@ -65,7 +65,9 @@ impl Owners {
     fn pod_identity(&self, s: &Subject) -> (String, Option<String>) {
         let ns = s.namespace.clone().unwrap_or_default();
         match self.0.get(&(ns, s.name.clone())) {
-            Some((kind, _)) if kind == "StatefulSet" => (s.name.clone(), None),
+            // StatefulSet pods keep their names; a static pod's mirror is owned by its Node
+            // and named after it (`etcd-m1`).
+            Some((kind, _)) if kind == "StatefulSet" || kind == "Node" => (s.name.clone(), None),
             Some((kind, name)) if kind == "DaemonSet" => (format!("{kind}/{name}"), s.node.clone()),
             Some((kind, name)) if kind == "Job" => {
                 (format!("Job/{}", strip_cron_suffix(name)), None)
