@@ -171,12 +171,26 @@ fn a_missing_tool_is_named() {
     std::fs::create_dir(&lonely).unwrap();
     let plugin = lonely.join("kubectl-kbundle");
     std::fs::copy(env!("CARGO_BIN_EXE_kubectl-kbundle"), &plugin).unwrap();
-    let o = Command::new(&plugin)
-        .args(["collect", "--host-only"])
-        .env("PATH", &lonely)
-        .output()
-        .unwrap();
+    let o = output_retrying_busy(
+        Command::new(&plugin)
+            .args(["collect", "--host-only"])
+            .env("PATH", &lonely),
+    );
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(127), "{err}");
     assert!(err.contains("cannot run kbundle-collect"), "{err}");
+}
+
+/// Runs `c`, retrying while Linux says the binary is busy: a file just copied can still be
+/// open for writing in a child that another test thread forked before its exec (ETXTBSY).
+fn output_retrying_busy(c: &mut Command) -> Output {
+    for _ in 0..200 {
+        match c.output() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(std::time::Duration::from_millis(25))
+            }
+            other => return other.expect("the plugin runs"),
+        }
+    }
+    panic!("the copied plugin stayed busy for 5 s");
 }
