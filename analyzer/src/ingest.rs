@@ -6,6 +6,7 @@
 
 use crate::facts::{BundleInfo, CollectionIssue, Facts, Sourced, Workload};
 use crate::logscan::LogFileRef;
+use crate::AnalyzeError;
 use jiff::Timestamp;
 use kbundle_format::analysis::{CollectionStatus, Flavor};
 use kbundle_format::commands::{CommandId, CommandRef, Reading};
@@ -17,7 +18,7 @@ use kbundle_kube::manifest_pod::StaticPodManifest;
 use kbundle_kube::node::Node;
 use kbundle_kube::pod::Pod;
 use kbundle_kube::workload::{WorkloadKind, WorkloadObject};
-use kbundle_read::{self as read, Member, MemberSink, ReadError};
+use kbundle_read::{self as read, Member, MemberSink};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use std::io::{self, Read};
@@ -28,13 +29,19 @@ use std::sync::Arc;
 /// (logs never are: they are scanned as streams).
 const SMALL_FILE_LIMIT: u64 = 32 * 1024 * 1024;
 
-/// Reads one bundle into facts.
+/// Reads one bundle into facts. Input in which no file of a known flavor is found is
+/// [`AnalyzeError::Unrecognised`], never an empty (and so clean) analysis.
 pub(crate) fn read_bundle(
     path: &Path,
     logs: &crate::logscan::LogScanner,
-) -> Result<Facts, ReadError> {
+) -> Result<Facts, AnalyzeError> {
     let mut ingest = Ingest::new(path, logs);
     read::read_bundle(path, &mut ingest)?;
+    if !ingest.recognised {
+        return Err(AnalyzeError::Unrecognised {
+            path: path.to_path_buf(),
+        });
+    }
     Ok(ingest.finish())
 }
 
@@ -44,6 +51,8 @@ struct Ingest<'a> {
     logs: &'a crate::logscan::LogScanner,
     manifest: Option<Manifest>,
     saw_troubleshoot_marker: bool,
+    /// A file of a known flavor was seen (anything the layout classifies).
+    recognised: bool,
     newest_entry: Option<i64>,
     cluster_version: Option<String>,
 }
@@ -56,6 +65,7 @@ impl<'a> Ingest<'a> {
             logs,
             manifest: None,
             saw_troubleshoot_marker: false,
+            recognised: false,
             newest_entry: None,
             cluster_version: None,
         }
@@ -413,7 +423,9 @@ impl MemberSink for Ingest<'_> {
             self.newest_entry = Some(self.newest_entry.map_or(t, |n| n.max(t)));
         }
         let path = m.path.clone();
-        match layout::classify(&path) {
+        let kind = layout::classify(&path);
+        self.recognised |= kind != PathKind::Other;
+        match kind {
             PathKind::Manifest => {
                 self.manifest = self.json::<Manifest>(&mut m)?;
             }

@@ -33,6 +33,17 @@ pub enum AnalyzeError {
     /// A rule pack (`--rules`) cannot be read or holds an invalid rule.
     #[error(transparent)]
     Pack(#[from] logscan::PackError),
+    /// The input was read but holds no file of any flavor the analyzer knows: analyzing it
+    /// would report "no problem found" about data that was never understood.
+    #[error(
+        "{}: not a bundle of any known flavor: found none of the files of {}",
+        kbundle_format::untrusted::terminal(&.path.display().to_string()),
+        kbundle_format::flavors::looked_for()
+    )]
+    Unrecognised {
+        /// The input as given.
+        path: PathBuf,
+    },
 }
 
 /// Reads every bundle, merges their facts by node name, and analyzes the whole with the

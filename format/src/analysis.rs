@@ -69,6 +69,24 @@ pub enum Flavor {
     ClusterInfoDump,
 }
 
+impl Flavor {
+    /// Every flavor, in the order `bundles[].flavor` lists them in the spec.
+    pub const ALL: [Flavor; 3] = [
+        Flavor::Kbundle,
+        Flavor::Troubleshoot,
+        Flavor::ClusterInfoDump,
+    ];
+
+    /// The flavor as the analysis format spells it (`kbundle`, `cluster-info-dump`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flavor::Kbundle => "kbundle",
+            Flavor::Troubleshoot => "troubleshoot",
+            Flavor::ClusterInfoDump => "cluster-info-dump",
+        }
+    }
+}
+
 /// How many findings of each severity.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SeverityCounts {
@@ -514,6 +532,16 @@ mod tests {
             let json = serde_json::to_string(c).unwrap();
             assert_eq!(json, format!("\"{}\"", c.as_str()));
             assert_eq!(Category::from_name(c.as_str()), Some(*c));
+        }
+    }
+
+    #[test]
+    fn flavors_are_spelt_as_in_the_json() {
+        for f in Flavor::ALL {
+            assert_eq!(
+                serde_json::to_string(&f).unwrap(),
+                format!("\"{}\"", f.as_str())
+            );
         }
     }
 
