@@ -67,6 +67,8 @@ pub enum Flavor {
     Troubleshoot,
     /// `kubectl cluster-info dump`.
     ClusterInfoDump,
+    /// A sosreport (`sos report`) of one host.
+    Sosreport,
 }
 
 impl Flavor {
@@ -83,6 +85,7 @@ impl Flavor {
             Flavor::Kbundle => "kbundle",
             Flavor::Troubleshoot => "troubleshoot",
             Flavor::ClusterInfoDump => "cluster-info-dump",
+            Flavor::Sosreport => "sosreport",
         }
     }
 }

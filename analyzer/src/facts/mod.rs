@@ -153,6 +153,18 @@ impl Facts {
         self.bundles.iter().filter_map(|b| b.created).max()
     }
 
+    /// The newest moment the content itself states: the last event, the last stamped log
+    /// line that carries its year. What a bundle that states no creation time is dated by
+    /// (never by its files' modification times, which say when it was unpacked).
+    pub fn newest_content_time(&self) -> Option<Timestamp> {
+        let events = self.events.iter().filter_map(|g| g.last);
+        let logs = self.logs.iter().filter_map(|l| match l.last_time? {
+            crate::logscan::LineTime::Absolute(t) => Some(t),
+            crate::logscan::LineTime::Yearless { .. } => None,
+        });
+        events.chain(logs).max()
+    }
+
     /// The API server's version, from whichever bundle knows it.
     pub fn cluster_version(&self) -> Option<&str> {
         self.bundles

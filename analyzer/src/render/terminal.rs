@@ -39,9 +39,9 @@ pub fn write(a: &Analysis, color: Color, out: &mut dyn Write) -> io::Result<()> 
     for b in &a.bundles {
         writeln!(
             out,
-            "{} — {:?} bundle, created {}, Kubernetes {}, {} node(s)",
+            "{} — {} bundle, created {}, Kubernetes {}, {} node(s)",
             safe(&b.path),
-            b.flavor,
+            b.flavor.as_str(),
             b.created.as_deref().unwrap_or("at an unknown time"),
             safe(b.cluster_version.as_deref().unwrap_or("unknown")),
             b.nodes.len()

@@ -8,6 +8,8 @@
 
 use crate::analysis::Flavor;
 
+pub mod sosreport;
+
 /// The files or folders (a trailing `/`) that mark a flavor, as found below the bundle's
 /// top directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,7 +30,18 @@ pub const MARKERS: &[Marker] = &[
         flavor: Flavor::Troubleshoot,
         paths: &["version.yaml", "cluster-resources/", "cluster-info/"],
     },
+    Marker {
+        flavor: Flavor::Sosreport,
+        paths: &["sos_commands/", "sos_reports/", "sos_logs/"],
+    },
 ];
+
+/// Folders that sit at the root of a foreign flavor's tree (a sosreport's `sos_commands/`,
+/// ...): an archive or directory whose only folder is one of them has no top directory to
+/// strip.
+pub fn is_root_folder(name: &str) -> bool {
+    sosreport::MARKER_FOLDERS.contains(&name)
+}
 
 /// What was looked for, in one line: `kbundle (manifest.json, host-collectors/),
 /// troubleshoot (...)`: the words of the error for input of no known flavor.
@@ -55,5 +68,14 @@ mod tests {
             }
         }
         assert!(!words.contains('\n'));
+    }
+
+    #[test]
+    fn markers_and_root_folders_agree() {
+        for m in MARKERS.iter().filter(|m| m.flavor == Flavor::Sosreport) {
+            for p in m.paths {
+                assert!(is_root_folder(p.trim_end_matches('/')), "{p}");
+            }
+        }
     }
 }

@@ -405,6 +405,7 @@ fn flavor_name(flavor: Flavor) -> &'static str {
         Flavor::Kbundle => "kbundle-collect",
         Flavor::Troubleshoot => "troubleshoot support-bundle",
         Flavor::ClusterInfoDump => "kubectl cluster-info dump",
+        Flavor::Sosreport => "sosreport",
     }
 }
 
