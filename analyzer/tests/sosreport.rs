@@ -3,19 +3,10 @@
 //! built here hold the sos 3.x and 4.x names of the same commands.
 
 use kbundle_analyzer::report::checklist::{Mark, Step};
-use kbundle_analyzer::report::Report;
-use kbundle_format::analysis::{CollectionStatus, Flavor};
+mod flavor_common;
 
-fn cell(report: &Report, node: &str, step: Step) -> (Mark, String) {
-    let row = report
-        .checklist
-        .rows
-        .iter()
-        .find(|r| r.node.as_deref() == Some(node))
-        .unwrap_or_else(|| panic!("no checklist row for {node}"));
-    let c = row.cells.iter().find(|c| c.step == step).unwrap();
-    (c.mark, c.reason.clone())
-}
+use flavor_common::{cell, findings, tree};
+use kbundle_format::analysis::{CollectionStatus, Flavor};
 
 #[test]
 fn the_real_sosreport_is_one_node_with_its_host_steps_read() {
@@ -43,7 +34,7 @@ fn the_real_sosreport_is_one_node_with_its_host_steps_read() {
         (Step::IscsiMultipath, "iscsiadm, multipath"),
         (Step::OsLogs, "dmesg, /var/log/kern.log, /var/log/syslog"),
     ] {
-        let (mark, reason) = cell(&report, "compute4", step);
+        let (mark, reason) = cell(&report, Some("compute4"), step);
         assert_eq!(mark, Mark::Pass, "{step:?}: {reason}");
         assert!(reason.contains(read), "{step:?}: {reason}");
     }
@@ -55,17 +46,6 @@ fn the_real_sosreport_is_one_node_with_its_host_steps_read() {
         .expect("the reboot of 9 February");
     assert_eq!(reboot.subject.name, "compute4");
     assert!(reboot.evidence[0].file.starts_with("sos_commands/login/"));
-}
-
-/// Writes `files` (path, content) under a new temporary directory.
-fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, content) in files {
-        let p = dir.path().join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, content).unwrap();
-    }
-    dir
 }
 
 const DF_1K_VAR_FULL: &str = "\
@@ -111,15 +91,6 @@ Destination     Gateway         Genmask         Flags Metric Ref    Use Iface
 0.0.0.0         10.0.0.1        0.0.0.0         UG    0      0        0 eth0
 10.0.0.0        0.0.0.0         255.255.255.0   U     0      0        0 eth0
 ";
-
-fn findings(report: &Report) -> Vec<String> {
-    report
-        .analysis
-        .findings
-        .iter()
-        .map(|f| format!("{} {} {}", f.rule, f.subject, f.evidence[0].file))
-        .collect()
-}
 
 /// sos 3.x (before 3.9): `general/` holds hostname, date and uptime, `last/` the logins,
 /// `df -al` and `ip address` their old names, and the kubelet's status is only in
@@ -169,13 +140,13 @@ fn sos_3_names() {
         found.iter().any(|f| f.contains("--unit_kubelet")),
         "the kubelet's journal is scanned: {found:#?}"
     );
-    let (mark, reason) = cell(&report, "w3", Step::Network);
+    let (mark, reason) = cell(&report, Some("w3"), Step::Network);
     assert_eq!(mark, Mark::Pass, "{reason}");
     assert!(
         reason.contains("ip addr") && reason.contains("route -n"),
         "{reason}"
     );
-    let (mark, reason) = cell(&report, "w3", Step::Reboots);
+    let (mark, reason) = cell(&report, Some("w3"), Step::Reboots);
     assert_eq!(mark, Mark::Pass, "{reason}");
     assert!(
         reason.contains("last") && reason.contains("uptime"),
@@ -239,13 +210,13 @@ fn sos_4_names() {
     ] {
         assert!(found.iter().any(|f| f == want), "{want} not in {found:#?}");
     }
-    let (mark, reason) = cell(&report, "w4", Step::StaticPods);
+    let (mark, reason) = cell(&report, Some("w4"), Step::StaticPods);
     assert_ne!(mark, Mark::NoData, "{reason}");
     assert!(
         reason.contains("1 files of /etc/kubernetes/manifests"),
         "{reason}"
     );
-    let (mark, reason) = cell(&report, "w4", Step::Network);
+    let (mark, reason) = cell(&report, Some("w4"), Step::Network);
     assert_eq!(mark, Mark::Pass, "{reason}");
 }
 
@@ -350,7 +321,7 @@ fn sosreports_merge_with_a_cluster_bundle_by_node_name() {
         .collect();
     assert_eq!(rows, [None, Some("w1"), Some("w2")]);
     for node in ["w1", "w2"] {
-        assert_eq!(cell(&report, node, Step::NodeReady).0, Mark::Pass);
-        assert_eq!(cell(&report, node, Step::Storage).0, Mark::Critical);
+        assert_eq!(cell(&report, Some(node), Step::NodeReady).0, Mark::Pass);
+        assert_eq!(cell(&report, Some(node), Step::Storage).0, Mark::Critical);
     }
 }

@@ -69,6 +69,8 @@ pub enum Flavor {
     ClusterInfoDump,
     /// A sosreport (`sos report`) of one host.
     Sosreport,
+    /// An OpenShift must-gather (`oc adm must-gather`).
+    MustGather,
 }
 
 impl Flavor {
@@ -86,6 +88,7 @@ impl Flavor {
             Flavor::Troubleshoot => "troubleshoot",
             Flavor::ClusterInfoDump => "cluster-info-dump",
             Flavor::Sosreport => "sosreport",
+            Flavor::MustGather => "must-gather",
         }
     }
 }

@@ -187,6 +187,7 @@ mod tests {
             &b"manifest.json"[..],
             b"cluster-resources/nodes.json",
             b"sos_commands/host/hostname",
+            b"cluster-scoped-resources/core/nodes/m0.yaml",
             b"./",
         ] {
             let mut names = EntryNames::new(Path::new("b.tar"));

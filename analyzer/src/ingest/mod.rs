@@ -2,7 +2,8 @@
 //! format crate's classifiers: our layout and troubleshoot's first, then each foreign
 //! flavor's) and hands it to the decoder, parser or log scanner for it.
 //!
-//! One file per layout: `kbundle` (ours and troubleshoot's), `sosreport`. They share the
+//! One file per layout: `kbundle` (ours and troubleshoot's), `sosreport`, `must_gather`
+//! (with `sections` for files that hold several logs). They share the
 //! helpers here, so a node command reads the same whether it came from
 //! `host-collectors/<node>/run/df-h.txt` or from a sosreport's `sos_commands/filesys/`, and
 //! evidence always names the file as it is in the input.
@@ -11,6 +12,8 @@
 //! the bundle is still analyzed; only a damaged archive stops the read.
 
 mod kbundle;
+mod must_gather;
+mod sections;
 mod sosreport;
 
 use crate::facts::{BundleInfo, CollectionIssue, Facts, HostFacts, Sourced};
@@ -62,6 +65,8 @@ struct Ingest<'a> {
     cluster_version: Option<String>,
     /// What a sosreport's files said, when the input is (or holds) one.
     sos: sosreport::SosState,
+    /// What a must-gather's files said, when the input is one.
+    must_gather: must_gather::MustGatherState,
 }
 
 impl<'a> Ingest<'a> {
@@ -76,12 +81,13 @@ impl<'a> Ingest<'a> {
             newest_entry: None,
             cluster_version: None,
             sos: sosreport::SosState::default(),
+            must_gather: must_gather::MustGatherState::default(),
         }
     }
 
     /// Whether any file of a known flavor was seen.
     fn recognised(&self) -> bool {
-        self.saw_layout || self.sos.marked
+        self.saw_layout || self.sos.marked || self.must_gather.marked
     }
 
     /// Records a file that could not be decoded; `node` is the node it is about, when known.
@@ -229,6 +235,7 @@ impl<'a> Ingest<'a> {
         let flavor = match &manifest {
             Some(m) if m.format.starts_with("kbundle") => Flavor::Kbundle,
             _ if sos => Flavor::Sosreport,
+            _ if self.must_gather.marked => Flavor::MustGather,
             _ if self.saw_troubleshoot_marker => Flavor::Troubleshoot,
             _ if !self.facts.hosts.is_empty() => Flavor::Kbundle,
             _ => Flavor::Troubleshoot,
@@ -237,10 +244,11 @@ impl<'a> Ingest<'a> {
             .as_ref()
             .and_then(|m| m.created.parse::<Timestamp>().ok())
             .or(self.sos.created())
+            .or(self.must_gather.taken)
             .or_else(|| {
                 // Only an archive's entry times say when it was written: a directory's are
                 // when it was unpacked, and a sosreport's are its files' own.
-                (!sos && source.container != read::Container::Directory)
+                (!sos && !self.must_gather.marked && source.container != read::Container::Directory)
                     .then_some(self.newest_entry)
                     .flatten()
                     .and_then(|s| Timestamp::from_second(s).ok())
@@ -312,6 +320,9 @@ impl MemberSink for Ingest<'_> {
         }
         if let Some(file) = kbundle_format::flavors::sosreport::classify(&path) {
             return self.sos_member(&mut m, file);
+        }
+        if let Some(file) = kbundle_format::flavors::must_gather::classify(&path) {
+            return self.must_gather_member(&mut m, file);
         }
         Ok(())
     }

@@ -8,6 +8,7 @@
 
 use crate::analysis::Flavor;
 
+pub mod must_gather;
 pub mod sosreport;
 
 /// The files or folders (a trailing `/`) that mark a flavor, as found below the bundle's
@@ -34,13 +35,21 @@ pub const MARKERS: &[Marker] = &[
         flavor: Flavor::Sosreport,
         paths: &["sos_commands/", "sos_reports/", "sos_logs/"],
     },
+    Marker {
+        flavor: Flavor::MustGather,
+        paths: &[
+            "cluster-scoped-resources/",
+            "namespaces/",
+            "host_service_logs/",
+        ],
+    },
 ];
 
 /// Folders that sit at the root of a foreign flavor's tree (a sosreport's `sos_commands/`,
 /// ...): an archive or directory whose only folder is one of them has no top directory to
 /// strip.
 pub fn is_root_folder(name: &str) -> bool {
-    sosreport::MARKER_FOLDERS.contains(&name)
+    sosreport::MARKER_FOLDERS.contains(&name) || must_gather::MARKER_FOLDERS.contains(&name)
 }
 
 /// What was looked for, in one line: `kbundle (manifest.json, host-collectors/),
@@ -72,7 +81,8 @@ mod tests {
 
     #[test]
     fn markers_and_root_folders_agree() {
-        for m in MARKERS.iter().filter(|m| m.flavor == Flavor::Sosreport) {
+        let foreign = [Flavor::Sosreport, Flavor::MustGather];
+        for m in MARKERS.iter().filter(|m| foreign.contains(&m.flavor)) {
             for p in m.paths {
                 assert!(is_root_folder(p.trim_end_matches('/')), "{p}");
             }

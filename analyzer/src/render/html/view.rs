@@ -406,6 +406,7 @@ fn flavor_name(flavor: Flavor) -> &'static str {
         Flavor::Troubleshoot => "troubleshoot support-bundle",
         Flavor::ClusterInfoDump => "kubectl cluster-info dump",
         Flavor::Sosreport => "sosreport",
+        Flavor::MustGather => "OpenShift must-gather",
     }
 }
 
