@@ -217,6 +217,34 @@ impl Facts {
         }
     }
 
+    /// Remembers the Deployment that owns a ReplicaSet, so its pods are told as the
+    /// Deployment's.
+    pub fn add_replica_set(&mut self, rs: &WorkloadObject) {
+        let meta = &rs.metadata;
+        if let Some(owner) = meta
+            .owner_references
+            .iter()
+            .find(|o| o.kind == "Deployment")
+        {
+            self.replica_set_owner.insert(
+                (meta.namespace.clone(), meta.name.clone()),
+                owner.name.clone(),
+            );
+        }
+    }
+
+    /// Adds a controller of `kind` as read.
+    pub fn add_workload(&mut self, kind: WorkloadKind, w: Sourced<WorkloadObject>) {
+        self.workloads.push(Sourced {
+            object: Workload {
+                kind,
+                object: w.object,
+            },
+            file: w.file,
+            line: w.line,
+        });
+    }
+
     /// Every pod of a node, as table rows (healthy ones included).
     pub fn pods_on<'a>(
         &'a self,

@@ -3,7 +3,7 @@
 //! bookkeeping files, each member by what `layout::classify` says it is.
 
 use super::{Ingest, SMALL_FILE_LIMIT};
-use crate::facts::{CollectionIssue, Sourced, Workload};
+use crate::facts::{CollectionIssue, Sourced};
 use kbundle_format::analysis::CollectionStatus;
 use kbundle_format::commands::CommandRef;
 use kbundle_format::layout::{self, CommandPart, PathKind};
@@ -74,30 +74,13 @@ impl Ingest<'_> {
             }
             "replicasets" => {
                 for rs in self.list::<WorkloadObject>(m, yaml)? {
-                    let meta = &rs.object.metadata;
-                    if let Some(owner) = meta
-                        .owner_references
-                        .iter()
-                        .find(|o| o.kind == "Deployment")
-                    {
-                        self.facts.replica_set_owner.insert(
-                            (meta.namespace.clone(), meta.name.clone()),
-                            owner.name.clone(),
-                        );
-                    }
+                    self.facts.add_replica_set(&rs.object);
                 }
             }
             other => {
                 if let Some(kind) = WorkloadKind::from_dir(other) {
                     for w in self.list::<WorkloadObject>(m, yaml)? {
-                        self.facts.workloads.push(Sourced {
-                            object: Workload {
-                                kind,
-                                object: w.object,
-                            },
-                            file: w.file,
-                            line: w.line,
-                        });
+                        self.facts.add_workload(kind, w);
                     }
                 }
             }

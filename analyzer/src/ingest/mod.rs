@@ -2,8 +2,8 @@
 //! format crate's classifiers: our layout and troubleshoot's first, then each foreign
 //! flavor's) and hands it to the decoder, parser or log scanner for it.
 //!
-//! One file per layout: `kbundle` (ours and troubleshoot's), `sosreport`, `must_gather`
-//! (with `sections` for files that hold several logs). They share the
+//! One file per layout: `kbundle` (ours and troubleshoot's), `sosreport`, `must_gather`,
+//! `cluster_info` (with `sections` for files that hold several logs). They share the
 //! helpers here, so a node command reads the same whether it came from
 //! `host-collectors/<node>/run/df-h.txt` or from a sosreport's `sos_commands/filesys/`, and
 //! evidence always names the file as it is in the input.
@@ -11,6 +11,7 @@
 //! A file that cannot be decoded becomes a collection issue ("unreadable") and the rest of
 //! the bundle is still analyzed; only a damaged archive stops the read.
 
+mod cluster_info;
 mod kbundle;
 mod must_gather;
 mod sections;
@@ -43,6 +44,11 @@ pub(crate) fn read_bundle(
     path: &Path,
     logs: &crate::logscan::LogScanner,
 ) -> Result<Facts, AnalyzeError> {
+    // `kubectl cluster-info dump` without a directory prints one stream of JSON and logs:
+    // no archive, so no member to hand over.
+    if cluster_info::is_dump_stream(path).unwrap_or(false) {
+        return cluster_info::read_dump_stream(path, logs);
+    }
     let mut ingest = Ingest::new(path, logs);
     let source = read::read_bundle(path, &mut ingest)?;
     if !ingest.recognised() {
@@ -50,7 +56,7 @@ pub(crate) fn read_bundle(
             path: path.to_path_buf(),
         });
     }
-    Ok(ingest.finish(&source))
+    Ok(ingest.finish(Some(&source)))
 }
 
 struct Ingest<'a> {
@@ -67,6 +73,8 @@ struct Ingest<'a> {
     sos: sosreport::SosState,
     /// What a must-gather's files said, when the input is one.
     must_gather: must_gather::MustGatherState,
+    /// What a `kubectl cluster-info dump`'s files said, when the input is one.
+    dump: cluster_info::DumpState,
 }
 
 impl<'a> Ingest<'a> {
@@ -82,12 +90,18 @@ impl<'a> Ingest<'a> {
             cluster_version: None,
             sos: sosreport::SosState::default(),
             must_gather: must_gather::MustGatherState::default(),
+            dump: cluster_info::DumpState::default(),
         }
     }
 
     /// Whether any file of a known flavor was seen.
     fn recognised(&self) -> bool {
-        self.saw_layout || self.sos.marked || self.must_gather.marked
+        self.saw_layout || self.foreign()
+    }
+
+    /// Whether the input is of a foreign flavor (a sosreport, a must-gather, a dump).
+    fn foreign(&self) -> bool {
+        self.sos.marked || self.must_gather.marked || self.dump.marked
     }
 
     /// Records a file that could not be decoded; `node` is the node it is about, when known.
@@ -222,37 +236,39 @@ impl<'a> Ingest<'a> {
         Ok(())
     }
 
-    fn finish(mut self, source: &read::Source) -> Facts {
+    /// The facts of the bundle, with its flavor and time decided; `source` is what the
+    /// reader said of an archive or directory (`None` for a single file read whole).
+    fn finish(mut self, source: Option<&read::Source>) -> Facts {
         let manifest = self.manifest.take();
         let sos = self.sos.marked;
         if sos {
             let fallback = source
-                .top_dir
-                .clone()
-                .unwrap_or_else(|| file_stem(&source.path));
+                .and_then(|s| s.top_dir.clone())
+                .unwrap_or_else(|| file_stem(Path::new(&self.path)));
             sosreport::name_the_host(&mut self.facts, &mut self.sos, &fallback);
         }
         let flavor = match &manifest {
             Some(m) if m.format.starts_with("kbundle") => Flavor::Kbundle,
             _ if sos => Flavor::Sosreport,
             _ if self.must_gather.marked => Flavor::MustGather,
+            _ if self.dump.marked => Flavor::ClusterInfoDump,
             _ if self.saw_troubleshoot_marker => Flavor::Troubleshoot,
             _ if !self.facts.hosts.is_empty() => Flavor::Kbundle,
             _ => Flavor::Troubleshoot,
         };
+        // Only an archive's entry times say when it was written (troubleshoot states no
+        // time): a directory's are when it was unpacked, and a foreign flavor's are its
+        // files' own, so those are dated by what they say.
+        let archive_time = source
+            .filter(|s| s.container != read::Container::Directory && !self.foreign())
+            .and(self.newest_entry)
+            .and_then(|s| Timestamp::from_second(s).ok());
         let created = manifest
             .as_ref()
             .and_then(|m| m.created.parse::<Timestamp>().ok())
             .or(self.sos.created())
             .or(self.must_gather.taken)
-            .or_else(|| {
-                // Only an archive's entry times say when it was written: a directory's are
-                // when it was unpacked, and a sosreport's are its files' own.
-                (!sos && !self.must_gather.marked && source.container != read::Container::Directory)
-                    .then_some(self.newest_entry)
-                    .flatten()
-                    .and_then(|s| Timestamp::from_second(s).ok())
-            })
+            .or(archive_time)
             .or_else(|| self.facts.newest_content_time());
         let cluster_version = self.cluster_version.take().or_else(|| {
             manifest
@@ -323,6 +339,9 @@ impl MemberSink for Ingest<'_> {
         }
         if let Some(file) = kbundle_format::flavors::must_gather::classify(&path) {
             return self.must_gather_member(&mut m, file);
+        }
+        if let Some(file) = kbundle_format::flavors::cluster_info::classify(&path) {
+            return self.dump_member(&mut m, file);
         }
         Ok(())
     }

@@ -112,6 +112,8 @@ pub(super) enum Belongs {
     Yes(usize),
     /// The section ended before this line, which is left for the next one.
     EndBefore,
+    /// This line ends the section and is taken with it (an `==== END ...` line).
+    EndAt,
 }
 
 /// The run of lines of one part of a [`Lines`] file, as a reader.
@@ -160,6 +162,11 @@ impl<R: BufRead, F: FnMut(&[u8]) -> Belongs> Read for Section<'_, R, F> {
                         self.lines.pos += skip.min(line.len());
                     }
                     Belongs::EndBefore => {
+                        self.done = true;
+                        return Ok(0);
+                    }
+                    Belongs::EndAt => {
+                        self.lines.take_line();
                         self.done = true;
                         return Ok(0);
                     }
@@ -239,15 +246,13 @@ mod tests {
         let first = lines.taken() + 1;
         let mut section = Section::new(&mut lines, |l: &[u8]| {
             if l.starts_with(b"==== END") {
-                Belongs::EndBefore
+                Belongs::EndAt
             } else {
                 Belongs::Yes(0)
             }
         });
         assert_eq!(read_all(&mut section), "l1\nl2\n");
         assert_eq!(first, 3);
-        assert!(lines.peek().unwrap().unwrap().starts_with(b"==== END"));
-        lines.take_line();
         assert_eq!(lines.peek().unwrap(), Some(&b"tail"[..]));
         assert_eq!(lines.taken(), 5);
     }

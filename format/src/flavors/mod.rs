@@ -8,6 +8,7 @@
 
 use crate::analysis::Flavor;
 
+pub mod cluster_info;
 pub mod must_gather;
 pub mod sosreport;
 
@@ -17,7 +18,8 @@ pub mod sosreport;
 pub struct Marker {
     /// The flavor they mark.
     pub flavor: Flavor,
-    /// Paths whose presence (any of them) says the input is of this flavor.
+    /// Paths whose presence (any of them) says the input is of this flavor; for a flavor
+    /// that can also be one file, what that file holds, in words.
     pub paths: &'static [&'static str],
 }
 
