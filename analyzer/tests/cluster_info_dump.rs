@@ -99,6 +99,24 @@ fn check(report: &kbundle_analyzer::report::Report, log_file: &str, log_line: u6
     );
     assert_eq!(cell(report, Some("cp-0"), Step::PodLogs).0, Mark::Pass);
     assert_eq!(cell(report, Some("cp-0"), Step::Events).0, Mark::Pass);
+    // What a dump cannot hold is a gap, never a pass.
+    let (mark, reason) = cell(report, Some("worker-0"), Step::Storage);
+    assert_eq!(mark, Mark::NoData, "{reason}");
+    assert!(
+        reason.contains("a cluster-info dump has no df output"),
+        "{reason}"
+    );
+    let absent = report
+        .analysis
+        .collection
+        .iter()
+        .filter(|c| c.status == CollectionStatus::Absent && c.node.as_deref() == Some("cp-0"))
+        .count();
+    assert_eq!(
+        absent, 7,
+        "each of a node's own steps: {:?}",
+        report.analysis.collection
+    );
 }
 
 #[test]

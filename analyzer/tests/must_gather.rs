@@ -181,6 +181,18 @@ fn check(report: &kbundle_analyzer::report::Report, what: &str) {
     let (mark, reason) = cell(report, Some("master-0"), Step::Kubelet);
     assert_eq!(mark, Mark::Pass, "{what}: {reason}");
     assert_eq!(cell(report, Some("worker-0"), Step::PodLogs).0, Mark::Pass);
+    // What a must-gather cannot hold is a gap, never a pass.
+    for node in ["master-0", "worker-0"] {
+        for (step, why) in [
+            (Step::Storage, "a must-gather has no df output"),
+            (Step::Network, "a must-gather has no ip or route output"),
+            (Step::OsLogs, "a must-gather has no dmesg"),
+        ] {
+            let (mark, reason) = cell(report, Some(node), step);
+            assert_eq!(mark, Mark::NoData, "{what}: {node} {step:?}: {reason}");
+            assert!(reason.contains(why), "{what}: {node} {step:?}: {reason}");
+        }
+    }
 }
 
 #[test]

@@ -38,6 +38,24 @@ fn the_real_sosreport_is_one_node_with_its_host_steps_read() {
         assert_eq!(mark, Mark::Pass, "{step:?}: {reason}");
         assert!(reason.contains(read), "{step:?}: {reason}");
     }
+    // What a sosreport cannot hold is a gap, never a pass.
+    for (step, why) in [
+        (Step::NodeReady, "a sosreport has no Node objects"),
+        (Step::KubeSystemPods, "a sosreport has no pod list"),
+        (Step::Events, "a sosreport has no events"),
+    ] {
+        for row in [None, Some("compute4")] {
+            let (mark, reason) = cell(&report, row, step);
+            assert_eq!(mark, Mark::NoData, "{row:?} {step:?}: {reason}");
+            assert!(reason.contains(why), "{row:?} {step:?}: {reason}");
+        }
+    }
+    assert!(a
+        .collection
+        .iter()
+        .any(|c| c.status == CollectionStatus::Absent
+            && c.collector == "cluster-resources/nodes"
+            && c.node.is_none()));
     // It was taken the day after a reboot, which `last` shows.
     let reboot = a
         .findings
@@ -324,4 +342,13 @@ fn sosreports_merge_with_a_cluster_bundle_by_node_name() {
         assert_eq!(cell(&report, Some(node), Step::NodeReady).0, Mark::Pass);
         assert_eq!(cell(&report, Some(node), Step::Storage).0, Mark::Critical);
     }
+    assert!(
+        !report
+            .analysis
+            .collection
+            .iter()
+            .any(|c| c.status == CollectionStatus::Absent),
+        "what one bundle lacks another holds: {:?}",
+        report.analysis.collection
+    );
 }

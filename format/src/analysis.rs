@@ -464,8 +464,8 @@ pub struct CollectionRow {
 }
 
 /// Why data is missing or partial: the manifest's statuses of a collector that did not end
-/// `ok`, plus the two only the analyzer sees (a file it could not read, a run that was cut
-/// short). One word list from the manifest to the JSON, the checklist and the page.
+/// `ok`, plus the three only the analyzer sees (a file it could not read, a run that was cut
+/// short, data the input's flavor cannot hold). One word list from the manifest to the JSON, the checklist and the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CollectionStatus {
@@ -483,6 +483,9 @@ pub enum CollectionStatus {
     Unreadable,
     /// The collection was interrupted: the bundle is partial.
     Interrupted,
+    /// The input's flavor cannot hold this data (a must-gather has no `df` output): never
+    /// collected, so unknown, not healthy.
+    Absent,
 }
 
 impl CollectionStatus {
@@ -503,7 +506,12 @@ impl CollectionStatus {
     pub fn is_gap(self) -> bool {
         matches!(
             self,
-            Self::Error | Self::Timeout | Self::Forbidden | Self::Unreadable | Self::Interrupted
+            Self::Error
+                | Self::Timeout
+                | Self::Forbidden
+                | Self::Unreadable
+                | Self::Interrupted
+                | Self::Absent
         )
     }
 
@@ -517,6 +525,7 @@ impl CollectionStatus {
             Self::Truncated => "truncated",
             Self::Unreadable => "unreadable",
             Self::Interrupted => "interrupted",
+            Self::Absent => "absent",
         }
     }
 }
@@ -552,7 +561,7 @@ mod tests {
     }
 
     #[test]
-    fn collection_statuses_are_the_manifest_words_and_two_more() {
+    fn collection_statuses_are_the_manifest_words_and_three_more() {
         use crate::manifest::CollectorStatus;
         for c in [
             CollectorStatus::Error,
@@ -567,7 +576,14 @@ mod tests {
             assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{s}\""));
         }
         assert_eq!(CollectionStatus::of(CollectorStatus::Ok), None);
-        assert!(CollectionStatus::Unreadable.is_gap() && CollectionStatus::Interrupted.is_gap());
+        for s in [
+            CollectionStatus::Unreadable,
+            CollectionStatus::Interrupted,
+            CollectionStatus::Absent,
+        ] {
+            assert!(s.is_gap());
+            assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{s}\""));
+        }
     }
 
     #[test]

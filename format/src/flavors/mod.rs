@@ -7,6 +7,7 @@
 //! understand is never reported as "no problem found".
 
 use crate::analysis::Flavor;
+use crate::checklist::Step;
 
 pub mod cluster_info;
 pub mod must_gather;
@@ -54,6 +55,46 @@ pub fn is_root_folder(name: &str) -> bool {
     sosreport::MARKER_FOLDERS.contains(&name) || must_gather::MARKER_FOLDERS.contains(&name)
 }
 
+/// Why an input of `flavor` cannot hold the data of checklist step `step`, in words for the
+/// report (`a must-gather has no df output`); `None` when its layout can hold it. Such data
+/// is a collection gap of the analysis, never a pass.
+pub fn lacks(flavor: Flavor, step: Step) -> Option<&'static str> {
+    use Step::*;
+    Some(match (flavor, step) {
+        (Flavor::Kbundle | Flavor::Troubleshoot, _) => return None,
+        (Flavor::Sosreport, NodeReady) => "a sosreport has no Node objects",
+        (Flavor::Sosreport, KubeSystemPods) => "a sosreport has no pod list",
+        (Flavor::Sosreport, PodLogs) => "a sosreport has no container logs",
+        (Flavor::Sosreport, Events) => "a sosreport has no events",
+        (Flavor::Sosreport, _) => return None,
+        (Flavor::MustGather, StaticPods) => {
+            "a must-gather has no copy of /etc/kubernetes/manifests"
+        }
+        (Flavor::MustGather, Kubelet) => {
+            "a must-gather has the kubelet and CRI-O journals of the masters only"
+        }
+        (Flavor::MustGather, OsLogs) => "a must-gather has no dmesg, kern.log or syslog",
+        (Flavor::MustGather, Reboots) => "a must-gather has no last or uptime output",
+        (Flavor::MustGather, Storage) => "a must-gather has no df output",
+        (Flavor::MustGather, Network) => "a must-gather has no ip or route output",
+        (Flavor::MustGather, IscsiMultipath) => "a must-gather has no iscsiadm or multipath output",
+        (Flavor::ClusterInfoDump, StaticPods) => {
+            "a cluster-info dump has no copy of /etc/kubernetes/manifests"
+        }
+        (Flavor::ClusterInfoDump, Kubelet) => {
+            "a cluster-info dump has no kubelet or runtime status or journal"
+        }
+        (Flavor::ClusterInfoDump, OsLogs) => "a cluster-info dump has no dmesg, kern.log or syslog",
+        (Flavor::ClusterInfoDump, Reboots) => "a cluster-info dump has no last or uptime output",
+        (Flavor::ClusterInfoDump, Storage) => "a cluster-info dump has no df output",
+        (Flavor::ClusterInfoDump, Network) => "a cluster-info dump has no ip or route output",
+        (Flavor::ClusterInfoDump, IscsiMultipath) => {
+            "a cluster-info dump has no iscsiadm or multipath output"
+        }
+        (Flavor::MustGather | Flavor::ClusterInfoDump, _) => return None,
+    })
+}
+
 /// What was looked for, in one line: `kbundle (manifest.json, host-collectors/),
 /// troubleshoot (...)`: the words of the error for input of no known flavor.
 pub fn looked_for() -> String {
@@ -79,6 +120,26 @@ mod tests {
             }
         }
         assert!(!words.contains('\n'));
+    }
+
+    #[test]
+    fn foreign_flavors_lack_what_their_layout_cannot_hold() {
+        for step in Step::ALL {
+            assert_eq!(lacks(Flavor::Kbundle, step), None);
+            // A node's own data is never in a must-gather or a dump, the API's never in a
+            // sosreport; what each does hold is not lacking.
+            for (flavor, lacking) in [
+                (Flavor::Sosreport, step.reads_api()),
+                (Flavor::MustGather, !step.reads_api()),
+                (Flavor::ClusterInfoDump, !step.reads_api()),
+            ] {
+                assert_eq!(
+                    lacks(flavor, step).is_some(),
+                    lacking,
+                    "{flavor:?} {step:?}"
+                );
+            }
+        }
     }
 
     #[test]
