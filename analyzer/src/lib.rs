@@ -63,5 +63,6 @@ pub fn analyze_with_rules(
     for path in paths {
         facts.merge(ingest::read_bundle(path, &scanner)?);
     }
+    facts.align_host_names();
     Ok(report::build(&facts, scanner.catalog()))
 }

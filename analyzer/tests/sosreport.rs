@@ -352,3 +352,47 @@ fn sosreports_merge_with_a_cluster_bundle_by_node_name() {
         report.analysis.collection
     );
 }
+
+/// A report whose `hostname` is short merges with the Node whose name is fully qualified
+/// (and the other way round), when no other Node shares the short name.
+#[test]
+fn a_short_hostname_merges_with_its_fully_qualified_node() {
+    let sos = tree(&[
+        ("sos_commands/host/hostname", "w7\n"),
+        (
+            "sos_commands/date/date_--utc",
+            "Mon Mar  4 09:05:00 UTC 2019\n",
+        ),
+        ("sos_commands/filesys/df_-al_-x_autofs", DF_1K_VAR_FULL),
+    ]);
+    let nodes = r#"{"kind": "NodeList", "items": [
+        {"metadata": {"name": "w7.prod.example.com"}, "status": {"conditions": [{"type": "Ready", "status": "True"}]}},
+        {"metadata": {"name": "w8.prod.example.com"}, "status": {"conditions": [{"type": "Ready", "status": "True"}]}}]}"#;
+    let cluster = tree(&[("cluster-resources/nodes.json", nodes)]);
+    let paths = [cluster.path(), sos.path()].map(|p| p.to_path_buf());
+    let report = kbundle_analyzer::analyze_paths(&paths).unwrap();
+    let rows: Vec<Option<&str>> = report
+        .checklist
+        .rows
+        .iter()
+        .map(|r| r.node.as_deref())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            None,
+            Some("w7.prod.example.com"),
+            Some("w8.prod.example.com")
+        ]
+    );
+    assert_eq!(
+        cell(&report, Some("w7.prod.example.com"), Step::Storage).0,
+        Mark::Critical
+    );
+    assert_eq!(report.analysis.bundles[1].nodes, ["w7.prod.example.com"]);
+    let found = findings(&report);
+    assert!(
+        found.contains(&"host.disk-full Filesystem /var on w7.prod.example.com sos_commands/filesys/df_-al_-x_autofs".to_string()),
+        "{found:#?}"
+    );
+}

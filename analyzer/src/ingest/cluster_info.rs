@@ -272,3 +272,47 @@ fn list_dir(kind: &str) -> Option<&'static str> {
         .find(|k| k.kind == kind)
         .map(|k| k.dir)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STREAM: &str = "{\n    \"kind\": \"NodeList\",\n    \"items\": [{\"metadata\": {\"name\": \"n1\"}}]\n}\n{\n    \"kind\": \"PodList\",\n    \"items\": [{\"metadata\": {\"name\": \"p\", \"namespace\": \"a\"}, \"spec\": {\"nodeName\": \"n1\"}}]\n}\n==== START logs for container c of pod a/p ====\nerror: dial tcp 10.96.0.1:443: i/o timeout\n==== END logs for container c of pod a/p ====\n";
+
+    fn read(scanner: &LogScanner, text: &[u8]) -> Facts {
+        let mut ingest = Ingest::new(Path::new("dump"), scanner);
+        let mut lines = Lines::new(text);
+        let name = BundlePath::new("dump").unwrap();
+        ingest.dump_stream(&mut lines, &name).unwrap();
+        ingest.facts
+    }
+
+    #[test]
+    fn every_cut_of_a_stream_reads_without_panic_or_endless_loop() {
+        let scanner = LogScanner::builtin().unwrap();
+        let read = |text: &[u8]| read(&scanner, text);
+        let whole = read(STREAM.as_bytes());
+        assert_eq!(
+            (
+                whole.nodes.len(),
+                whole.pod_summaries.len(),
+                whole.logs.len()
+            ),
+            (1, 1, 1)
+        );
+        for cut in 0..STREAM.len() {
+            let facts = read(&STREAM.as_bytes()[..cut]);
+            assert!(
+                facts.nodes.len() <= 1 && facts.logs.len() <= 1,
+                "cut at {cut}"
+            );
+            let facts = read(&STREAM.as_bytes()[cut..]);
+            assert!(facts.pod_summaries.len() <= 1, "from {cut}");
+        }
+        let junk: Vec<u8> = (0..4096u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 11) as u8)
+            .collect();
+        read(&junk);
+        read(b"{{{{\n{\"kind\": \"PodList\", \"items\": [1, \"x\", null]}\n{");
+    }
+}

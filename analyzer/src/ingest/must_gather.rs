@@ -195,6 +195,47 @@ mod tests {
     }
 
     #[test]
+    fn service_logs_split_by_node_whatever_the_bytes() {
+        let scanner = crate::logscan::LogScanner::builtin().unwrap();
+        let path = kbundle_format::BundlePath::new("host_service_logs/masters/kubelet_service.log")
+            .unwrap();
+        let read = |text: &[u8]| {
+            let mut ingest = Ingest::new(std::path::Path::new("mg"), &scanner);
+            let mut body = text;
+            let mut m = Member {
+                path: &path,
+                size: text.len() as u64,
+                modified: None,
+                body: &mut body,
+            };
+            ingest.service_log(&mut m, ServiceUnit::Kubelet).unwrap();
+            ingest.facts
+        };
+        let text = "m0 Mar 05 08:00:00 m0 kubenswrapper[1]: a\nm0 Mar 05 08:00:01 m0 kubenswrapper[1]: b\nm1 Mar 05 08:00:02 m1 kubenswrapper[2]: c\nMar 05 08:00:03 sno kubenswrapper[3]: d\n";
+        let facts = read(text.as_bytes());
+        let parts: Vec<(Option<&str>, u64)> = facts
+            .logs
+            .iter()
+            .map(|l| (l.file.node.as_deref(), l.lines))
+            .collect();
+        assert_eq!(parts, [(Some("m0"), 2), (Some("m1"), 1), (None, 1)]);
+        assert!(facts.hosts.contains_key("m0") && facts.hosts.contains_key("m1"));
+        for cut in 0..text.len() {
+            read(&text.as_bytes()[..cut]);
+            read(&text.as_bytes()[cut..]);
+        }
+        let junk: Vec<u8> = (0..4096u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 11) as u8)
+            .collect();
+        read(&junk);
+        // Nodes interleaved line by line: at most MAX_NODE_RUNS parts, the rest in one.
+        let interleaved: String = (0..3000)
+            .map(|i| format!("n{} Mar 05 08:00:00 x k[1]: l\n", i % 2))
+            .collect();
+        assert_eq!(read(interleaved.as_bytes()).logs.len(), MAX_NODE_RUNS + 1);
+    }
+
+    #[test]
     fn node_prefixes_and_lines_of_one_journal() {
         assert_eq!(
             node_prefix(b"master-0 Mar 05 09:00:00 master-0 kubenswrapper[2000]: x\n"),
