@@ -187,7 +187,7 @@
 
   // Finding cards past the first of each group, built like the template's cards:
   // [id, severity, category, rule, title, subject, message, count, first, last,
-  //  remediation (string table), [[location, text], ...]].
+  //  remediation (string table), [[location, text], ...], because, [[href, title], ...]].
   function fact(dl, label, value, cls) {
     var div = el('div');
     div.appendChild(el('dt', null, label));
@@ -217,6 +217,18 @@
     rule.appendChild(el('code', null, f[2]));
     fact(dl, 'Rule', rule);
     d.appendChild(dl);
+    if (f[13] && f[13].length) {
+      var why = el('p', 'caused-by');
+      why.appendChild(el('strong', null, 'Caused by'));
+      for (var c = 0; c < f[13].length; c++) {
+        why.appendChild(document.createTextNode(c ? '; ' : ' '));
+        var a = el('a', null, f[13][c][1]);
+        a.setAttribute('href', f[13][c][0]);
+        why.appendChild(a);
+      }
+      why.appendChild(document.createTextNode(': ' + f[12]));
+      d.appendChild(why);
+    }
     d.appendChild(el('p', 'message', f[6]));
     var todo = el('p', 'remediation');
     todo.appendChild(el('strong', null, 'What to do:'));

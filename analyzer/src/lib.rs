@@ -3,10 +3,13 @@
 //!
 //! The modules follow the data, one way: the bundle's members (from `kbundle-read`) go
 //! through `ingest` into [`facts`] (node outputs parsed by `facts::host`, logs through
-//! [`logscan`]); [`rules`] turn facts into findings; [`report`] assembles findings, timeline
-//! and gaps into the analysis model; [`render`] writes that model as JSON, Markdown, terminal
+//! [`logscan`]); [`rules`] turn facts into findings; [`causes`] links the findings that
+//! explain each other and puts the root causes first; [`report`] assembles findings,
+//! timeline and gaps into the analysis model; [`render`] writes that model as JSON, Markdown, terminal
 //! text or HTML.
 
+pub mod causes;
+pub mod diff;
 pub(crate) mod facts;
 pub(crate) mod findings;
 mod ingest;
@@ -33,6 +36,10 @@ pub enum AnalyzeError {
     /// A rule pack (`--rules`) cannot be read or holds an invalid rule.
     #[error(transparent)]
     Pack(#[from] logscan::PackError),
+    /// The cause-link catalog compiled into the binary is invalid (a bug the test suite
+    /// catches before release).
+    #[error(transparent)]
+    Causes(#[from] causes::CauseCatalogError),
     /// The input was read but holds no file of any flavor the analyzer knows: analyzing it
     /// would report "no problem found" about data that was never understood.
     #[error(
@@ -59,10 +66,11 @@ pub fn analyze_with_rules(
     rules: &logscan::RuleSources,
 ) -> Result<report::Report, AnalyzeError> {
     let scanner = logscan::LogScanner::new(&logscan::Catalog::load(rules)?)?;
+    let causes = causes::CauseCatalog::builtin()?;
     let mut facts = facts::Facts::default();
     for path in paths {
         facts.merge(ingest::read_bundle(path, &scanner)?);
     }
     facts.align_host_names();
-    Ok(report::build(&facts, scanner.catalog()))
+    Ok(report::build(&facts, scanner.catalog(), &causes))
 }

@@ -7,7 +7,8 @@
 
 use crate::facts::Facts;
 use crate::findings::rfc3339;
-use crate::rules::{Context, INCIDENT_WINDOW};
+use crate::rules::thresholds::thresholds;
+use crate::rules::Context;
 use jiff::Timestamp;
 use kbundle_format::analysis::{Severity, Subject, TimelineEntry, TimelineSource};
 
@@ -131,7 +132,8 @@ fn terminations(facts: &Facts, ctx: &Context, out: &mut Vec<Moment>) {
             .flatten()
             {
                 let Some(time) = t.finished_at else { continue };
-                if t.reason == "Completed" || !ctx.within(Some(time), INCIDENT_WINDOW) {
+                if t.reason == "Completed" || !ctx.within(Some(time), thresholds().incident_window)
+                {
                     continue;
                 }
                 let severity = if t.reason == "OOMKilled" || t.reason == "Error" {

@@ -209,14 +209,48 @@ fn every_page_loads_offline_cleanly_and_its_filters_work() {
         ));
         screenshot(&s, &name);
 
-        // The checklist has a mark in every cell.
+        // The checklist has a mark in every cell of every row it shows (quiet nodes with
+        // the same marks share a row), and names every node.
+        let rows = s
+            .execute(
+                "return document.querySelectorAll('table.checklist tbody tr').length;",
+                json!([]),
+            )
+            .unwrap();
         let cells = s
             .execute(
                 "return document.querySelectorAll('table.checklist td .mark').length;",
                 json!([]),
             )
             .unwrap();
-        assert_eq!(cells, json!(report.checklist.rows.len() * 11), "{name}");
+        let rows = rows.as_u64().unwrap_or(0) as usize;
+        assert_eq!(cells, json!(rows * 11), "{name}");
+        assert!(rows <= report.checklist.rows.len(), "{name}");
+        let text = s
+            .execute(
+                "return document.querySelector('table.checklist').textContent;",
+                json!([]),
+            )
+            .unwrap();
+        for n in &report.inventory.nodes {
+            assert!(
+                text.as_str().is_some_and(|t| t.contains(&n.name)),
+                "{name}: {}",
+                n.name
+            );
+        }
+        // The page opens with the root causes, in the analysis's rank order.
+        let ranks = s
+            .execute(
+                "return Array.prototype.map.call(document.querySelectorAll('#causes li.root'), \
+                 function (li) { return Number(li.getAttribute('data-rank')); });",
+                json!([]),
+            )
+            .unwrap();
+        let ranks: Vec<usize> = serde_json::from_value(ranks).unwrap_or_default();
+        let mut sorted = ranks.clone();
+        sorted.sort_unstable();
+        assert_eq!(ranks, sorted, "{name}: roots in rank order");
 
         // Filtering pods by a node's name shows exactly the pods that mention it.
         let pods = &report.inventory.pods;

@@ -26,13 +26,19 @@ fn templates_never_triple_stash_and_assets_cannot_end_their_element() {
             assert!(!text.contains("{{~{"), "{name} uses a triple-stash");
             let stem = name.trim_end_matches(".hbs");
             assert!(
-                html::TEMPLATES.iter().any(|(n, _)| *n == stem),
+                html::TEMPLATES.iter().any(|(n, _)| *n == stem)
+                    || (stem == "diff" && text == html::diff::TEMPLATE),
                 "{name} is not compiled in"
             );
         }
     }
-    assert_eq!(templates, html::TEMPLATES.len());
-    for (name, asset) in [("report.css", html::STYLE), ("report.js", html::SCRIPT)] {
+    // The report's templates, and the diff page's.
+    assert_eq!(templates, html::TEMPLATES.len() + 1);
+    for (name, asset) in [
+        ("report.css", html::STYLE),
+        ("report.js", html::SCRIPT),
+        ("diff.css", html::diff::STYLE),
+    ] {
         let lower = asset.to_lowercase();
         for bad in [
             "</script", "</style", "<!--", "{{", "url(", "http:", "https:", "@import",
@@ -94,9 +100,38 @@ fn check_page(name: &str, report: &Report, page: &str) {
             n.name
         );
     }
+    // Quiet nodes with the same marks share a row; every node is still named.
+    let shown_rows = count(&marks, "<th scope=\"row\">");
+    assert!(shown_rows <= rows.len(), "{name}");
+    assert_eq!(count(&marks, "data-mark="), shown_rows * 11, "{name}");
+    let checklist = section(&marks, "checklist");
+    for n in &report.inventory.nodes {
+        assert!(
+            checklist.contains(&escaped(&n.name)),
+            "{name}: {} not in the checklist",
+            n.name
+        );
+    }
+    // The page opens with the root causes: the section comes before the checklist, and it
+    // shows the first roots with a problem, in rank order.
+    let causes_at = marks.find("id=\"causes\"").expect("a root-cause section");
+    assert!(
+        causes_at < marks.find("id=\"checklist\"").unwrap(),
+        "{name}"
+    );
+    let problems = a
+        .summary
+        .root_causes
+        .iter()
+        .filter(|id| {
+            a.findings
+                .iter()
+                .any(|f| &f.id == *id && f.severity > kbundle_format::analysis::Severity::Info)
+        })
+        .count();
     assert_eq!(
-        count(&marks, "data-mark="),
-        report.checklist.rows.len() * 11,
+        count(&marks, "class=\"root "),
+        problems.min(kbundle_analyzer::render::html::ROOTS_SHOWN),
         "{name}"
     );
     // Every finding group shows its first findings; the rest are in the data block.
@@ -198,6 +233,34 @@ fn every_bundle_renders_a_whole_page() {
         std::fs::write(&path, &page).expect("writing the page");
         println!("{name}: {} bytes, {}", page.len(), path.display());
     }
+}
+
+/// `text` as handlebars escapes it into HTML.
+fn escaped(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            '`' => out.push_str("&#x60;"),
+            '=' => out.push_str("&#x3D;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The markup of the section with id `id`, up to the next section.
+fn section<'a>(marks: &'a str, id: &str) -> &'a str {
+    let start = marks
+        .find(&format!("<section id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no section {id}"));
+    let rest = &marks[start..];
+    let end = rest[1..].find("<section id=").map_or(rest.len(), |e| e + 1);
+    &rest[..end]
 }
 
 fn marks_of(report: &Report, node: Option<&str>) -> Vec<Mark> {

@@ -21,6 +21,9 @@ enum Command {
     /// Analyze one or more bundles (.tar.gz, .tgz, .tar, .zip or directories); several are
     /// merged by node name (a cluster bundle plus per-node --host-only bundles).
     Analyze(AnalyzeArgs),
+    /// What changed between two bundles of one cluster (before and after an upgrade, last
+    /// week and today): findings new, resolved and persisting, and changes of state.
+    Diff(crate::diff::DiffArgs),
     /// List every rule (id, category, severity, what it looks at); check and test rule packs.
     Rules(crate::rules::RulesArgs),
     /// Serve a bundle as a read-only Kubernetes API on 127.0.0.1 for kubectl.
@@ -91,6 +94,7 @@ pub(crate) enum Outcome {
 pub(crate) fn run(cli: Cli) -> Result<Outcome> {
     match cli.command {
         Command::Analyze(args) => analyze(args),
+        Command::Diff(args) => crate::diff::run(args),
         Command::Rules(args) => Ok(match crate::rules::run(args)? {
             crate::rules::RulesOutcome::Ok => Outcome::Clean,
             crate::rules::RulesOutcome::Problems => Outcome::Invalid,
@@ -150,7 +154,11 @@ fn outcome(a: &Analysis, fail_on: Option<FailOn>) -> Outcome {
     }
 }
 
-fn write_to(path: &Path, render: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
+/// Writes to FILE, or to stdout for `-`; errors name the file.
+pub(crate) fn write_to(
+    path: &Path,
+    render: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<()> {
     if path == Path::new("-") {
         let mut out = BufWriter::new(io::stdout().lock());
         render(&mut out)?;

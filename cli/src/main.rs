@@ -1,6 +1,7 @@
 //! `kbundle`: the support engineer's tool. Thin: parse, run, exit.
 
 mod cli;
+mod diff;
 mod manuals;
 mod rules;
 

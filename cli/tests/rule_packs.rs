@@ -158,3 +158,21 @@ fn a_broken_pack_is_exit_2_naming_file_and_rule() {
         assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     }
 }
+
+#[test]
+fn stats_show_what_each_rule_read_and_matched_on_a_bundle() {
+    let bundle = repo("fixtures/broken-cluster.tar.gz");
+    let out = kbundle(&["rules", "--stats", bundle.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("RULE "), "{stdout}");
+    // The fixture's w1 kernel log holds conntrack drops: the rule read kernel logs and matched.
+    let row = stdout
+        .lines()
+        .find(|l| l.starts_with("kernel.conntrack-full "))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    let cols: Vec<&str> = row.split_whitespace().collect();
+    let (files, matches): (u64, u64) = (cols[1].parse().unwrap(), cols[5].parse().unwrap());
+    assert!(files > 0 && matches > 0, "{row}");
+    assert!(stdout.contains("rules, each timed alone"), "{stdout}");
+}

@@ -16,9 +16,10 @@ pub struct Analysis {
     pub tool: crate::manifest::Tool,
     /// The bundles read, in the order given.
     pub bundles: Vec<BundleSummary>,
-    /// Counts of findings per severity.
+    /// Counts of findings per severity, and the root causes in rank order.
     pub summary: SeverityCounts,
-    /// Findings, most severe first.
+    /// Findings: the root causes first in rank order, then what they explain, chain by
+    /// chain.
     pub findings: Vec<Finding>,
     /// What happened when, oldest first.
     pub timeline: Vec<TimelineEntry>,
@@ -93,8 +94,8 @@ impl Flavor {
     }
 }
 
-/// How many findings of each severity.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+/// How many findings of each severity, and which of them to fix first.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SeverityCounts {
     /// Findings that say the cluster is broken now.
     pub critical: usize,
@@ -102,6 +103,11 @@ pub struct SeverityCounts {
     pub warning: usize,
     /// Context, not problems.
     pub info: usize,
+    /// The ids of the findings nothing else explains, in rank order (most severe, then
+    /// explaining most, then earliest): what a reader should look at first. Additive to v1:
+    /// older analyses lack it and read as empty.
+    #[serde(default)]
+    pub root_causes: Vec<String>,
 }
 
 /// How bad a finding is. Ordered: `Info < Warning < Critical`.
@@ -386,12 +392,24 @@ pub struct Evidence {
 /// One problem, said once, with its proof.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Finding {
+    /// Unique within one analysis and the same for the same input (derived from the rule,
+    /// category and subject, not from the finding's position), so a ticket can cite it and
+    /// `caused_by` can point at it. Empty only in analyses written before ids existed.
+    #[serde(default)]
+    pub id: String,
     /// The rule that raised it, e.g. `kernel.oom-kill`.
     pub rule: String,
     /// Its category from the fixed list.
     pub category: Category,
     /// How bad.
     pub severity: Severity,
+    /// The ids of the findings that explain this one, where the bundle shows the link; empty
+    /// for a root cause.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub caused_by: Vec<String>,
+    /// One line saying why `caused_by` explains it, from the facts that link them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub because: Option<String>,
     /// One line for the list view.
     pub title: String,
     /// What exactly was seen.
@@ -408,6 +426,10 @@ pub struct Finding {
     pub evidence: Vec<Evidence>,
     /// What to do about it.
     pub remediation: String,
+    /// Ids of other root causes that happened on the same node at about the same time with
+    /// no known mechanism between them: worth a look together, never a `caused_by`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub maybe_related: Vec<String>,
 }
 
 /// Where a timeline entry came from.

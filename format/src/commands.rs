@@ -203,31 +203,108 @@ static TABLE: [NodeCommand; CommandId::ALL.len()] = {
     rows
 };
 
+/// The systemd units a kubelet runs as, in the order of the kubelet commands' candidates:
+/// the one that exists on the node is chosen.
+const KUBELET_UNITS: &[&str] = &[
+    "kubelet",
+    "k3s",
+    "k3s-agent",
+    "rke2-server",
+    "rke2-agent",
+    "snap.microk8s.daemon-kubelite",
+    "snap.microk8s.daemon-kubelet",
+];
+
 /// The row of every command: an exhaustive `match`, so a new command needs its row.
 const fn row(id: CommandId) -> NodeCommand {
     use CommandId::*;
     use LogKind::{Kernel, KubeletJournal, RuntimeJournal, ServiceStatus};
     use Reading::{Parsed, ParsedAndScanned, Scanned};
     match id {
+        // The kubelet's own unit, else the unit it runs inside: k3s (server, agent), RKE2
+        // (server, agent), microk8s (kubelite, or kubelet before 1.21).
         SystemctlStatusKubelet => NodeCommand {
             id,
-            candidates: &[&["systemctl", "status", "kubelet", "--no-pager", "-l"]],
-            units: &["kubelet"],
+            candidates: &[
+                &["systemctl", "status", "kubelet", "--no-pager", "-l"],
+                &["systemctl", "status", "k3s", "--no-pager", "-l"],
+                &["systemctl", "status", "k3s-agent", "--no-pager", "-l"],
+                &["systemctl", "status", "rke2-server", "--no-pager", "-l"],
+                &["systemctl", "status", "rke2-agent", "--no-pager", "-l"],
+                &[
+                    "systemctl",
+                    "status",
+                    "snap.microk8s.daemon-kubelite",
+                    "--no-pager",
+                    "-l",
+                ],
+                &[
+                    "systemctl",
+                    "status",
+                    "snap.microk8s.daemon-kubelet",
+                    "--no-pager",
+                    "-l",
+                ],
+            ],
+            units: KUBELET_UNITS,
             shown: "systemctl status kubelet",
             step: Step::Kubelet,
             reading: ParsedAndScanned(ServiceStatus),
         },
         JournalctlKubelet => NodeCommand {
             id,
-            candidates: &[&[
-                "journalctl",
-                "-u",
-                "kubelet",
-                "--no-pager",
-                "-o",
-                "short-iso",
-            ]],
-            units: &["kubelet"],
+            candidates: &[
+                &[
+                    "journalctl",
+                    "-u",
+                    "kubelet",
+                    "--no-pager",
+                    "-o",
+                    "short-iso",
+                ],
+                &["journalctl", "-u", "k3s", "--no-pager", "-o", "short-iso"],
+                &[
+                    "journalctl",
+                    "-u",
+                    "k3s-agent",
+                    "--no-pager",
+                    "-o",
+                    "short-iso",
+                ],
+                &[
+                    "journalctl",
+                    "-u",
+                    "rke2-server",
+                    "--no-pager",
+                    "-o",
+                    "short-iso",
+                ],
+                &[
+                    "journalctl",
+                    "-u",
+                    "rke2-agent",
+                    "--no-pager",
+                    "-o",
+                    "short-iso",
+                ],
+                &[
+                    "journalctl",
+                    "-u",
+                    "snap.microk8s.daemon-kubelite",
+                    "--no-pager",
+                    "-o",
+                    "short-iso",
+                ],
+                &[
+                    "journalctl",
+                    "-u",
+                    "snap.microk8s.daemon-kubelet",
+                    "--no-pager",
+                    "-o",
+                    "short-iso",
+                ],
+            ],
+            units: KUBELET_UNITS,
             shown: "journalctl -u kubelet",
             step: Step::Kubelet,
             reading: Scanned(KubeletJournal),

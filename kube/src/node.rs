@@ -53,6 +53,10 @@ pub struct NodeStatus {
     /// InternalIP, Hostname, ...
     #[serde(default, deserialize_with = "nullable")]
     pub addresses: Vec<NodeAddress>,
+    /// `cpu`, `memory`, `pods`, ... as quantities; kept as JSON so a malformed value costs
+    /// that value, not the node.
+    #[serde(default)]
+    pub capacity: serde_json::Value,
 }
 
 /// `status.nodeInfo`.
@@ -108,6 +112,15 @@ impl Node {
     /// The condition of a type, if reported.
     pub fn condition(&self, kind: &str) -> Option<&Condition> {
         super::meta::condition(&self.status.conditions, kind)
+    }
+
+    /// A capacity quantity as written (`4`, `16318928Ki`), when the node reports it.
+    pub fn capacity(&self, resource: &str) -> Option<String> {
+        self.status
+            .capacity
+            .get(resource)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
     }
 
     /// The first InternalIP.

@@ -12,7 +12,8 @@ mod literals;
 mod packs;
 mod prefilter;
 mod scanner;
-mod template;
+mod stats;
+pub(crate) mod template;
 mod time;
 
 pub use catalog::{Catalog, CatalogError, LogRule, RuleExamples, RuleId, RuleProblem};
@@ -20,6 +21,7 @@ pub use kbundle_format::logs::LogKind;
 pub use literals::LiteralError;
 pub use packs::{read_pack, PackError, PackFile, RuleSources, MAX_PACK_FILE};
 pub use scanner::{FileScan, HitLine, LogScanner, RuleHits};
+pub use stats::{rule_stats, RuleStats};
 pub use template::TemplateError;
 pub use time::LineTime;
 

@@ -377,7 +377,7 @@ fn strip_cr(line: &[u8]) -> &[u8] {
 
 /// Line breaks in `data`. Written so the compiler turns it into SIMD compares: byte
 /// counters per lane, emptied before they can overflow (255 rows of 64 bytes).
-fn count_newlines(data: &[u8]) -> u64 {
+pub(super) fn count_newlines(data: &[u8]) -> u64 {
     const ROW: usize = 64;
     let mut total = 0u64;
     let mut blocks = data.chunks_exact(ROW * 255);

@@ -1,7 +1,10 @@
-//! The analysis as Markdown, to paste into a ticket: summary, findings with evidence, gaps.
+//! The analysis as Markdown, to paste into a ticket: summary, the root causes with what
+//! follows from each (the first lines a reader sees), then every finding with its evidence,
+//! then gaps.
 
+use super::chains::{explains_words, Chains};
 use super::untrusted::{markdown as md, markdown_code as code};
-use kbundle_format::analysis::{Analysis, Severity};
+use kbundle_format::analysis::{Analysis, Finding, Severity};
 use std::io::{self, Write};
 
 /// Writes the Markdown report.
@@ -23,6 +26,7 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
         "\n**{} critical, {} warning, {} info**\n",
         a.summary.critical, a.summary.warning, a.summary.info
     )?;
+    roots(a, out)?;
     for severity in [Severity::Critical, Severity::Warning, Severity::Info] {
         let findings: Vec<_> = a
             .findings
@@ -42,9 +46,21 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
             writeln!(out, "### {} \n", md(&f.title))?;
             writeln!(
                 out,
-                "- Category: `{}` · rule `{}` · count {}",
-                f.category, f.rule, f.count
+                "- Category: `{}` · rule `{}` · count {} · id `{}`",
+                f.category, f.rule, f.count, f.id
             )?;
+            if !f.caused_by.is_empty() {
+                writeln!(
+                    out,
+                    "- Caused by {}: {}",
+                    f.caused_by
+                        .iter()
+                        .map(|id| format!("`{id}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    md(f.because.as_deref().unwrap_or(""))
+                )?;
+            }
             writeln!(out, "- Subject: {}", md(&f.subject.to_string()))?;
             if f.first_seen.is_some() || f.last_seen.is_some() {
                 writeln!(
@@ -84,4 +100,48 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The root causes, numbered in rank order, each with the findings that follow from it as a
+/// nested list.
+fn roots(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
+    let chains = Chains::of(a);
+    let shown: Vec<usize> = chains
+        .roots
+        .iter()
+        .copied()
+        .filter(|&r| a.findings[r].severity > Severity::Info)
+        .collect();
+    if shown.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "## Root causes ({})\n", shown.len())?;
+    for (n, &r) in shown.iter().enumerate() {
+        let f = &a.findings[r];
+        let explains = explains_words(chains.explains[r])
+            .map(|w| format!(" — {w}"))
+            .unwrap_or_default();
+        writeln!(out, "{}. {}{explains}", n + 1, line(f))?;
+        for (depth, i) in chains.below(r) {
+            let e = &a.findings[i];
+            let pad = "   ".repeat(depth);
+            let why = e
+                .because
+                .as_deref()
+                .map(|w| format!(" — *because {}*", md(w)))
+                .unwrap_or_default();
+            writeln!(out, "{pad}- {}{why}", line(e))?;
+        }
+    }
+    writeln!(out)
+}
+
+fn line(f: &Finding) -> String {
+    format!(
+        "**{}** {} (`{}`, `{}`)",
+        f.severity.as_str().to_uppercase(),
+        md(&f.title),
+        f.category,
+        f.id
+    )
 }

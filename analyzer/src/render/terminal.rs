@@ -1,6 +1,8 @@
-//! The summary printed on the terminal: the answer first (counts, then critical and warning
-//! findings with their first piece of evidence), the rest one line each.
+//! The summary printed on the terminal: the answer first — the root causes in rank order,
+//! each with its first piece of evidence and, folded under it one line each, the findings
+//! that follow from it — then context and collection gaps.
 
+use super::chains::{explains_words, Chains};
 use super::untrusted::terminal as safe;
 use kbundle_format::analysis::{Analysis, CollectionStatus, Finding, Severity};
 use std::io::{self, Write};
@@ -47,22 +49,55 @@ pub fn write(a: &Analysis, color: Color, out: &mut dyn Write) -> io::Result<()> 
             b.nodes.len()
         )?;
     }
+    let chains = Chains::of(a);
+    let roots: Vec<usize> = chains
+        .roots
+        .iter()
+        .copied()
+        .filter(|&r| a.findings[r].severity > Severity::Info)
+        .collect();
     writeln!(
         out,
-        "\n  {} critical   {} warning   {} info\n",
+        "\n  {} critical   {} warning   {} info   {} root cause(s)\n",
         paint.wrap("1;31", &a.summary.critical.to_string()),
         paint.wrap("1;33", &a.summary.warning.to_string()),
-        a.summary.info
+        a.summary.info,
+        roots.len()
     )?;
     if a.summary.critical == 0 && a.summary.warning == 0 {
         writeln!(out, "No problem found.")?;
     }
-    for f in a.findings.iter().filter(|f| f.severity > Severity::Info) {
-        detailed(&paint, f, out)?;
+    for (n, &r) in roots.iter().enumerate() {
+        let f = &a.findings[r];
+        let explains = explains_words(chains.explains[r])
+            .map(|w| paint.wrap("2", &format!(" — {w}")))
+            .unwrap_or_default();
+        write!(out, "{} ", paint.wrap("1", &format!("#{}", n + 1)))?;
+        detailed(&paint, f, &explains, out)?;
+        for (depth, i) in chains.below(r) {
+            let e = &a.findings[i];
+            let pad = "  ".repeat(depth + 1);
+            writeln!(
+                out,
+                "{pad}→ {} {} {}",
+                paint.severity(e.severity),
+                safe(&e.title),
+                paint.wrap("2", &format!("[{}]", e.category))
+            )?;
+            if let Some(why) = &e.because {
+                writeln!(
+                    out,
+                    "{pad}    {}",
+                    paint.wrap("2", &format!("because {}", safe(why)))
+                )?;
+            }
+        }
+        writeln!(out)?;
     }
-    let infos: Vec<&Finding> = a
-        .findings
+    let infos: Vec<&Finding> = chains
+        .roots
         .iter()
+        .map(|&r| &a.findings[r])
         .filter(|f| f.severity == Severity::Info)
         .collect();
     if !infos.is_empty() {
@@ -151,10 +186,10 @@ fn absent(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn detailed(paint: &Paint, f: &Finding, out: &mut dyn Write) -> io::Result<()> {
+fn detailed(paint: &Paint, f: &Finding, tail: &str, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
-        "{} {} {}",
+        "{} {} {}{tail}",
         paint.severity(f.severity),
         paint.wrap("1", &safe(&f.title)),
         paint.wrap("2", &format!("[{}]", f.category))
@@ -181,7 +216,7 @@ fn detailed(paint: &Paint, f: &Finding, out: &mut dyn Write) -> io::Result<()> {
             )?;
         }
     }
-    writeln!(out)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@
 mod absent;
 mod data;
 mod gaps;
+pub mod order;
 #[cfg(test)]
 mod tests;
 
@@ -62,6 +63,9 @@ pub struct Cell {
     pub findings: Vec<usize>,
     /// Indices into `analysis.collection`: the gaps that hit this step.
     pub gaps: Vec<usize>,
+    /// The root causes its critical and warning findings follow from, as ranks (positions in
+    /// `summary.root_causes`), best first: where the cell's mark leads.
+    pub roots: Vec<usize>,
 }
 
 /// One node's row (or the cluster's, for findings about no node).
@@ -73,7 +77,8 @@ pub struct Row {
     pub cells: Vec<Cell>,
 }
 
-/// The whole checklist: the cluster row first, then nodes by name.
+/// The whole checklist: the cluster row first, then the nodes with a problem by the rank of
+/// their worst root cause, then the rest, names in natural order ([`order`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Checklist {
     /// The rows.
@@ -113,7 +118,7 @@ pub fn build(facts: &Facts, analysis: &Analysis) -> Checklist {
     let index = NodeIndex::new(facts);
     let gap_index = gaps::GapIndex::new(analysis, &pod_nodes);
     let rows_nodes = std::iter::once(None).chain(nodes.into_iter().map(Some));
-    let rows = rows_nodes
+    let mut rows = rows_nodes
         .map(|node| {
             let view = NodeView::new(facts, &index, node.as_deref());
             let cells = Step::ALL
@@ -130,7 +135,8 @@ pub fn build(facts: &Facts, analysis: &Analysis) -> Checklist {
                 .collect();
             Row { node, cells }
         })
-        .collect();
+        .collect::<Vec<Row>>();
+    order::arrange(&mut rows, analysis);
     Checklist { rows }
 }
 
@@ -211,6 +217,7 @@ fn decide(
         reason,
         findings: linked,
         gaps,
+        roots: Vec::new(),
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod checklist;
 pub mod inventory;
 
+use crate::causes::CauseCatalog;
 use crate::facts::Facts;
 use crate::logscan::Catalog;
 use kbundle_format::analysis::{
@@ -24,9 +25,9 @@ pub struct Report {
 }
 
 /// Builds the report of the facts; `catalog` is the log-rule catalog the logs were scanned
-/// with.
-pub fn build(facts: &Facts, catalog: &Catalog) -> Report {
-    let analysis = analyze(facts, catalog);
+/// with, `causes` the links that say which finding explains which.
+pub fn build(facts: &Facts, catalog: &Catalog, causes: &CauseCatalog) -> Report {
+    let analysis = analyze(facts, catalog, causes);
     Report {
         inventory: inventory::build(facts),
         checklist: checklist::build(facts, &analysis),
@@ -34,9 +35,13 @@ pub fn build(facts: &Facts, catalog: &Catalog) -> Report {
     }
 }
 
-/// Runs the rules over the facts and assembles the analysis.
-pub fn analyze(facts: &Facts, catalog: &Catalog) -> Analysis {
+/// Runs the rules over the facts, links the findings to their causes, and assembles the
+/// analysis: root causes first.
+pub fn analyze(facts: &Facts, catalog: &Catalog, causes: &CauseCatalog) -> Analysis {
     let findings = crate::rules::evaluate(facts, catalog).into_sorted();
+    let (findings, root_causes) = crate::causes::explain(findings, facts, causes);
+    let mut summary = count(&findings);
+    summary.root_causes = root_causes;
     Analysis {
         format: ANALYSIS_FORMAT_V1.to_string(),
         tool: Tool {
@@ -44,7 +49,7 @@ pub fn analyze(facts: &Facts, catalog: &Catalog) -> Analysis {
             version: env!("CARGO_PKG_VERSION").to_string(),
         },
         bundles: bundles(facts),
-        summary: count(&findings),
+        summary,
         timeline: crate::timeline::build(facts, catalog),
         collection: collection(facts),
         findings,

@@ -19,9 +19,6 @@ restart the control-plane static pods) and check the kubelet's rotation.",
 /// The rules of this file.
 pub(crate) const RULES: &[&Rule] = &[&EXPIRY];
 
-/// Certificates expiring within this window are reported.
-pub(crate) const EXPIRY_WARNING: SignedDuration = SignedDuration::from_hours(30 * 24);
-
 /// Runs the certificate rule.
 pub(crate) fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
     let Some(now) = ctx.now else { return };
@@ -37,7 +34,7 @@ pub(crate) fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
                     Severity::Critical,
                     format!("expired {} ago", humanize(-left)),
                 )
-            } else if left <= EXPIRY_WARNING {
+            } else if left <= super::thresholds::thresholds().certificate_expiry_warning {
                 (Severity::Warning, format!("expires in {}", humanize(left)))
             } else {
                 continue;

@@ -1,7 +1,8 @@
 //! The control plane: static pod manifests without their pod, and control-plane pods that
 //! are not ready or keep restarting.
 
-use super::{Context, Rule, INCIDENT_WINDOW};
+use super::thresholds::thresholds;
+use super::{Context, Rule};
 use crate::facts::Facts;
 use crate::findings::{Draft, Findings};
 use kbundle_format::analysis::{Category, Severity, Subject};
@@ -111,7 +112,8 @@ fn check_components(facts: &Facts, ctx: &Context, out: &mut Findings) {
             .filter(|c| {
                 c.restart_count >= 3
                     && c.last_state.terminated.as_ref().is_some_and(|t| {
-                        t.reason != "Unknown" && ctx.within(t.finished_at, INCIDENT_WINDOW)
+                        t.reason != "Unknown"
+                            && ctx.within(t.finished_at, thresholds().incident_window)
                     })
             })
             .map(|c| format!("{} restarted {} times", c.name, c.restart_count))

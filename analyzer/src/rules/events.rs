@@ -5,19 +5,94 @@
 use super::{Context, Rule};
 use crate::facts::{EventGroup, Facts};
 use crate::findings::{rfc3339, Draft, Findings};
-use jiff::SignedDuration;
 use kbundle_format::analysis::{Category, Severity, Subject};
 
-/// Event reasons (and message hints) that belong to a category, as data.
+/// One row of `analyzer/tables/event-reasons.yaml`: event reasons (and message hints) that
+/// belong to a category.
+#[derive(Debug)]
 struct ReasonMapping {
     /// Event reason.
-    reason: &'static str,
+    reason: String,
     /// When set, the message must contain this to map here.
-    message_contains: Option<&'static str>,
+    message_contains: Option<String>,
     /// The rule reported.
     rule: &'static Rule,
     /// Fewer occurrences than this are noise (a probe that failed once in a rollout).
     min_count: u64,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTable {
+    reasons: Vec<RawRow>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRow {
+    reason: String,
+    #[serde(default)]
+    message_contains: Option<String>,
+    rule: String,
+    #[serde(default = "one")]
+    min_count: u64,
+    #[serde(default)]
+    examples: Vec<String>,
+}
+
+fn one() -> u64 {
+    1
+}
+
+const TABLE: &str = include_str!("../../tables/event-reasons.yaml");
+
+/// Reads the table; every `rule` must be one of this file's rules, every row needs an
+/// example.
+fn read_table(text: &str) -> Result<Vec<ReasonMapping>, String> {
+    let raw: RawTable = serde_yaml_ng::from_str(text).map_err(|e| e.to_string())?;
+    raw.reasons
+        .into_iter()
+        .map(|r| {
+            let rule = RULES
+                .iter()
+                .copied()
+                .find(|rule| rule.id == r.rule)
+                .ok_or_else(|| format!("{}: no event rule {:?}", r.reason, r.rule))?;
+            if r.examples.is_empty() {
+                return Err(format!("{}: a row needs an example message", r.reason));
+            }
+            Ok(ReasonMapping {
+                reason: r.reason,
+                message_contains: r.message_contains,
+                rule,
+                min_count: r.min_count.max(1),
+            })
+        })
+        .collect()
+}
+
+/// The table compiled into the binary, in order: first match wins.
+fn mappings() -> &'static [ReasonMapping] {
+    static READ: std::sync::OnceLock<Vec<ReasonMapping>> = std::sync::OnceLock::new();
+    READ.get_or_init(|| {
+        // Part of the source: the test below reads it, so a release cannot carry a table
+        // that does not load.
+        read_table(TABLE).unwrap_or_else(|e| panic!("analyzer/tables/event-reasons.yaml: {e}"))
+    })
+}
+
+/// The first row for an event of `reason` with `message`.
+fn mapping_for<'t>(
+    table: &'t [ReasonMapping],
+    reason: &str,
+    message: &str,
+) -> Option<&'t ReasonMapping> {
+    table.iter().find(|m| {
+        m.reason == reason
+            && m.message_contains
+                .as_deref()
+                .is_none_or(|needle| message.contains(needle))
+    })
 }
 
 macro_rules! event_rule {
@@ -122,80 +197,30 @@ pub(crate) const RULES: &[&Rule] = &[
     &OTHER,
 ];
 
-const fn map(
-    reason: &'static str,
-    message_contains: Option<&'static str>,
-    rule: &'static Rule,
-    min_count: u64,
-) -> ReasonMapping {
-    ReasonMapping {
-        reason,
-        message_contains,
-        rule,
-        min_count,
-    }
-}
-
-/// First match wins, so message-specific rows come before the plain ones.
-const MAPPINGS: &[ReasonMapping] = &[
-    map("BackOff", Some("pulling image"), &IMAGE_PULL, 1),
-    map("BackOff", None, &BACKOFF, 3),
-    map("Failed", Some("pull"), &IMAGE_PULL, 1),
-    map("Failed", Some("ImagePull"), &IMAGE_PULL, 1),
-    map("ErrImageNeverPull", None, &IMAGE_PULL, 1),
-    map("InspectFailed", None, &IMAGE_PULL, 1),
-    map("FailedScheduling", None, &SCHEDULING, 1),
-    // calico-node's readiness probe reports BGP state: a network finding, not a probe one.
-    map("Unhealthy", Some("BGP not established"), &CNI, 3),
-    map("Unhealthy", Some("BIRD is not ready"), &CNI, 3),
-    map("Unhealthy", None, &PROBE, 3),
-    map("ProbeError", None, &PROBE, 3),
-    map("FailedMount", None, &MOUNT, 1),
-    map("FailedAttachVolume", None, &MOUNT, 1),
-    map("FailedMapVolume", None, &MOUNT, 1),
-    map("VolumeResizeFailed", None, &MOUNT, 1),
-    map("FailedCreatePodSandBox", None, &SANDBOX, 1),
-    map("FailedPodSandBoxStatus", None, &SANDBOX, 1),
-    map("NetworkNotReady", None, &CNI, 3),
-    map("Evicted", None, &EVICTION, 1),
-    map("Evicting", None, &EVICTION, 1),
-    map("TaintManagerEviction", None, &EVICTION, 1),
-    map("EvictionThresholdMet", None, &PRESSURE, 1),
-    map("FreeDiskSpaceFailed", None, &PRESSURE, 1),
-    map("ImageGCFailed", None, &PRESSURE, 1),
-    map("SystemOOM", None, &SYSTEM_OOM, 1),
-    map("OOMKilling", None, &SYSTEM_OOM, 1),
-    map("Rebooted", None, &REBOOT, 1),
-    map("FailedCreate", None, &WORKLOAD, 1),
-    map("BackoffLimitExceeded", None, &WORKLOAD, 1),
-    map("DeadlineExceeded", None, &WORKLOAD, 1),
-];
-
 /// Normal events kept for the timeline only.
 fn timeline_only(g: &EventGroup) -> bool {
     !g.is_warning() && !matches!(g.reason.as_str(), "TaintManagerEviction")
 }
 
-/// Warning events older than this before collection are context, not the incident.
-const STALE: SignedDuration = SignedDuration::from_hours(6);
-
 /// Runs the event rules.
 pub(crate) fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
+    let starts = super::startup::Starts::of(facts);
     for g in facts.events.iter() {
         if timeline_only(g) {
             continue;
         }
-        let mapping = MAPPINGS.iter().find(|m| {
-            m.reason == g.reason
-                && m.message_contains
-                    .is_none_or(|needle| g.message.contains(needle))
-        });
+        let mapping = mapping_for(mappings(), &g.reason, &g.message);
         let (rule, min_count) = match mapping {
             Some(m) => (m.rule, m.min_count),
             None => (&OTHER, 1),
         };
         let mut severity = rule.severity;
-        if g.count < min_count || !ctx.within(g.last, STALE) {
+        if g.count < min_count || !ctx.within(g.last, super::thresholds::thresholds().stale_events)
+        {
+            severity = Severity::Info;
+        }
+        let startup_noise = starts.explains(g);
+        if startup_noise.is_some() {
             severity = Severity::Info;
         }
         let mut subject = subject_of(facts, g);
@@ -221,7 +246,10 @@ pub(crate) fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
             Draft::new(rule, subject.clone())
                 .severity(severity)
                 .title(format!("{} {}: {}", g.count, g.reason, subject))
-                .message(format!("{} × {}{span}: {}", g.count, g.reason, g.message))
+                .message(match &startup_noise {
+                    Some(why) => format!("{} × {}{span}: {} {why}", g.count, g.reason, g.message),
+                    None => format!("{} × {}{span}: {}", g.count, g.reason, g.message),
+                })
                 .count(g.count)
                 .seen_at(g.first)
                 .seen_at(g.last)
@@ -343,6 +371,35 @@ mod tests {
                "involvedObject": {{"kind": "{kind}", "namespace": "ns", "name": "{name}", "fieldPath": "spec.containers{{app}}"}},
                "count": {count}, "firstTimestamp": "2026-11-27T09:00:00Z", "lastTimestamp": "2026-11-27T09:50:00Z"}}"#
         )
+    }
+
+    #[test]
+    fn every_example_of_the_reason_table_lands_on_its_row() {
+        let table = read_table(TABLE).unwrap();
+        let raw: RawTable = serde_yaml_ng::from_str(TABLE).unwrap();
+        assert!(table.len() > 20);
+        for row in &raw.reasons {
+            for message in &row.examples {
+                let found = mapping_for(&table, &row.reason, message).unwrap();
+                assert_eq!(
+                    found.rule.id, row.rule,
+                    "{} {message:?} lands on {}",
+                    row.reason, found.rule.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_table_naming_an_unknown_rule_or_without_examples_is_refused() {
+        let unknown = "reasons:\n  - {reason: X, rule: event.nope, examples: [x]}\n";
+        assert!(read_table(unknown).unwrap_err().contains("event.nope"));
+        let bare = "reasons:\n  - {reason: X, rule: event.warning}\n";
+        assert!(read_table(bare).unwrap_err().contains("example"));
+        assert!(read_table(
+            "reasons:\n  - {reason: X, rule: event.warning, colour: red, examples: [x]}\n"
+        )
+        .is_err());
     }
 
     #[test]

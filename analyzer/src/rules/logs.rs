@@ -147,11 +147,6 @@ pub(crate) fn check(facts: &Facts, catalog: &Catalog, out: &mut Findings) {
         }
         out.add(draft.build());
     }
-    for rule in catalog.rules() {
-        for vague in &rule.suppresses {
-            out.suppress(&rule.id, vague);
-        }
-    }
 }
 
 /// A node-level log finding ("image pulls failing on w1") adds nothing when the pods on that

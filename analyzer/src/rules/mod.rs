@@ -13,6 +13,8 @@ pub(crate) mod host;
 pub(crate) mod logs;
 pub(crate) mod nodes;
 pub(crate) mod pods;
+pub(crate) mod startup;
+pub(crate) mod thresholds;
 pub(crate) mod workloads;
 
 use crate::facts::Facts;
@@ -66,9 +68,6 @@ impl Context {
     }
 }
 
-/// The incident window: what happened this long before collection is "now".
-pub const INCIDENT_WINDOW: SignedDuration = SignedDuration::from_hours(72);
-
 /// Every object rule, for `kbundle rules` and the docs.
 pub fn object_rules() -> Vec<&'static Rule> {
     [
@@ -102,22 +101,69 @@ pub fn evaluate(facts: &Facts, catalog: &Catalog) -> Findings {
     pods::check_stuck_pending(facts, &ctx, &mut out);
     logs::check(facts, catalog, &mut out);
     collection::check(facts, &ctx, &mut out);
-    for (precise, vague) in SUPPRESSIONS {
-        out.suppress(precise, vague);
-    }
+    // Every suppression at once, object rules' and log rules' alike, after every rule ran.
+    let log_rules = catalog.rules().iter().flat_map(|r| {
+        r.suppresses
+            .iter()
+            .map(move |v| (r.id.as_str(), v.as_str()))
+    });
+    out.suppress_all(
+        SUPPRESSIONS
+            .iter()
+            .map(|s| (s.precise, s.vague))
+            .chain(log_rules),
+    );
     out
 }
 
-/// When the first rule reports a subject, the second rule's report about the same subject
-/// is dropped: the precise conclusion wins, so one incident is reported once.
-pub const SUPPRESSIONS: &[(&str, &str)] = &[
-    // A restarting etcd or API server is a control-plane problem first.
-    ("control-plane.unhealthy", "pod.crash-loop"),
-    ("control-plane.unhealthy", "event.crash-loop"),
-    ("control-plane.unhealthy", "event.probe-failure"),
-    ("control-plane.unhealthy", "kubelet.crash-loop"),
-    // A crash-looping container fails its probes too: the crash is the problem.
-    ("pod.crash-loop", "event.probe-failure"),
+/// One incident reported once: when the `precise` rule reports a subject, the `vague`
+/// rule's report about the same subject is dropped.
+#[derive(Debug, Clone, Copy)]
+pub struct Suppression {
+    /// The rule whose conclusion wins.
+    pub precise: &'static str,
+    /// The rule whose report about the same subject goes.
+    pub vague: &'static str,
+    /// Why the precise one says it all.
+    pub why: &'static str,
+}
+
+const fn suppression(precise: &'static str, vague: &'static str, why: &'static str) -> Suppression {
+    Suppression {
+        precise,
+        vague,
+        why,
+    }
+}
+
+/// The object rules' suppressions (log rules name theirs in their YAML). A test checks
+/// that every id here is a rule, as loading a pack checks a pack's.
+pub const SUPPRESSIONS: &[Suppression] = &[
+    suppression(
+        "control-plane.unhealthy",
+        "pod.crash-loop",
+        "a restarting etcd or API server is a control-plane problem first",
+    ),
+    suppression(
+        "control-plane.unhealthy",
+        "event.crash-loop",
+        "a restarting etcd or API server is a control-plane problem first",
+    ),
+    suppression(
+        "control-plane.unhealthy",
+        "event.probe-failure",
+        "a restarting etcd or API server is a control-plane problem first",
+    ),
+    suppression(
+        "control-plane.unhealthy",
+        "kubelet.crash-loop",
+        "a restarting etcd or API server is a control-plane problem first",
+    ),
+    suppression(
+        "pod.crash-loop",
+        "event.probe-failure",
+        "a crash-looping container fails its probes too: the crash is the problem",
+    ),
 ];
 
 /// Human words for a duration: `3d 4h`, `2h 5m`, `40s`.
@@ -197,5 +243,58 @@ pub(crate) mod testing {
             .collect();
         ids.sort();
         ids
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_suppression_names_two_rules_that_exist() {
+        let catalog = testing::catalog();
+        let exists =
+            |id: &str| object_rules().iter().any(|r| r.id == id) || catalog.find(id).is_some();
+        for s in SUPPRESSIONS {
+            assert!(exists(s.precise), "{s:?}: no rule {}", s.precise);
+            assert!(exists(s.vague), "{s:?}: no rule {}", s.vague);
+            assert_ne!(s.precise, s.vague, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn suppressions_do_not_depend_on_their_order() {
+        use crate::findings::{Draft, Findings};
+        use kbundle_format::analysis::Subject;
+        let rule = |id: &'static str, category| Rule {
+            id,
+            category,
+            severity: Severity::Warning,
+            looks_at: "",
+            remediation: "",
+        };
+        let a = rule("t.a", Category::CrashLoop);
+        let b = rule("t.b", Category::ProbeFailure);
+        let c = rule("t.c", Category::PodPending);
+        let make = || {
+            let mut set = Findings::new();
+            for r in [&a, &b, &c] {
+                set.add(
+                    Draft::new(r, Subject::node("w1"))
+                        .evidence("f", Some(1), "x")
+                        .build(),
+                );
+            }
+            set
+        };
+        let pairs = [("t.a", "t.b"), ("t.b", "t.c")];
+        let mut forward = make();
+        forward.suppress_all(pairs);
+        let mut backward = make();
+        backward.suppress_all(pairs.iter().rev().copied());
+        let ids =
+            |s: Findings| -> Vec<String> { s.into_sorted().into_iter().map(|f| f.rule).collect() };
+        assert_eq!(ids(forward), ["t.a"]);
+        assert_eq!(ids(backward), ["t.a"]);
     }
 }

@@ -1,7 +1,8 @@
 //! Pod and container states: crash loops, image pulls, OOM kills, scheduling, evictions and
 //! pods that will not finish terminating.
 
-use super::{humanize, Context, Rule, INCIDENT_WINDOW};
+use super::thresholds::thresholds;
+use super::{humanize, Context, Rule};
 use crate::facts::{Facts, Sourced};
 use crate::findings::{rfc3339, Draft, Findings};
 use jiff::SignedDuration;
@@ -82,9 +83,6 @@ pub(crate) const RULES: &[&Rule] = &[
     &EVICTED,
     &STUCK_TERMINATING,
 ];
-
-/// Restarts that make a restart storm when the last one was recent.
-pub(crate) const RESTART_STORM: i64 = 5;
 
 /// Waiting reasons that mean the container cannot start at all.
 const CANNOT_START: &[&str] = &[
@@ -202,13 +200,22 @@ fn check_container(
     }
 
     let last_reason = last.map(|t| t.reason.as_str()).unwrap_or("");
-    let recent_restart = last.is_some_and(|t| ctx.within(t.finished_at, INCIDENT_WINDOW));
-    let storm = c.restart_count >= RESTART_STORM
+    let recent_restart =
+        last.is_some_and(|t| ctx.within(t.finished_at, thresholds().incident_window));
+    let storm = c.restart_count >= thresholds().restart_storm
         && last_reason != "Unknown"
         && last.is_some()
         && recent_restart;
     if CANNOT_START.contains(&waiting) || storm {
-        let severity = if CANNOT_START.contains(&waiting) || !c.ready {
+        let during_start = !CANNOT_START.contains(&waiting)
+            && super::startup::restarts_during_start(
+                p.status.start_time,
+                last.and_then(|t| t.finished_at),
+                c.ready,
+            );
+        let severity = if during_start {
+            Severity::Info
+        } else if CANNOT_START.contains(&waiting) || !c.ready {
             Severity::Critical
         } else {
             Severity::Warning
@@ -236,6 +243,12 @@ fn check_container(
             }
         }
         message.push_str(&format!(", {now}."));
+        if during_start {
+            message.push_str(&format!(
+                " Every restart came within {} minutes of the pod's start: startup noise.",
+                super::startup::grace().as_secs() / 60
+            ));
+        }
         let causes = crate::rules::logs::crash_causes(
             facts,
             &p.metadata.namespace,
@@ -274,7 +287,7 @@ fn check_container(
 
     for (prefix, t) in [("state", c.state.terminated.as_ref()), ("lastState", last)] {
         let Some(t) = t else { continue };
-        if t.reason == "OOMKilled" && ctx.within(t.finished_at, INCIDENT_WINDOW) {
+        if t.reason == "OOMKilled" && ctx.within(t.finished_at, thresholds().incident_window) {
             out.add(
                 Draft::new(&OOM_KILLED, subject.clone())
                     .title(format!("{subject} was OOMKilled"))
@@ -323,9 +336,6 @@ fn check_scheduling(pod: &Sourced<Pod>, ctx: &Context, out: &mut Findings) {
     }
 }
 
-/// Pods scheduled but Pending for longer than this, with nothing else explaining why.
-const STUCK_PENDING: SignedDuration = SignedDuration::from_mins(15);
-
 /// Runs after the event rules: a pod Pending for long with no other finding about it (a
 /// failing mount or sandbox already explains a pod stuck in ContainerCreating).
 pub(crate) fn check_stuck_pending(facts: &Facts, ctx: &Context, out: &mut Findings) {
@@ -340,7 +350,7 @@ pub(crate) fn check_stuck_pending(facts: &Facts, ctx: &Context, out: &mut Findin
         };
         let subject = pod_subject(p);
         let key = (p.metadata.namespace.clone(), p.metadata.name.clone());
-        if age > STUCK_PENDING && !explained.contains(&key) {
+        if age > thresholds().stuck_pending && !explained.contains(&key) {
             out.add(
                 Draft::new(&PENDING, subject)
                     .title(format!("Pod {} is stuck Pending", p.key()))

@@ -1,6 +1,7 @@
 //! Controllers below their desired counts: Deployments, StatefulSets, DaemonSets, Jobs.
 
-use super::{Context, Rule, INCIDENT_WINDOW};
+use super::thresholds::thresholds;
+use super::{Context, Rule};
 use crate::facts::{Facts, Sourced, Workload};
 use crate::findings::{Draft, Findings};
 use kbundle_format::analysis::{Category, Severity, Subject, SubjectKind};
@@ -84,7 +85,9 @@ fn shortfall(w: &Sourced<Workload>, ctx: &Context) -> Option<(i64, i64, &'static
         }
         WorkloadKind::Job => {
             let failed = condition(&s.conditions, "Failed").filter(|c| c.is_true())?;
-            if o.spec.suspend || !ctx.within(failed.last_transition_time, INCIDENT_WINDOW) {
+            if o.spec.suspend
+                || !ctx.within(failed.last_transition_time, thresholds().incident_window)
+            {
                 return None;
             }
             let want = o.spec.completions.unwrap_or(1);

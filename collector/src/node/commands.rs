@@ -46,11 +46,7 @@ pub(crate) enum Plan {
 /// the first whose program exists wins. Journals get `--since`. Under another host root the
 /// program is run through `chroot` when we can (root and a chroot program), else not at all.
 pub(crate) fn plan(cmd: &NodeCommand, host: &HostRoot, settings: &CommandSettings) -> Plan {
-    let mut order: Vec<usize> = (0..cmd.candidates.len()).collect();
-    if cmd.units.len() == cmd.candidates.len() {
-        order.sort_by_key(|&i| !unit_exists(host, cmd.units[i]));
-    }
-    let chosen = order.iter().find_map(|&i| {
+    let chosen = candidate_order(cmd, host).into_iter().find_map(|i| {
         let candidate = cmd.candidates[i];
         let program = candidate.first()?;
         host.find_program(program, settings.path_env.as_deref())
@@ -84,6 +80,16 @@ pub(crate) fn plan(cmd: &NodeCommand, host: &HostRoot, settings: &CommandSetting
         argv.push(format!("--since=-{}", settings.since));
     }
     Plan::Run(argv)
+}
+
+/// The candidates of `cmd` to try, in order: those whose systemd unit exists on the host
+/// first (a k3s node's kubelet is `k3s.service`), then the rest, each in table order.
+fn candidate_order(cmd: &NodeCommand, host: &HostRoot) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..cmd.candidates.len()).collect();
+    if cmd.units.len() == cmd.candidates.len() {
+        order.sort_by_key(|&i| !unit_exists(host, cmd.units[i]));
+    }
+    order
 }
 
 /// How a command run ended.
@@ -319,6 +325,33 @@ mod tests {
         match plan(CommandId::JournalctlKubelet.spec(), &own, &fake) {
             Plan::Run(argv) => assert_eq!(argv.last().unwrap(), "--since=-72h"),
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_kubelet_is_looked_for_in_the_unit_that_exists() {
+        let root = tempfile::tempdir().unwrap();
+        let host = HostRoot::new(root.path());
+        let journal = CommandId::JournalctlKubelet.spec();
+        assert_eq!(
+            candidate_order(journal, &host)[0],
+            0,
+            "plain kubelet by default"
+        );
+        for (unit, dir) in [
+            ("k3s-agent", "usr/local/lib/systemd/system"),
+            ("rke2-server", "usr/lib/systemd/system"),
+            ("snap.microk8s.daemon-kubelite", "etc/systemd/system"),
+        ] {
+            let root = tempfile::tempdir().unwrap();
+            let units = root.path().join(dir);
+            std::fs::create_dir_all(&units).unwrap();
+            std::fs::write(units.join(format!("{unit}.service")), "[Unit]\n").unwrap();
+            let host = HostRoot::new(root.path());
+            for cmd in [journal, CommandId::SystemctlStatusKubelet.spec()] {
+                let first = cmd.candidates[candidate_order(cmd, &host)[0]];
+                assert_eq!(first[2], unit, "{first:?}");
+            }
         }
     }
 

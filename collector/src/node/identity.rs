@@ -161,10 +161,16 @@ pub(crate) fn node_evidence(host: &HostRoot, path_env: Option<&OsStr>) -> Option
     if unit_exists(host, "kubelet") {
         return Some("kubelet.service unit".to_string());
     }
-    ["/etc/kubernetes", "/var/lib/kubelet"]
-        .iter()
-        .find(|d| host.exists(d))
-        .map(|d| format!("{d} exists"))
+    [
+        "/etc/kubernetes",
+        "/var/lib/kubelet",
+        "/var/lib/rancher/k3s",
+        "/var/lib/rancher/rke2",
+        "/var/snap/microk8s",
+    ]
+    .iter()
+    .find(|d| host.exists(d))
+    .map(|d| format!("{d} exists"))
 }
 
 fn read_small(host: &HostRoot, path: &str) -> Option<String> {

@@ -181,6 +181,7 @@ fn hidden_findings<'a>(
             .or_default()
             .push(i);
     }
+    let ids = view::id_index(&report.analysis.findings);
     groups
         .into_iter()
         .filter(|(_, v)| v.len() > view::FINDINGS_SHOWN)
@@ -190,7 +191,12 @@ fn hidden_findings<'a>(
                 .skip(view::FINDINGS_SHOWN)
                 .filter_map(|i| {
                     let f = report.analysis.findings.get(i)?;
-                    Some(finding(&view::finding_view(i, f), &f.remediation, strings))
+                    let all = &report.analysis.findings;
+                    Some(finding(
+                        &view::finding_view(i, f, all, &ids),
+                        &f.remediation,
+                        strings,
+                    ))
                 })
                 .collect();
             (id, cards)
@@ -200,7 +206,7 @@ fn hidden_findings<'a>(
 
 /// A finding card as an array: id, severity, category, rule, title, subject, message,
 /// count, first seen, last seen, remediation (string table index), evidence
-/// (`[[location, text], ...]`).
+/// (`[[location, text], ...]`), because, causes (`[[href, title], ...]`).
 fn finding<'a>(
     f: &FindingView,
     remediation: &'a str,
@@ -224,6 +230,11 @@ fn finding<'a>(
         f.last_seen,
         strings.id(remediation),
         evidence,
+        f.because,
+        f.caused_by
+            .iter()
+            .map(|l| [l.href.as_str(), l.label.as_str()])
+            .collect::<Vec<_>>(),
     ])
 }
 

@@ -12,9 +12,13 @@
 //!   first findings of each group; the script pages, filters and renders the rest from the
 //!   compact data block.
 
+mod checklist;
 mod data;
+pub mod diff;
+mod roots;
 mod view;
 
+pub use roots::{CHAIN_SHOWN, ROOTS_SHOWN};
 pub use view::{FINDINGS_SHOWN, TABLE_PAGE};
 
 use crate::report::Report;
@@ -29,6 +33,7 @@ use std::io::{self, Write};
 pub const TEMPLATES: &[(&str, &str)] = &[
     ("report", include_str!("../../../../templates/report.hbs")),
     ("header", include_str!("../../../../templates/header.hbs")),
+    ("roots", include_str!("../../../../templates/roots.hbs")),
     (
         "checklist",
         include_str!("../../../../templates/checklist.hbs"),

@@ -5,7 +5,7 @@
 //! HTML escaping; ids, classes and links are built only from indices and the fixed lists of
 //! severities, categories and steps, never from bundle strings.
 
-use crate::report::checklist::{Mark, Step};
+use crate::report::checklist::Step;
 use crate::report::inventory::{NodeRow, PodRow};
 use crate::report::Report;
 use kbundle_format::analysis::{
@@ -33,8 +33,10 @@ pub(crate) struct Page {
     pub header: Header,
     /// The checklist's column headings.
     pub steps: Vec<StepHead>,
-    /// The checklist's rows.
-    pub checklist: Vec<ChecklistRow>,
+    /// The checklist's rows, problems first, quiet nodes folded.
+    pub checklist: Vec<super::checklist::ChecklistRow>,
+    /// The root causes and their chains, what the page opens with.
+    pub roots: super::roots::RootsView,
     /// Findings by severity, then category.
     pub severities: Vec<SeverityGroup>,
     /// The first page of the timeline.
@@ -94,47 +96,6 @@ pub(crate) struct StepHead {
     pub checks: &'static str,
 }
 
-/// A checklist row.
-#[derive(Debug, Serialize)]
-pub(crate) struct ChecklistRow {
-    /// Node name, or `cluster`.
-    pub node: String,
-    /// The row about no single node.
-    pub is_cluster: bool,
-    /// One per step.
-    pub cells: Vec<CellView>,
-}
-
-/// A checklist cell.
-#[derive(Debug, Serialize)]
-pub(crate) struct CellView {
-    /// `pass`, `warning`, `critical`, `no-data`, `n-a` (CSS class and test hook).
-    pub mark: &'static str,
-    /// A symbol that says the same as the word (for print and colour-blind readers).
-    pub symbol: &'static str,
-    /// The word shown.
-    pub word: &'static str,
-    /// Why.
-    pub reason: String,
-    /// The reason cut to a length that fits a cell (the tooltip has it whole).
-    pub brief: String,
-    /// The step's label, for the cell's tooltip.
-    pub step: &'static str,
-    /// Where the mark links: the first finding, else the first gap.
-    pub href: Option<String>,
-    /// Links to the further findings.
-    pub more: Vec<Link>,
-}
-
-/// A link inside the page.
-#[derive(Debug, Serialize)]
-pub(crate) struct Link {
-    /// `#f-12`.
-    pub href: String,
-    /// What it says (`+2`).
-    pub label: String,
-}
-
 /// Findings of one severity.
 #[derive(Debug, Serialize)]
 pub(crate) struct SeverityGroup {
@@ -192,6 +153,24 @@ pub(crate) struct FindingView {
     pub evidence: Vec<EvidenceView>,
     /// Shown open (critical and warning findings; info stays folded).
     pub open: bool,
+    /// The findings that explain it (`#f-<index>`, their titles).
+    pub caused_by: Vec<super::checklist::Link>,
+    /// Why they explain it.
+    pub because: String,
+    /// Its id in the analysis (what `caused_by` and tickets cite).
+    pub finding_id: String,
+}
+
+/// Finding ids to their indices, to turn `caused_by` into links.
+pub(crate) type IdIndex<'a> = HashMap<&'a str, usize>;
+
+/// The index of every finding id.
+pub(crate) fn id_index(findings: &[Finding]) -> IdIndex<'_> {
+    findings
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.id.as_str(), i))
+        .collect()
 }
 
 /// One piece of evidence.
@@ -299,7 +278,8 @@ pub(crate) fn page(report: &Report) -> Page {
                 checks: s.checks(),
             })
             .collect(),
-        checklist: checklist(report),
+        checklist: super::checklist::checklist(report),
+        roots: super::roots::roots(report),
         severities: severities(&a.findings),
         timeline: TableView::new(
             a.timeline.len(),
@@ -410,76 +390,8 @@ fn flavor_name(flavor: Flavor) -> &'static str {
     }
 }
 
-fn checklist(report: &Report) -> Vec<ChecklistRow> {
-    report
-        .checklist
-        .rows
-        .iter()
-        .map(|row| ChecklistRow {
-            node: row.node.clone().unwrap_or_else(|| "cluster".to_string()),
-            is_cluster: row.node.is_none(),
-            cells: row
-                .cells
-                .iter()
-                .map(|c| {
-                    let (mark, symbol, word) = mark_words(c.mark);
-                    let mut links = c.findings.iter().map(|i| format!("#f-{i}"));
-                    let href = links
-                        .next()
-                        .or_else(|| c.gaps.first().map(|i| format!("#gap-{i}")));
-                    CellView {
-                        mark,
-                        symbol,
-                        word,
-                        reason: c.reason.clone(),
-                        brief: brief(&c.reason),
-                        step: c.step.label(),
-                        href,
-                        more: links
-                            .take(MORE_LINKS)
-                            .enumerate()
-                            .map(|(n, href)| Link {
-                                href,
-                                label: format!("+{}", n + 2),
-                            })
-                            .collect(),
-                    }
-                })
-                .collect(),
-        })
-        .collect()
-}
-
-/// At most [`BRIEF_CHARS`] characters of `text`, cut at a word with `…`.
-fn brief(text: &str) -> String {
-    match text.char_indices().nth(BRIEF_CHARS) {
-        None => text.to_string(),
-        Some((cut, _)) => {
-            let head = &text[..cut];
-            let head = head.rsplit_once(' ').map_or(head, |(h, _)| h);
-            format!("{}…", head.trim_end_matches([',', ';', ':', ' ']))
-        }
-    }
-}
-
-/// Links to further findings a cell shows (its reason says how many there are).
-const MORE_LINKS: usize = 4;
-
-/// The longest reason a checklist cell shows.
-const BRIEF_CHARS: usize = 80;
-
-/// CSS class, symbol and word of a mark.
-pub(crate) fn mark_words(mark: Mark) -> (&'static str, &'static str, &'static str) {
-    match mark {
-        Mark::Pass => ("pass", "✔", "pass"),
-        Mark::Warning => ("warning", "▲", "warning"),
-        Mark::Critical => ("critical", "✖", "critical"),
-        Mark::NoData => ("no-data", "?", "no data"),
-        Mark::NotApplicable => ("n-a", "–", "n/a"),
-    }
-}
-
 fn severities(findings: &[Finding]) -> Vec<SeverityGroup> {
+    let ids = id_index(findings);
     let mut groups: BTreeMap<(std::cmp::Reverse<Severity>, Category), Vec<usize>> = BTreeMap::new();
     for (i, f) in findings.iter().enumerate() {
         groups
@@ -501,7 +413,7 @@ fn severities(findings: &[Finding]) -> Vec<SeverityGroup> {
                     findings: indices
                         .iter()
                         .take(FINDINGS_SHOWN)
-                        .filter_map(|&i| Some(finding_view(i, findings.get(i)?)))
+                        .filter_map(|&i| Some(finding_view(i, findings.get(i)?, findings, &ids)))
                         .collect(),
                     hidden: indices.len().saturating_sub(FINDINGS_SHOWN),
                 })
@@ -520,9 +432,20 @@ pub(crate) fn group_id(severity: Severity, category: Category) -> String {
     format!("g-{}-{}", severity.as_str(), category.as_str())
 }
 
-/// The card of finding `i`.
-pub(crate) fn finding_view(i: usize, f: &Finding) -> FindingView {
+/// The card of finding `i` of `all`.
+pub(crate) fn finding_view(i: usize, f: &Finding, all: &[Finding], ids: &IdIndex) -> FindingView {
     FindingView {
+        caused_by: f
+            .caused_by
+            .iter()
+            .filter_map(|id| ids.get(id.as_str()))
+            .map(|&c| super::checklist::Link {
+                href: format!("#f-{c}"),
+                label: all[c].title.clone(),
+            })
+            .collect(),
+        because: f.because.clone().unwrap_or_default(),
+        finding_id: f.id.clone(),
         id: format!("f-{i}"),
         severity: f.severity.as_str(),
         category: f.category.as_str(),
@@ -598,23 +521,5 @@ pub(crate) fn timeline_row(
         subject: t.subject.to_string(),
         text: t.text.clone(),
         location: location(&t.file, t.line),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn briefs_cut_long_reasons_at_a_word() {
-        assert_eq!(brief("no finding; read df -h"), "no finding; read df -h");
-        let long = "collection gap: cluster-resources/pods/logs error: 6 of 47 container logs could not be fetched";
-        let b = brief(long);
-        assert!(
-            b.ends_with('…') && b.chars().count() <= BRIEF_CHARS + 1,
-            "{b}"
-        );
-        assert!(long.starts_with(b.trim_end_matches('…')));
-        assert_eq!(brief(&"é".repeat(200)).chars().count(), BRIEF_CHARS + 1);
     }
 }

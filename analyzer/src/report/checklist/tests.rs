@@ -28,6 +28,7 @@ fn analysis(findings: Vec<Finding>, collection: Vec<CollectionRow>) -> Analysis 
 
 fn finding(category: Category, severity: Severity, subject: Subject) -> Finding {
     Finding {
+        id: String::new(),
         rule: "test.rule".into(),
         category,
         severity,
@@ -43,6 +44,9 @@ fn finding(category: Category, severity: Severity, subject: Subject) -> Finding 
             text: "x".into(),
         }],
         remediation: "r".into(),
+        caused_by: Vec::new(),
+        because: None,
+        maybe_related: Vec::new(),
     }
 }
 

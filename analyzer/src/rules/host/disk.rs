@@ -5,6 +5,7 @@ use crate::facts::host::mounts;
 use crate::facts::outputs::Parsed;
 use crate::facts::Facts;
 use crate::findings::{Draft, Findings};
+use crate::rules::thresholds::thresholds;
 use crate::rules::{Context, Rule};
 use kbundle_format::analysis::{Category, Severity, Subject, SubjectKind};
 
@@ -40,11 +41,6 @@ errors: check kern.log for the cause, the disk's health, and fsck it before remo
 
 /// The rules of this file.
 pub(crate) const RULES: &[&Rule] = &[&DISK_FULL, &INODES, &READ_ONLY];
-
-/// Warning threshold, percent.
-pub(crate) const WARNING_PERCENT: u8 = 85;
-/// Critical threshold, percent.
-pub(crate) const CRITICAL_PERCENT: u8 = 95;
 
 /// Filesystems whose fullness mirrors another one (container overlays on the same disk) or
 /// is not a capacity problem.
@@ -117,10 +113,10 @@ fn read_only_devices(node: &str, m: &Parsed<Vec<mounts::Mount>>, out: &mut Findi
 fn usage(node: &str, df: &Parsed<DfReport>, rule: &'static Rule, what: &str, out: &mut Findings) {
     for r in &df.value.filesystems {
         let Some(pct) = r.use_percent else { continue };
-        if pct < WARNING_PERCENT || r.is_always_full() || is_shadow(r) {
+        if pct < thresholds().disk.warning_percent || r.is_always_full() || is_shadow(r) {
             continue;
         }
-        let severity = if pct >= CRITICAL_PERCENT {
+        let severity = if pct >= thresholds().disk.critical_percent {
             Severity::Critical
         } else {
             Severity::Warning

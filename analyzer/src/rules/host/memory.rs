@@ -10,6 +10,7 @@ use super::super::{Context, Rule};
 use crate::facts::memory::Memory;
 use crate::facts::Facts;
 use crate::findings::{Draft, Findings};
+use crate::rules::thresholds::thresholds;
 use kbundle_format::analysis::{Category, Severity, Subject};
 
 /// Little memory left on the node, or swap used up while memory is short.
@@ -26,17 +27,6 @@ eviction thresholds) or add memory. Page cache is not the problem: it is counted
 
 /// The rules of this file.
 pub(crate) const RULES: &[&Rule] = &[&MEMORY_PRESSURE];
-
-/// Below this share of memory available (percent), the node is short of memory: the kernel
-/// is reclaiming caches and the kubelet's default eviction threshold (100 MiB) is near.
-const LOW_PERCENT: u64 = 10;
-/// Below this share, the OOM killer is one allocation away.
-const CRITICAL_PERCENT: u64 = 5;
-/// Swap with less than this share free is used up.
-const SWAP_FULL_PERCENT: u64 = 10;
-/// Used-up swap matters only when available memory is also below this share: swap full of
-/// cold pages on a node with memory to spare is no pressure.
-const SWAP_MATTERS_PERCENT: u64 = 20;
 
 /// Runs the memory rule.
 pub(crate) fn check(facts: &Facts, _ctx: &Context, out: &mut Findings) {
@@ -59,13 +49,19 @@ fn below(part: u64, whole: u64, limit: u64) -> bool {
 fn judge(node: &str, m: &Memory, out: &mut Findings) {
     let swap_full = m
         .swap
-        .filter(|s| below(s.free, s.total, SWAP_FULL_PERCENT))
-        .filter(|_| below(m.available, m.total, SWAP_MATTERS_PERCENT));
-    let low = below(m.available, m.total, LOW_PERCENT);
+        .filter(|s| below(s.free, s.total, thresholds().memory.swap_full_percent))
+        .filter(|_| {
+            below(
+                m.available,
+                m.total,
+                thresholds().memory.swap_matters_percent,
+            )
+        });
+    let low = below(m.available, m.total, thresholds().memory.low_percent);
     if !low && swap_full.is_none() {
         return;
     }
-    let severity = if below(m.available, m.total, CRITICAL_PERCENT) {
+    let severity = if below(m.available, m.total, thresholds().memory.critical_percent) {
         Severity::Critical
     } else {
         Severity::Warning

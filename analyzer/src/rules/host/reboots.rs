@@ -8,10 +8,11 @@ use crate::facts::host::uptime::Uptime;
 use crate::facts::outputs::Parsed;
 use crate::facts::{Facts, HostFacts};
 use crate::findings::{rfc3339, Draft, Findings};
-use crate::rules::{humanize, Context, Rule, INCIDENT_WINDOW};
+use crate::rules::thresholds::thresholds;
+use crate::rules::{humanize, Context, Rule};
 use jiff::civil;
 use jiff::tz::TimeZone;
-use jiff::{SignedDuration, Timestamp, ToSpan};
+use jiff::{Timestamp, ToSpan};
 use kbundle_format::analysis::{Category, Severity, Subject, TimelineEntry, TimelineSource};
 
 /// A reboot without a clean shutdown, or one inside the incident window.
@@ -38,11 +39,6 @@ rotated or not written: the uptime is the truth.",
 /// The rules of this file.
 pub(crate) const RULES: &[&Rule] = &[&REBOOT, &RECENT_BOOT];
 
-/// How far apart `uptime`'s boot and a `last` boot record may be and still be the same boot:
-/// uptime counts minutes, `last` without `-F` prints no seconds, and the collection's
-/// start (the reference) and `uptime`'s run are a few minutes apart.
-const SAME_BOOT: SignedDuration = SignedDuration::from_mins(15);
-
 /// Runs the reboot rules.
 pub(crate) fn check(facts: &Facts, ctx: &Context, out: &mut Findings) {
     for (node, host) in &facts.hosts {
@@ -66,7 +62,7 @@ fn from_last(node: &str, host: &HostFacts, ctx: &Context, out: &mut Findings) {
     let unclean = last.value.unclean_reboots();
     for r in last.value.reboots() {
         let time = record_time(r, ctx.now);
-        let recent = ctx.within(time, INCIDENT_WINDOW) && time.is_some();
+        let recent = ctx.within(time, thresholds().incident_window) && time.is_some();
         let cause = unclean.iter().find(|u| u.reboot_line == r.line);
         let (severity, why) = match (cause, recent) {
             (Some(_), true) => (
@@ -114,7 +110,7 @@ fn recent_boot<'a>(host: &'a HostFacts, now: Option<Timestamp>) -> Option<Recent
     let uptime = host.outputs.uptime.as_ref()?;
     let now = now?;
     let up = uptime.value.up;
-    if up > INCIDENT_WINDOW {
+    if up > thresholds().incident_window {
         return None;
     }
     let at = now.checked_sub(up).ok()?;
@@ -126,7 +122,7 @@ fn recent_boot<'a>(host: &'a HostFacts, now: Option<Timestamp>) -> Option<Recent
         last.value.reboots().find(|r| {
             r.start.resolve(local_now).is_some_and(|t| {
                 let apart = t.duration_since(local_boot);
-                -SAME_BOOT <= apart && apart <= SAME_BOOT
+                -thresholds().same_boot <= apart && apart <= thresholds().same_boot
             })
         })
     });
@@ -205,7 +201,7 @@ pub(crate) fn reboots_timeline(facts: &Facts, add: &mut dyn FnMut(Timestamp, Tim
             let Some(time) = record_time(r, now) else {
                 continue;
             };
-            if now.is_some_and(|n| n.duration_since(time) > INCIDENT_WINDOW) {
+            if now.is_some_and(|n| n.duration_since(time) > thresholds().incident_window) {
                 continue;
             }
             let what = if r.kind == RecordKind::Reboot {

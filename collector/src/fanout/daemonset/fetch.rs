@@ -83,14 +83,20 @@ pub(super) fn fetch(
         let stopped = reader.stopped();
         let received = reader.received();
         drop(reader);
-        if !merged.complete {
-            task.abort();
-        }
-        let end = access
-            .block_on(async { tokio::time::timeout(Duration::from_secs(5), task).await })
-            .ok()
-            .and_then(Result::ok)
-            .unwrap_or_default();
+        // The exec ends soon after its stdout does; what it says then (its stderr, the
+        // Status) is the reason worth reporting, so it is waited for, briefly, before the
+        // task is given up.
+        let mut task = task;
+        let end = access.block_on(async {
+            let grace = Duration::from_secs(if merged.complete { 5 } else { 2 });
+            match tokio::time::timeout(grace, &mut task).await {
+                Ok(Ok(end)) => end,
+                _ => {
+                    task.abort();
+                    ExecEnd::default()
+                }
+            }
+        });
         if merged.complete {
             if merged.remote_interrupted {
                 return report(
@@ -138,6 +144,8 @@ pub(super) fn fetch(
         .collect::<Vec<_>>()
         .join("; ");
         last_failure = match (&merged.error, said.is_empty()) {
+            // Nothing came: the archive error only repeats that; the exec's words say why.
+            (Some(_), false) if received == 0 => said,
             (Some(e), false) => format!("{e} ({said})"),
             (Some(e), true) => e.clone(),
             (None, false) => said,

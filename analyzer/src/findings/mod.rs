@@ -2,9 +2,11 @@
 //! second report of the same category about the same subject is folded into the first
 //! (higher severity kept, evidence added, times widened) instead of becoming a new row.
 
+pub(crate) mod ids;
+
 use jiff::Timestamp;
 use kbundle_format::analysis::{Category, Evidence, Finding, Severity, Subject, SubjectKind};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Evidence kept per finding; the rest is counted, not listed.
 pub(crate) const MAX_EVIDENCE: usize = 5;
@@ -69,21 +71,34 @@ impl Findings {
         }
     }
 
-    /// Drops findings of `rule` whose subject also has a finding of a rule that
-    /// `suppressed_by` names: the precise conclusion wins over the vague one.
-    pub fn suppress(&mut self, suppressor: &str, suppressed: &str) {
-        let subjects: std::collections::HashSet<(SubjectKind, Option<String>, String)> = self
-            .by_problem
-            .values()
-            .filter(|f| f.rule == suppressor)
-            .map(|f| subject_identity(&f.subject))
-            .collect();
-        if subjects.is_empty() {
+    /// Applies every `(precise, vague)` pair at once: a finding of `vague` goes when a
+    /// finding of `precise` has the same subject. Which findings go is decided on the
+    /// findings as the rules left them, so the outcome does not depend on the order of the
+    /// pairs (a finding that goes still suppresses what it names).
+    pub fn suppress_all<'a>(&mut self, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) {
+        type Identity = (SubjectKind, Option<String>, String);
+        let mut by_rule: HashMap<&str, HashSet<Identity>> = HashMap::new();
+        for f in self.by_problem.values() {
+            by_rule
+                .entry(f.rule.as_str())
+                .or_default()
+                .insert(subject_identity(&f.subject));
+        }
+        let mut doomed: HashSet<(String, Identity)> = HashSet::new();
+        for (precise, vague) in pairs {
+            let (Some(subjects), Some(candidates)) = (by_rule.get(precise), by_rule.get(vague))
+            else {
+                continue;
+            };
+            for s in candidates.intersection(subjects) {
+                doomed.insert((vague.to_string(), s.clone()));
+            }
+        }
+        if doomed.is_empty() {
             return;
         }
-        self.by_problem.retain(|_, f| {
-            !(f.rule == suppressed && subjects.contains(&subject_identity(&f.subject)))
-        });
+        self.by_problem
+            .retain(|_, f| !doomed.contains(&(f.rule.clone(), subject_identity(&f.subject))));
     }
 
     /// The pods (namespace, name) that some finding is about, themselves or a container.
@@ -198,9 +213,12 @@ impl Draft {
     ) -> Self {
         Draft {
             finding: Finding {
+                id: String::new(),
                 rule: rule.to_string(),
                 category,
                 severity,
+                caused_by: Vec::new(),
+                because: None,
                 title: String::new(),
                 message: String::new(),
                 subject,
@@ -209,6 +227,7 @@ impl Draft {
                 last_seen: None,
                 evidence: Vec::new(),
                 remediation: remediation.to_string(),
+                maybe_related: Vec::new(),
             },
         }
     }
@@ -352,7 +371,7 @@ mod tests {
                 .evidence("f", None, "t")
                 .build(),
         );
-        set.suppress("test.b", "test.a");
+        set.suppress_all([("test.b", "test.a")]);
         let all = set.into_sorted();
         assert_eq!(all.len(), 2);
         assert!(all
