@@ -188,10 +188,11 @@ fn input_of_no_known_flavor_is_exit_2_naming_the_flavors_looked_for() {
         assert_clean_error(&o, input.file_name().unwrap().to_str().unwrap());
         let err = stderr(&o);
         for looked_for in [
-            "kbundle",
-            "manifest.json",
-            "troubleshoot",
-            "cluster-resources/",
+            "kbundle (manifest.json",
+            "troubleshoot (version.yaml",
+            "sosreport (sos_commands/",
+            "must-gather (cluster-scoped-resources/",
+            "cluster-info-dump (nodes.json",
         ] {
             assert!(err.contains(looked_for), "{err} should name {looked_for}");
         }

@@ -46,6 +46,10 @@ pub const MARKERS: &[Marker] = &[
             "host_service_logs/",
         ],
     },
+    Marker {
+        flavor: Flavor::ClusterInfoDump,
+        paths: &[cluster_info::NODES, "one file of kubectl's JSON Lists"],
+    },
 ];
 
 /// Folders that sit at the root of a foreign flavor's tree (a sosreport's `sos_commands/`,
@@ -120,6 +124,10 @@ mod tests {
             }
         }
         assert!(!words.contains('\n'));
+        let marked: Vec<Flavor> = MARKERS.iter().map(|m| m.flavor).collect();
+        for f in Flavor::ALL {
+            assert!(marked.contains(&f), "{f:?} has no markers");
+        }
     }
 
     #[test]
