@@ -40,6 +40,17 @@ pub enum AnalyzeError {
     /// catches before release).
     #[error(transparent)]
     Causes(#[from] causes::CauseCatalogError),
+    /// The input was read but holds no file of any flavor the analyzer knows: analyzing it
+    /// would report "no problem found" about data that was never understood.
+    #[error(
+        "{}: not a bundle of any known flavor: found none of the files of {}",
+        kbundle_format::untrusted::terminal(&.path.display().to_string()),
+        kbundle_format::flavors::looked_for()
+    )]
+    Unrecognised {
+        /// The input as given.
+        path: PathBuf,
+    },
 }
 
 /// Reads every bundle, merges their facts by node name, and analyzes the whole with the
@@ -60,5 +71,6 @@ pub fn analyze_with_rules(
     for path in paths {
         facts.merge(ingest::read_bundle(path, &scanner)?);
     }
+    facts.align_host_names();
     Ok(report::build(&facts, scanner.catalog(), &causes))
 }

@@ -64,3 +64,19 @@ fn troubleshoot_bundle_flags_the_real_crash_loops_only() {
         );
     }
 }
+
+/// Unpacked, the same bundle is dated by what it holds (its newest event or log line), never
+/// by its files' modification times, which say when it was unpacked.
+#[test]
+fn an_unpacked_troubleshoot_bundle_is_dated_by_its_content() {
+    let Some(bundle) = kbundle_testkit::interop_bundle() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let gz = flate2::read::GzDecoder::new(std::fs::File::open(&bundle).unwrap());
+    tar::Archive::new(gz).unpack(dir.path()).unwrap();
+    let report = kbundle_analyzer::analyze_paths(&[dir.path().to_path_buf()]).unwrap();
+    let b = &report.analysis.bundles[0];
+    assert_eq!(b.flavor, Flavor::Troubleshoot);
+    assert_eq!(b.created.as_deref(), Some("2022-12-21T16:43:09Z"));
+}

@@ -163,3 +163,40 @@ fn fail_on_sets_the_exit_status() {
     let o = kbundle(&["analyze", p.to_str().unwrap(), "--quiet"]);
     assert_eq!(o.status.code(), Some(0));
 }
+
+/// Input of no known flavor is refused with one line naming what was looked for; it is never
+/// analyzed into "No problem found".
+#[test]
+fn input_of_no_known_flavor_is_exit_2_naming_the_flavors_looked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let strangers = dir.path().join("strangers");
+    std::fs::create_dir_all(strangers.join("notes")).unwrap();
+    std::fs::write(strangers.join("notes/todo.txt"), "buy milk\n").unwrap();
+    std::fs::write(strangers.join("data.json"), r#"{"items": []}"#).unwrap();
+    let archive = dir.path().join("holiday-photos.tar.gz");
+    tar_gz(
+        &archive,
+        &[
+            ("photos/beach.jpg", b"\xff\xd8\xff"),
+            ("photos/README", b"x"),
+        ],
+    );
+    for input in [&empty, &strangers, &archive] {
+        let o = kbundle(&["analyze", input.to_str().unwrap()]);
+        assert_clean_error(&o, input.file_name().unwrap().to_str().unwrap());
+        let err = stderr(&o);
+        for looked_for in [
+            "kbundle (manifest.json",
+            "troubleshoot (version.yaml",
+            "sosreport (sos_commands/",
+            "must-gather (cluster-scoped-resources/",
+            "cluster-info-dump (nodes.json",
+        ] {
+            assert!(err.contains(looked_for), "{err} should name {looked_for}");
+        }
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(!out.contains("No problem"), "{out}");
+    }
+}

@@ -57,6 +57,7 @@ fn man_pages_one_per_subcommand() {
         [
             "kbundle-analyze.1",
             "kbundle-completions.1",
+            "kbundle-diff.1",
             "kbundle-man.1",
             "kbundle-rules-check.1",
             "kbundle-rules-test.1",

@@ -4,6 +4,9 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+mod flavor;
+pub use flavor::Flavor;
+
 /// The value of `format` in an analysis.
 pub const ANALYSIS_FORMAT_V1: &str = "kbundle-analysis/v1";
 
@@ -56,18 +59,6 @@ pub struct BundleSummary {
     pub cluster_version: Option<String>,
     /// The nodes it describes, from objects or from host collectors.
     pub nodes: Vec<String>,
-}
-
-/// The producer of a bundle.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub enum Flavor {
-    /// `kbundle-collect`.
-    Kbundle,
-    /// Replicated troubleshoot's `support-bundle`.
-    Troubleshoot,
-    /// `kubectl cluster-info dump`.
-    ClusterInfoDump,
 }
 
 /// How many findings of each severity, and which of them to fix first.
@@ -462,8 +453,8 @@ pub struct CollectionRow {
 }
 
 /// Why data is missing or partial: the manifest's statuses of a collector that did not end
-/// `ok`, plus the two only the analyzer sees (a file it could not read, a run that was cut
-/// short). One word list from the manifest to the JSON, the checklist and the page.
+/// `ok`, plus the three only the analyzer sees (a file it could not read, a run that was cut
+/// short, data the input's flavor cannot hold). One word list from the manifest to the JSON, the checklist and the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CollectionStatus {
@@ -481,6 +472,9 @@ pub enum CollectionStatus {
     Unreadable,
     /// The collection was interrupted: the bundle is partial.
     Interrupted,
+    /// The input's flavor cannot hold this data (a must-gather has no `df` output): never
+    /// collected, so unknown, not healthy.
+    Absent,
 }
 
 impl CollectionStatus {
@@ -501,7 +495,12 @@ impl CollectionStatus {
     pub fn is_gap(self) -> bool {
         matches!(
             self,
-            Self::Error | Self::Timeout | Self::Forbidden | Self::Unreadable | Self::Interrupted
+            Self::Error
+                | Self::Timeout
+                | Self::Forbidden
+                | Self::Unreadable
+                | Self::Interrupted
+                | Self::Absent
         )
     }
 
@@ -515,6 +514,7 @@ impl CollectionStatus {
             Self::Truncated => "truncated",
             Self::Unreadable => "unreadable",
             Self::Interrupted => "interrupted",
+            Self::Absent => "absent",
         }
     }
 }
@@ -540,7 +540,7 @@ mod tests {
     }
 
     #[test]
-    fn collection_statuses_are_the_manifest_words_and_two_more() {
+    fn collection_statuses_are_the_manifest_words_and_three_more() {
         use crate::manifest::CollectorStatus;
         for c in [
             CollectorStatus::Error,
@@ -555,7 +555,14 @@ mod tests {
             assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{s}\""));
         }
         assert_eq!(CollectionStatus::of(CollectorStatus::Ok), None);
-        assert!(CollectionStatus::Unreadable.is_gap() && CollectionStatus::Interrupted.is_gap());
+        for s in [
+            CollectionStatus::Unreadable,
+            CollectionStatus::Interrupted,
+            CollectionStatus::Absent,
+        ] {
+            assert!(s.is_gap());
+            assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{s}\""));
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod checklist;
 pub mod commands;
 pub mod diff;
+pub mod flavors;
 pub mod layout;
 pub mod logs;
 pub mod manifest;

@@ -50,13 +50,23 @@ impl LogKind {
     }
 
     /// The kind of a file copied from a node (its path on the node without the leading
-    /// `/`); `None` for files that are not logs.
+    /// `/`); `None` for files that are not logs. Rotated copies (`syslog.1`,
+    /// `messages-20240101`, as sosreports hold them) are the same log; compressed ones are
+    /// not read as text.
     pub fn of_node_file(host_path: &str) -> Option<LogKind> {
         let name = host_path.strip_prefix("var/log/")?;
-        let base = name.split_once('.').map_or(name, |(b, _)| b);
-        match (base, name) {
-            (_, "kern.log") | (_, "kern.log.1") => Some(LogKind::Kernel),
-            ("syslog", _) | ("messages", _) => Some(LogKind::Syslog),
+        if [".gz", ".xz", ".bz2", ".zst"]
+            .iter()
+            .any(|z| name.ends_with(z))
+        {
+            return None;
+        }
+        let base = name.split(['.', '-']).next().unwrap_or(name);
+        match base {
+            "kern" if name.starts_with("kern.log") => Some(LogKind::Kernel),
+            // Ubuntu's boot-time ring buffer, as sosreports copy it.
+            "dmesg" => Some(LogKind::Kernel),
+            "syslog" | "messages" => Some(LogKind::Syslog),
             _ => None,
         }
     }
@@ -89,6 +99,20 @@ mod tests {
             LogKind::of_node_file("var/log/messages"),
             Some(LogKind::Syslog)
         );
+        assert_eq!(
+            LogKind::of_node_file("var/log/messages-20240101"),
+            Some(LogKind::Syslog)
+        );
+        assert_eq!(
+            LogKind::of_node_file("var/log/kern.log.2"),
+            Some(LogKind::Kernel)
+        );
+        assert_eq!(
+            LogKind::of_node_file("var/log/dmesg"),
+            Some(LogKind::Kernel)
+        );
+        assert_eq!(LogKind::of_node_file("var/log/syslog.2.gz"), None);
+        assert_eq!(LogKind::of_node_file("var/log/kernel-install.log"), None);
         assert_eq!(LogKind::of_node_file("etc/os-release"), None);
     }
 }

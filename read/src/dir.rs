@@ -124,9 +124,6 @@ fn lone_folder(entries: &[(OsString, FileType)]) -> Option<&(OsString, FileType)
         .iter()
         .filter(|(name, _)| !name.to_string_lossy().starts_with('.'));
     let only = visible.next()?;
-    let is_bundle_folder = only
-        .0
-        .to_str()
-        .is_some_and(|name| entry::ROOT_FOLDERS.contains(&name));
+    let is_bundle_folder = only.0.to_str().is_some_and(entry::is_root_folder);
     (visible.next().is_none() && only.1.is_dir() && !is_bundle_folder).then_some(only)
 }

@@ -13,13 +13,19 @@ use std::path::Path;
 
 /// Folders that sit at the root of a bundle in our format or troubleshoot's; an archive whose
 /// first entry starts with one of them has no top directory.
-pub(crate) const ROOT_FOLDERS: &[&str] = &[
+const ROOT_FOLDERS: &[&str] = &[
     layout::CLUSTER_RESOURCES,
     layout::HOST_COLLECTORS,
     "cluster-info",
     "all-logs",
     "execution-data",
 ];
+
+/// Whether `name` is a folder a bundle of any flavor holds at its root (ours, troubleshoot's,
+/// or a foreign flavor's such as a sosreport's `sos_commands/`).
+pub(crate) fn is_root_folder(name: &str) -> bool {
+    ROOT_FOLDERS.contains(&name) || kbundle_format::flavors::is_root_folder(name)
+}
 
 /// Where an entry lands once its name is checked.
 #[derive(Debug, PartialEq, Eq)]
@@ -118,7 +124,7 @@ impl<'p> EntryNames<'p> {
         };
         let top = self.top.get_or_insert_with(|| {
             let is_folder = rest.is_some() || is_dir;
-            (is_folder && !ROOT_FOLDERS.contains(&first)).then(|| first.to_string())
+            (is_folder && !is_root_folder(first)).then(|| first.to_string())
         });
         let Some(top) = top.as_deref() else {
             return Ok(EntryName::Inside(path));
@@ -180,6 +186,8 @@ mod tests {
         for first in [
             &b"manifest.json"[..],
             b"cluster-resources/nodes.json",
+            b"sos_commands/host/hostname",
+            b"cluster-scoped-resources/core/nodes/m0.yaml",
             b"./",
         ] {
             let mut names = EntryNames::new(Path::new("b.tar"));

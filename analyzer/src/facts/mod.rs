@@ -153,6 +153,18 @@ impl Facts {
         self.bundles.iter().filter_map(|b| b.created).max()
     }
 
+    /// The newest moment the content itself states: the last event, the last stamped log
+    /// line that carries its year. What a bundle that states no creation time is dated by
+    /// (never by its files' modification times, which say when it was unpacked).
+    pub fn newest_content_time(&self) -> Option<Timestamp> {
+        let events = self.events.iter().filter_map(|g| g.last);
+        let logs = self.logs.iter().filter_map(|l| match l.last_time? {
+            crate::logscan::LineTime::Absolute(t) => Some(t),
+            crate::logscan::LineTime::Yearless { .. } => None,
+        });
+        events.chain(logs).max()
+    }
+
     /// The API server's version, from whichever bundle knows it.
     pub fn cluster_version(&self) -> Option<&str> {
         self.bundles
@@ -194,6 +206,51 @@ impl Facts {
         self.kinds_present.extend(other.kinds_present);
     }
 
+    /// Gives host data named by a host name (a sosreport's `hostname`, short or fully
+    /// qualified) the name of the Node object it describes, when exactly one Node's name
+    /// agrees with it up to the domain (`w1` and `w1.example.com`), so that it merges with
+    /// that node; its logs and gaps follow. Names that match a Node, or several, are kept.
+    pub fn align_host_names(&mut self) {
+        let nodes: BTreeSet<&str> = self
+            .nodes
+            .iter()
+            .map(|n| n.object.metadata.name.as_str())
+            .collect();
+        let short = |name: &str| name.split('.').next().unwrap_or(name).to_string();
+        let renames: Vec<(String, String)> = self
+            .hosts
+            .keys()
+            .filter(|h| !nodes.contains(h.as_str()))
+            .filter_map(|h| {
+                let mut same = nodes.iter().filter(|n| short(n) == short(h));
+                match (same.next(), same.next()) {
+                    (Some(n), None) => Some((h.clone(), n.to_string())),
+                    _ => None,
+                }
+            })
+            .collect();
+        for (from, to) in renames {
+            if let Some(host) = self.hosts.remove(&from) {
+                self.hosts.entry(to.clone()).or_default().merge(host);
+            }
+            for log in self.logs.iter_mut() {
+                if log.file.node.as_deref() == Some(from.as_str()) {
+                    log.file.node = Some(to.clone());
+                }
+            }
+            for issue in self.collection.iter_mut() {
+                if issue.node.as_deref() == Some(from.as_str()) {
+                    issue.node = Some(to.clone());
+                }
+            }
+            for b in self.bundles.iter_mut() {
+                for n in b.nodes.iter_mut().filter(|n| **n == from) {
+                    n.clone_from(&to);
+                }
+            }
+        }
+    }
+
     /// Adds pods as read: every one becomes a table row; the object is kept only when a rule
     /// may care about it ([`Pod::may_matter`]).
     pub fn add_pods(&mut self, pods: impl IntoIterator<Item = Sourced<Pod>>) {
@@ -203,6 +260,34 @@ impl Facts {
                 self.pods_that_may_matter.push(pod);
             }
         }
+    }
+
+    /// Remembers the Deployment that owns a ReplicaSet, so its pods are told as the
+    /// Deployment's.
+    pub fn add_replica_set(&mut self, rs: &WorkloadObject) {
+        let meta = &rs.metadata;
+        if let Some(owner) = meta
+            .owner_references
+            .iter()
+            .find(|o| o.kind == "Deployment")
+        {
+            self.replica_set_owner.insert(
+                (meta.namespace.clone(), meta.name.clone()),
+                owner.name.clone(),
+            );
+        }
+    }
+
+    /// Adds a controller of `kind` as read.
+    pub fn add_workload(&mut self, kind: WorkloadKind, w: Sourced<WorkloadObject>) {
+        self.workloads.push(Sourced {
+            object: Workload {
+                kind,
+                object: w.object,
+            },
+            file: w.file,
+            line: w.line,
+        });
     }
 
     /// Every pod of a node, as table rows (healthy ones included).

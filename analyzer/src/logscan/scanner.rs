@@ -101,6 +101,22 @@ impl RuleHits {
 }
 
 impl FileScan {
+    /// Renumbers the lines of a scan of a part of a file (one container's block of
+    /// `kubectl cluster-info dump`'s logs, one node's run of `oc adm node-logs`), so that
+    /// evidence points at the file's own lines: `before` lines of the file precede the part.
+    pub(crate) fn offset_lines(&mut self, before: u64) {
+        for h in &mut self.hits {
+            h.first.line += before;
+            h.last.line += before;
+            for s in &mut h.samples {
+                s.line += before;
+            }
+        }
+        for c in &mut self.cause_lines {
+            c.line += before;
+        }
+    }
+
     /// The hits that are findings by their rule's thresholds (`min_count`, `min_span`).
     pub fn conclusive<'a>(&'a self, catalog: &'a Catalog) -> impl Iterator<Item = &'a RuleHits> {
         self.hits

@@ -13,9 +13,9 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
     for b in &a.bundles {
         writeln!(
             out,
-            "- Bundle {} ({:?}), created {}, Kubernetes {}, nodes: {}",
+            "- Bundle {} ({}), created {}, Kubernetes {}, nodes: {}",
             code(&b.path),
-            b.flavor,
+            b.flavor.as_str(),
             b.created.as_deref().unwrap_or("unknown"),
             md(b.cluster_version.as_deref().unwrap_or("unknown")),
             md(&b.nodes.join(", "))

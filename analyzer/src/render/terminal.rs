@@ -41,9 +41,9 @@ pub fn write(a: &Analysis, color: Color, out: &mut dyn Write) -> io::Result<()> 
     for b in &a.bundles {
         writeln!(
             out,
-            "{} — {:?} bundle, created {}, Kubernetes {}, {} node(s)",
+            "{} — {} bundle, created {}, Kubernetes {}, {} node(s)",
             safe(&b.path),
-            b.flavor,
+            b.flavor.as_str(),
             b.created.as_deref().unwrap_or("at an unknown time"),
             safe(b.cluster_version.as_deref().unwrap_or("unknown")),
             b.nodes.len()
@@ -116,8 +116,14 @@ pub fn write(a: &Analysis, color: Color, out: &mut dyn Write) -> io::Result<()> 
     let gaps: Vec<_> = a
         .collection
         .iter()
-        .filter(|c| c.status != CollectionStatus::Skipped)
+        .filter(|c| {
+            !matches!(
+                c.status,
+                CollectionStatus::Skipped | CollectionStatus::Absent
+            )
+        })
         .collect();
+    absent(a, out)?;
     if !gaps.is_empty() {
         writeln!(out, "Not collected or not readable:")?;
         for c in gaps {
@@ -133,6 +139,49 @@ pub fn write(a: &Analysis, color: Color, out: &mut dyn Write) -> io::Result<()> 
                 safe(c.error.as_deref().unwrap_or(""))
             )?;
         }
+    }
+    Ok(())
+}
+
+/// What the inputs' flavors cannot hold, once per reason with the nodes it concerns: a
+/// must-gather of a hundred nodes lacks `df` on every one of them, which is one line.
+fn absent(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
+    let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
+    for c in a
+        .collection
+        .iter()
+        .filter(|c| c.status == CollectionStatus::Absent)
+    {
+        let why = c.error.as_deref().unwrap_or("");
+        let at = match reasons.iter().position(|(r, _)| *r == why) {
+            Some(i) => i,
+            None => {
+                reasons.push((why, Vec::new()));
+                reasons.len() - 1
+            }
+        };
+        reasons[at].1.extend(c.node.as_deref());
+    }
+    if reasons.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "Not in what was read (unknown, not healthy):")?;
+    for (why, nodes) in reasons {
+        let on = match nodes.as_slice() {
+            [] => String::new(),
+            [one] => format!(" (node {})", safe(one)),
+            many => {
+                let shown: Vec<String> = many.iter().take(5).map(|n| safe(n)).collect();
+                let more = many.len().saturating_sub(5);
+                let tail = if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                };
+                format!(" ({} nodes: {}{tail})", many.len(), shown.join(", "))
+            }
+        };
+        writeln!(out, "  {}{on}", safe(why))?;
     }
     Ok(())
 }
@@ -168,4 +217,43 @@ fn detailed(paint: &Paint, f: &Finding, tail: &str, out: &mut dyn Write) -> io::
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kbundle_format::analysis::CollectionRow;
+
+    #[test]
+    fn what_the_inputs_cannot_hold_is_one_line_per_reason() {
+        let mut a: Analysis = serde_json::from_str(
+            r#"{"format": "kbundle-analysis/v1", "tool": {"name": "kbundle", "version": "0"},
+                "bundles": [], "summary": {"critical": 0, "warning": 0, "info": 0},
+                "findings": [], "timeline": [], "collection": []}"#,
+        )
+        .unwrap();
+        for node in ["m0", "m1", "m2", "w0", "w1", "w2", "w3"] {
+            for (collector, why) in [
+                ("run/df-h", "a must-gather has no df output"),
+                ("run/ip-addr", "a must-gather has no ip or route output"),
+            ] {
+                a.collection.push(CollectionRow {
+                    collector: collector.into(),
+                    node: Some(node.into()),
+                    status: CollectionStatus::Absent,
+                    error: Some(why.into()),
+                });
+            }
+        }
+        let mut out = Vec::new();
+        write(&a, Color::Off, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains(
+                "Not in what was read (unknown, not healthy):\n  a must-gather has no df output (7 nodes: m0, m1, m2, w0, w1 and 2 more)\n  a must-gather has no ip or route output (7 nodes:"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("Not collected or not readable"), "{text}");
+    }
 }

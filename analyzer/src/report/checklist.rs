@@ -16,6 +16,7 @@
 //! Findings about no node (unscheduled pods, workloads, the cluster) go to a first row for
 //! the cluster, whose node-only steps are n/a unless such a finding lands there.
 
+mod absent;
 mod data;
 mod gaps;
 pub mod order;
@@ -23,6 +24,8 @@ pub mod order;
 mod tests;
 
 pub use kbundle_format::checklist::Step;
+
+pub(crate) use absent::absences;
 
 use crate::facts::Facts;
 use data::{Data, NodeIndex, NodeView};

@@ -84,6 +84,7 @@ fn bundles(facts: &Facts) -> Vec<BundleSummary> {
         .collect()
 }
 
+/// What was not collected or not read, then what the inputs' flavors cannot hold.
 fn collection(facts: &Facts) -> Vec<CollectionRow> {
     facts
         .collection
@@ -94,5 +95,6 @@ fn collection(facts: &Facts) -> Vec<CollectionRow> {
             status: i.status,
             error: i.error.clone(),
         })
+        .chain(checklist::absences(facts))
         .collect()
 }

@@ -88,9 +88,26 @@ where
 {
     let mut de =
         serde_json::Deserializer::from_reader(io::BufReader::with_capacity(256 << 10, body));
+    let mut each = |_: &ListHead, item: T| each(item);
     let head = ListSeed::new(&mut each).deserialize(&mut de)?;
     de.end()?;
     Ok(head)
+}
+
+/// Streams the items of one JSON List from a reader that goes on after it: Lists printed one
+/// after another, as `kubectl cluster-info dump` prints them with container logs between.
+/// Nothing past the List's closing brace is read, so `body` should be buffered by the caller
+/// (it is read a byte at a time). `each` also gets the List's head as read so far, so the
+/// caller can tell a `PodList`'s items from a `NodeList`'s (`kind` comes first in what
+/// kubectl prints; it is empty when `items` comes before it).
+pub fn for_each_json_document<T, E, F>(body: impl Read, mut each: F) -> Result<ListHead, ListError>
+where
+    T: DeserializeOwned,
+    E: fmt::Display,
+    F: FnMut(&ListHead, T) -> Result<(), E>,
+{
+    let mut de = serde_json::Deserializer::from_reader(body);
+    Ok(ListSeed::new(&mut each).deserialize(&mut de)?)
 }
 
 /// Streams the items of a JSON List already in memory (an API page).
@@ -102,6 +119,7 @@ where
 {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let mut de = serde_json::Deserializer::from_slice(body);
+    let mut each = |_: &ListHead, item: T| each(item);
     let head = ListSeed::new(&mut each).deserialize(&mut de)?;
     de.end()?;
     Ok(head)
@@ -167,7 +185,7 @@ impl<'de, T, E, F> DeserializeSeed<'de> for ListSeed<'_, T, F>
 where
     T: DeserializeOwned,
     E: fmt::Display,
-    F: FnMut(T) -> Result<(), E>,
+    F: FnMut(&ListHead, T) -> Result<(), E>,
 {
     type Value = ListHead;
 
@@ -180,7 +198,7 @@ impl<'de, T, E, F> Visitor<'de> for ListSeed<'_, T, F>
 where
     T: DeserializeOwned,
     E: fmt::Display,
-    F: FnMut(T) -> Result<(), E>,
+    F: FnMut(&ListHead, T) -> Result<(), E>,
 {
     type Value = ListHead;
 
@@ -193,7 +211,8 @@ where
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<ListHead, A::Error> {
-        let items = ItemsSeed::new(self.each).visit_seq(seq)?;
+        let bare = ListHead::default();
+        let items = ItemsSeed::new(self.each, &bare).visit_seq(seq)?;
         Ok(ListHead {
             items,
             ..ListHead::default()
@@ -214,7 +233,9 @@ where
         };
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             match key.as_ref() {
-                "items" => head.items = map.next_value_seed(ItemsSeed::new(&mut *self.each))?,
+                "items" => {
+                    head.items = map.next_value_seed(ItemsSeed::new(&mut *self.each, &head))?
+                }
                 "kind" => head.kind = map.next_value::<Option<String>>()?.unwrap_or_default(),
                 "apiVersion" => {
                     head.api_version = map.next_value::<Option<String>>()?.unwrap_or_default()
@@ -239,13 +260,16 @@ where
 
 struct ItemsSeed<'f, T, F> {
     each: &'f mut F,
+    /// The List's head as read before its items.
+    head: &'f ListHead,
     item: PhantomData<fn() -> T>,
 }
 
 impl<'f, T, F> ItemsSeed<'f, T, F> {
-    fn new(each: &'f mut F) -> Self {
+    fn new(each: &'f mut F, head: &'f ListHead) -> Self {
         ItemsSeed {
             each,
+            head,
             item: PhantomData,
         }
     }
@@ -255,7 +279,7 @@ impl<'de, T, E, F> DeserializeSeed<'de> for ItemsSeed<'_, T, F>
 where
     T: DeserializeOwned,
     E: fmt::Display,
-    F: FnMut(T) -> Result<(), E>,
+    F: FnMut(&ListHead, T) -> Result<(), E>,
 {
     type Value = u64;
 
@@ -268,7 +292,7 @@ impl<'de, T, E, F> Visitor<'de> for ItemsSeed<'_, T, F>
 where
     T: DeserializeOwned,
     E: fmt::Display,
-    F: FnMut(T) -> Result<(), E>,
+    F: FnMut(&ListHead, T) -> Result<(), E>,
 {
     type Value = u64;
 
@@ -283,7 +307,7 @@ where
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<u64, A::Error> {
         let mut n = 0;
         while let Some(item) = seq.next_element::<T>()? {
-            (self.each)(item).map_err(de::Error::custom)?;
+            (self.each)(self.head, item).map_err(de::Error::custom)?;
             n += 1;
         }
         Ok(n)
@@ -341,6 +365,31 @@ mod tests {
             (keys[0].namespace.as_str(), keys[0].name.as_str()),
             ("a", "p")
         );
+    }
+
+    #[test]
+    fn lists_one_after_another_each_with_its_kind() {
+        let text = "{\n \"kind\": \"NodeList\",\n \"items\": [{\"n\": 1}]\n}\n{\"kind\": \"PodList\", \"items\": [{\"p\": 1}, {\"p\": 2}]}\n==== START logs";
+        let mut body = text.as_bytes();
+        let mut got = Vec::new();
+        for _ in 0..2 {
+            let head =
+                for_each_json_document(&mut body, |head: &ListHead, v: serde_json::Value| {
+                    got.push(format!("{} {v}", head.kind));
+                    Ok::<(), String>(())
+                })
+                .unwrap();
+            assert!(head.envelope);
+        }
+        assert_eq!(
+            got,
+            [
+                "NodeList {\"n\":1}",
+                "PodList {\"p\":1}",
+                "PodList {\"p\":2}"
+            ]
+        );
+        assert_eq!(body, b"\n==== START logs", "nothing past the List is read");
     }
 
     #[test]

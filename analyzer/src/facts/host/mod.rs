@@ -6,7 +6,7 @@
 //! parsers do no I/O and know nothing of bundles or rules.
 //!
 //! Two kinds of strictness, chosen per format (each module says which it uses):
-//! - **tables** (df, route, iscsiadm, mounts, crictl, uptime, free, meminfo): a line that is
+//! - **tables** (date, df, route, iscsiadm, mounts, crictl, uptime, free, meminfo): a line that is
 //!   not a known row is a [`ParseError`] naming the line and what was expected;
 //! - **block reports** (ip, ifconfig, last, multipath, systemctl, timedatectl): unknown lines
 //!   are skipped, because the tools interleave debug, warnings and details that vary between
@@ -17,6 +17,8 @@
 
 /// `crictl ps -a`: containers with state and restart attempt, for when the API is down.
 pub(crate) mod crictl;
+/// `date` in the C locale (sosreports): when the output was taken.
+pub(crate) mod date;
 /// `df -h`, `df -i`, `df -alP`, `df -li`: filesystem fill levels, blocks or inodes.
 pub(crate) mod df;
 /// `free -m`: memory and swap totals.
@@ -127,6 +129,7 @@ mod robustness {
 
     fn feed_all(text: &str) {
         let _ = super::crictl::parse(text);
+        let _ = super::date::parse(text);
         let _ = super::df::parse(text);
         let _ = super::free::parse(text);
         let _ = super::ifconfig::parse(text);

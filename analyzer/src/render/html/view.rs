@@ -385,6 +385,8 @@ fn flavor_name(flavor: Flavor) -> &'static str {
         Flavor::Kbundle => "kbundle-collect",
         Flavor::Troubleshoot => "troubleshoot support-bundle",
         Flavor::ClusterInfoDump => "kubectl cluster-info dump",
+        Flavor::Sosreport => "sosreport",
+        Flavor::MustGather => "OpenShift must-gather",
     }
 }
 
