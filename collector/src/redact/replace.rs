@@ -1,44 +1,76 @@
 //! Replacing a rule's matches in one line: the `secret` group or the whole match becomes
-//! [`REDACTED`], quoted where it would otherwise turn a YAML value into an alias.
+//! [`REDACTED`], quoted where it would otherwise turn a YAML value into an alias, inside its
+//! quotes where it had some (so `'two words'` becomes `'***REDACTED***'`, still a string).
 
+use super::rules::Check;
 use super::{Redactor, Rule, REDACTED};
+use base64::Engine as _;
 
 /// Replaces every match of `rule` in `line`, writing the result to `out`. Returns how many
-/// matches were replaced.
-pub(super) fn replace(r: &Redactor, rule: &Rule, line: &[u8], out: &mut Vec<u8>) -> u64 {
+/// matches were replaced. Matches are searched in `scan`, which is `line` or a copy of it
+/// of the same length with the content of already-redacted strings masked (see
+/// [`super::embedded::mask`]); values are checked and replaced in `line`.
+pub(super) fn replace(
+    r: &Redactor,
+    rule: &Rule,
+    line: &[u8],
+    scan: &[u8],
+    out: &mut Vec<u8>,
+) -> u64 {
+    debug_assert_eq!(line.len(), scan.len());
     if !rule.groups {
-        return replace_whole(rule, line, out);
+        return replace_whole(rule, line, scan, out);
     }
-    if !rule.regex.is_match(line) {
+    if !rule.regex.is_match(scan) {
         return 0;
     }
     let secret_idx = rule.regex.capture_names().position(|n| n == Some("secret"));
     let key_idx = rule.regex.capture_names().position(|n| n == Some("key"));
     let mut last = 0;
     let mut count = 0;
-    for caps in rule.regex.captures_iter(line) {
-        let Some(whole) = caps.get(0) else { continue };
+    let mut from = 0;
+    while from <= line.len() {
+        let Some(caps) = rule.regex.captures_at(scan, from) else {
+            break;
+        };
+        let Some(whole) = caps.get(0) else { break };
+        // Next search: after this match, or when a name turns out not to be a secret's,
+        // right after that name, so that `"msg":"password: x"` still finds `password: x`
+        // inside the value the rejected `msg` match covered.
+        let key = key_idx.and_then(|i| caps.get(i));
+        from = whole.end().max(from + usize::from(whole.is_empty()));
         let target = secret_idx.and_then(|i| caps.get(i)).unwrap_or(whole);
-        if target.as_bytes().is_empty() || contains(target.as_bytes(), REDACTED.as_bytes()) {
+        let (start, end) = inside_quotes(line, target.start(), target.end());
+        let value = &line[start..end];
+        if value.is_empty() || contains(value, REDACTED.as_bytes()) {
             continue;
         }
-        if rule.secret_key {
-            let key_ok = key_idx
-                .and_then(|i| caps.get(i))
-                .is_some_and(|k| r.is_secret_key(k.as_bytes()));
-            if !key_ok || !r.is_secret_value(target.as_bytes()) {
-                continue;
+        match rule.check {
+            Check::Always => {}
+            Check::SecretKey => {
+                let key_ok = key.is_some_and(|k| r.is_secret_key(&line[k.range()]));
+                if !key_ok || !r.is_secret_value(value) {
+                    if let Some(k) = key.filter(|k| k.end() > whole.start()) {
+                        from = k.end().min(from);
+                    }
+                    continue;
+                }
+            }
+            Check::NotPublicPem => {
+                if public_pem(value) {
+                    continue;
+                }
             }
         }
-        out.extend_from_slice(&line[last..target.start()]);
-        if yaml_plain_value(line, target.start()) {
+        out.extend_from_slice(&line[last..start]);
+        if yaml_plain_value(line, start) {
             out.push(b'"');
             out.extend_from_slice(REDACTED.as_bytes());
             out.push(b'"');
         } else {
             out.extend_from_slice(REDACTED.as_bytes());
         }
-        last = target.end();
+        last = end;
         count += 1;
     }
     if count > 0 {
@@ -48,11 +80,15 @@ pub(super) fn replace(r: &Redactor, rule: &Rule, line: &[u8], out: &mut Vec<u8>)
 }
 
 /// [`replace`] for rules without groups: cheaper, no captures.
-fn replace_whole(rule: &Rule, line: &[u8], out: &mut Vec<u8>) -> u64 {
+fn replace_whole(rule: &Rule, line: &[u8], scan: &[u8], out: &mut Vec<u8>) -> u64 {
     let mut last = 0;
     let mut count = 0;
-    for m in rule.regex.find_iter(line) {
-        if m.as_bytes().is_empty() || contains(m.as_bytes(), REDACTED.as_bytes()) {
+    for m in rule.regex.find_iter(scan) {
+        let value = &line[m.range()];
+        if value.is_empty() || contains(value, REDACTED.as_bytes()) {
+            continue;
+        }
+        if rule.check == Check::NotPublicPem && public_pem(value) {
             continue;
         }
         out.extend_from_slice(&line[last..m.start()]);
@@ -70,6 +106,59 @@ fn replace_whole(rule: &Rule, line: &[u8], out: &mut Vec<u8>) -> u64 {
         out.extend_from_slice(&line[last..]);
     }
     count
+}
+
+/// The span of a matched value without its quotes, when it is quoted with one kind of quote
+/// at both ends.
+fn inside_quotes(line: &[u8], start: usize, end: usize) -> (usize, usize) {
+    if end >= start + 2 {
+        let (first, last) = (line[start], line[end - 1]);
+        if first == last && (first == b'"' || first == b'\'') {
+            return (start + 1, end - 1);
+        }
+    }
+    (start, end)
+}
+
+/// PEM labels of public material: certificates, CRLs, requests and public keys.
+const PUBLIC_PEM: &[&[u8]] = &[
+    b"CERTIFICATE",
+    b"TRUSTED CERTIFICATE",
+    b"X509 CRL",
+    b"CERTIFICATE REQUEST",
+    b"NEW CERTIFICATE REQUEST",
+    b"PUBLIC KEY",
+    b"RSA PUBLIC KEY",
+];
+
+/// True when `value` is base64 of PEM text whose every block is public (a CA bundle, a
+/// certificate): those are no secret, and the analysis reads their dates. Anything that
+/// does not decode, holds no PEM block or holds any other block (a key after a
+/// certificate) is not.
+fn public_pem(value: &[u8]) -> bool {
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+    let value = value.trim_ascii();
+    let Ok(decoded) = STANDARD
+        .decode(value)
+        .or_else(|_| STANDARD_NO_PAD.decode(value))
+    else {
+        return false;
+    };
+    if contains(&decoded, b"PRIVATE") {
+        return false;
+    }
+    let mut blocks = 0;
+    for at in memchr::memmem::find_iter(&decoded, b"-----BEGIN ") {
+        let label = &decoded[at + 11..];
+        let Some(len) = memchr::memmem::find(label, b"-----") else {
+            return false;
+        };
+        if !PUBLIC_PEM.contains(&&label[..len]) {
+            return false;
+        }
+        blocks += 1;
+    }
+    blocks > 0
 }
 
 /// True when the value starting at `at` is an unquoted YAML scalar (after `: ` or `- `):

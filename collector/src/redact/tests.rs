@@ -1,0 +1,130 @@
+//! The rule set as a whole: every example of every rule, alone and together.
+
+use super::rules::{builtin, example_secrets};
+use super::*;
+
+fn redact_with(r: &Redactor, text: &str) -> String {
+    r.stream().text(text)
+}
+
+#[test]
+fn every_rule_redacts_its_examples_on_its_own() {
+    let mut failures = Vec::new();
+    for spec in builtin() {
+        let alone = Redactor::from_specs(std::slice::from_ref(&spec), Vec::new()).unwrap();
+        for example in spec.must_redact {
+            let secrets = example_secrets(example);
+            assert!(!secrets.is_empty(), "{}: example has no SECRET=", spec.name);
+            let mut stream = alone.stream();
+            let out = stream.text(example);
+            for s in secrets {
+                if out.contains(s) {
+                    failures.push(format!("{}: {s:?} survived in {out:?}", spec.name));
+                }
+            }
+            if !out.contains(REDACTED) {
+                failures.push(format!("{}: nothing redacted in {out:?}", spec.name));
+            }
+            if !stream
+                .counts()
+                .iter()
+                .any(|(n, c)| *n == spec.name && *c > 0)
+            {
+                failures.push(format!("{}: not counted for {example:?}", spec.name));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_whole_set_keeps_every_healthy_example() {
+    let all = Redactor::builtin();
+    let mut failures = Vec::new();
+    for spec in builtin() {
+        for example in spec.must_keep {
+            let out = redact_with(&all, example);
+            if &out != example {
+                failures.push(format!("{}: {example:?} became {out:?}", spec.name));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_whole_set_redacts_every_example() {
+    let all = Redactor::builtin();
+    let mut failures = Vec::new();
+    for spec in builtin() {
+        for example in spec.must_redact {
+            let out = redact_with(&all, example);
+            for s in example_secrets(example) {
+                if out.contains(s) {
+                    failures.push(format!("{}: {s:?} survived in {out:?}", spec.name));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn rule_names_are_unique() {
+    let all = Redactor::builtin();
+    let mut names = all.rule_names();
+    let n = names.len();
+    names.sort();
+    names.dedup();
+    assert_eq!(n, names.len());
+    assert!(n >= 30, "{n} rules");
+}
+
+#[test]
+fn every_rule_is_documented() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/collector.md"))
+        .unwrap();
+    for name in Redactor::builtin().rule_names() {
+        assert!(
+            doc.contains(&format!("`{name}`")),
+            "{name} is not in docs/collector.md"
+        );
+    }
+}
+
+#[test]
+fn pem_blocks_keep_their_markers_and_lose_their_body() {
+    let text =
+        "a\n  -----BEGIN EC PRIVATE KEY-----\n  MHcCAQEE\n  -----END EC PRIVATE KEY-----\nb\n";
+    let out = redact_with(&Redactor::builtin(), text);
+    assert_eq!(
+        out,
+        "a\n  -----BEGIN EC PRIVATE KEY-----\n***REDACTED***\n-----END EC PRIVATE KEY-----\nb\n"
+    );
+}
+
+#[test]
+fn an_unterminated_pem_block_hides_the_rest() {
+    let out = redact_with(
+        &Redactor::builtin(),
+        "-----BEGIN PRIVATE KEY-----\nMIIE\nmore\n",
+    );
+    assert_eq!(out, "-----BEGIN PRIVATE KEY-----\n");
+}
+
+#[test]
+fn unquoted_yaml_values_stay_yaml() {
+    let out = redact_with(&Redactor::builtin(), "password: hunter2\n");
+    assert_eq!(out, "password: \"***REDACTED***\"\n");
+    let out = redact_with(&Redactor::builtin(), r#"{"password": "hunter2"}"#);
+    assert_eq!(out, r#"{"password": "***REDACTED***"}"#);
+}
+
+#[test]
+fn a_redacted_value_is_counted_once() {
+    let all = Redactor::builtin();
+    let mut s = all.stream();
+    s.text("password: hunter2\n");
+    let total: u64 = s.counts().iter().map(|(_, c)| c).sum();
+    assert_eq!(total, 1, "{:?}", s.counts());
+}
