@@ -51,7 +51,7 @@ pub(super) fn redact_strings(lr: &mut LineRedactor<'_>, line: &[u8]) -> Option<V
     })
 }
 
-/// `line` with the content of every decodable literal holding an escape replaced by `_`
+/// `line` with the content of every decodable literal holding an escape replaced by spaces
 /// (same length, quotes kept), for the line rules to search while they replace in `line`
 /// itself: such a string was redacted as a stream of its own, and its `\"` and `\n` must
 /// not be read as quotes and letters by the rules around it, which still see it as one
@@ -66,7 +66,7 @@ pub(super) fn mask(line: &[u8]) -> Option<Vec<u8>> {
         at = close + 1;
         if escaped && serde_json::from_slice::<String>(&line[open..at]).is_ok() {
             let m = masked.get_or_insert_with(|| line.to_vec());
-            m[open + 1..close].fill(b'_');
+            m[open + 1..close].fill(b' ');
         }
     }
     masked

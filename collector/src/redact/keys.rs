@@ -12,7 +12,8 @@
 //! - or its last word is `key` after a word that does not make it a public or structural
 //!   key (`tls.key`, `ssh_key`, `license-key`, but not `public_key`, `sort_key`, `topologyKey`
 //!   nor a bare `key`, which Kubernetes uses everywhere for label and toleration keys);
-//! - or its last word is `auth` (`auth`, `basicAuth`) or `pass` (`DB_PASS`);
+//! - or its last word is `auth` (`auth`, `basicAuth`) or `pass` (`DB_PASS`), except that in
+//!   prose a bare `auth` or `pass` is no name (`auth: unable to find a keyring`);
 //!
 //! and its last word does not say that the value is about the secret rather than the secret
 //! itself: `passwordFile`, `tokenTTL`, `secretName`, `secret_ref`, `password_min_length`,
@@ -129,6 +130,30 @@ pub(crate) const ABOUT_THE_SECRET: &[&str] = &[
     "errors",
     "reason",
     "header",
+    // A file name (`token.json`, `tls.crt`) or a source location (klog's `secret.go:195]`).
+    "go",
+    "py",
+    "rs",
+    "java",
+    "js",
+    "ts",
+    "c",
+    "cc",
+    "h",
+    "rb",
+    "sh",
+    "log",
+    "json",
+    "yaml",
+    "yml",
+    "conf",
+    "cfg",
+    "pem",
+    "crt",
+    "cer",
+    "cert",
+    "csr",
+    "pub",
 ];
 
 /// Words before a final `key` that make it a structural or public key, not a secret one.
@@ -185,21 +210,53 @@ const NOT_SECRET_KEYS: &[&str] = &[
     "taint",
     "affinity",
     "spread",
+    // `cert key`, `sni cert key`: the key file of a certificate pair, named by path.
+    "cert",
+    "sni",
+    // Identifiers in UI and data formats (`iconKey`, `i18nKey`, `messageKey`).
+    "icon",
+    "i18n",
+    "translation",
+    "locale",
+    "lang",
+    "event",
+    "resource",
+    "feature",
+    "flag",
+    "option",
+    "setting",
+    "property",
+    "attribute",
+    "attr",
+    "dimension",
+    "metric",
+    "tag",
+    "bucket",
+    "state",
+    "status",
+    "route",
+    "menu",
 ];
 
 /// True when `name` (a field, flag, variable or attribute name) says its value is a secret.
-pub(crate) fn is_secret_key(name: &[u8]) -> bool {
+/// `prose`: the name was found in free text (a log line), where a bare `auth` or `pass` is
+/// more often a word than a name.
+pub(crate) fn is_secret_key(name: &[u8], prose: bool) -> bool {
     let words = words(name);
     let Some(last) = words.last() else {
         return false;
     };
     let secret_noun = |w: &str| SECRET_NOUNS.iter().any(|n| w.ends_with(n));
     // `connection_string`, `access_key`: nouns written as two words.
-    if words.iter().any(|w| secret_noun(w)) || secret_noun(&words.concat()) {
+    let two_words = words.len() >= 2 && {
+        let joined = format!("{}{last}", words[words.len() - 2]);
+        SECRET_NOUNS.contains(&joined.as_str())
+    };
+    if two_words || words.iter().any(|w| secret_noun(w)) {
         return !ABOUT_THE_SECRET.contains(&last.as_str());
     }
     match last.as_str() {
-        "auth" | "pass" => true,
+        "auth" | "pass" => !(prose && words.len() == 1),
         "key" => words.len() >= 2 && !NOT_SECRET_KEYS.contains(&words[words.len() - 2].as_str()),
         _ => false,
     }
@@ -304,7 +361,10 @@ mod tests {
             "secret_value",
             "token_secret",
         ] {
-            assert!(is_secret_key(name.as_bytes()), "{name} should be secret");
+            assert!(
+                is_secret_key(name.as_bytes(), false),
+                "{name} should be secret"
+            );
         }
     }
 
@@ -355,13 +415,22 @@ mod tests {
             "uid",
             "resourceVersion",
             "gitCommit",
+            "secret.go",
+            "token.json",
+            "tls.crt",
+            "physj5ApwD",
+            "iconKey",
             "",
             "--",
         ] {
             assert!(
-                !is_secret_key(name.as_bytes()),
+                !is_secret_key(name.as_bytes(), false),
                 "{name} should not be secret"
             );
+        }
+        for name in ["auth", "pass", "Auth"] {
+            assert!(is_secret_key(name.as_bytes(), false), "{name}");
+            assert!(!is_secret_key(name.as_bytes(), true), "{name} in prose");
         }
     }
 }

@@ -232,8 +232,8 @@ impl Redactor {
         }
     }
 
-    fn is_secret_key(&self, key: &[u8]) -> bool {
-        keys::is_secret_key(key)
+    fn is_secret_key(&self, key: &[u8], prose: bool) -> bool {
+        keys::is_secret_key(key, prose)
     }
 
     fn is_secret_value(&self, value: &[u8]) -> bool {
@@ -352,7 +352,7 @@ impl LineRedactor<'_> {
         if m.yaml_block && block_marker {
             if let Some(c) = m.yaml_block_start.captures(written) {
                 if c.name("key")
-                    .is_some_and(|k| self.r.is_secret_key(k.as_bytes()))
+                    .is_some_and(|k| self.r.is_secret_key(k.as_bytes(), false))
                 {
                     let indent = c.name("indent").map_or(0, |i| i.len());
                     self.state = State::YamlBlock {
@@ -365,7 +365,7 @@ impl LineRedactor<'_> {
         if m.env_pair && self.state == State::Normal && contains(body, b"name") {
             if let Some(c) = m.env_name.captures(body) {
                 if c.name("key")
-                    .is_some_and(|k| self.r.is_secret_key(k.as_bytes()))
+                    .is_some_and(|k| self.r.is_secret_key(k.as_bytes(), false))
                 {
                     self.state = State::AfterEnvName;
                 }

@@ -19,7 +19,7 @@ pub(super) fn replace(
 ) -> u64 {
     debug_assert_eq!(line.len(), scan.len());
     if !rule.groups {
-        return replace_whole(rule, line, scan, out);
+        return replace_whole(r, rule, line, scan, out);
     }
     if !rule.regex.is_match(scan) {
         return 0;
@@ -47,8 +47,9 @@ pub(super) fn replace(
         }
         match rule.check {
             Check::Always => {}
-            Check::SecretKey => {
-                let key_ok = key.is_some_and(|k| r.is_secret_key(&line[k.range()]));
+            Check::SecretKey | Check::SecretKeyInProse => {
+                let prose = rule.check == Check::SecretKeyInProse;
+                let key_ok = key.is_some_and(|k| r.is_secret_key(&line[k.range()], prose));
                 if !key_ok || !r.is_secret_value(value) {
                     if let Some(k) = key.filter(|k| k.end() > whole.start()) {
                         from = k.end().min(from);
@@ -56,8 +57,8 @@ pub(super) fn replace(
                     continue;
                 }
             }
-            Check::NotPublicPem => {
-                if public_pem(value) {
+            Check::NotPublicPem | Check::NotPlaceholder | Check::NotHexSuffix => {
+                if !other_check(r, rule.check, value) {
                     continue;
                 }
             }
@@ -80,7 +81,7 @@ pub(super) fn replace(
 }
 
 /// [`replace`] for rules without groups: cheaper, no captures.
-fn replace_whole(rule: &Rule, line: &[u8], scan: &[u8], out: &mut Vec<u8>) -> u64 {
+fn replace_whole(r: &Redactor, rule: &Rule, line: &[u8], scan: &[u8], out: &mut Vec<u8>) -> u64 {
     let mut last = 0;
     let mut count = 0;
     for m in rule.regex.find_iter(scan) {
@@ -88,7 +89,7 @@ fn replace_whole(rule: &Rule, line: &[u8], scan: &[u8], out: &mut Vec<u8>) -> u6
         if value.is_empty() || contains(value, REDACTED.as_bytes()) {
             continue;
         }
-        if rule.check == Check::NotPublicPem && public_pem(value) {
+        if !other_check(r, rule.check, value) {
             continue;
         }
         out.extend_from_slice(&line[last..m.start()]);
@@ -118,6 +119,22 @@ fn inside_quotes(line: &[u8], start: usize, end: usize) -> (usize, usize) {
         }
     }
     (start, end)
+}
+
+/// Whether `value` passes the rule's check, for the checks that look at the value alone.
+fn other_check(r: &Redactor, check: Check, value: &[u8]) -> bool {
+    match check {
+        Check::Always | Check::SecretKey | Check::SecretKeyInProse => true,
+        Check::NotPublicPem => !public_pem(value),
+        Check::NotPlaceholder => r.is_secret_value(value),
+        Check::NotHexSuffix => {
+            let suffix = value.rsplit(|&b| b == b'.').next().unwrap_or(value);
+            let event_time = suffix.len() == 16
+                && suffix.first() == Some(&b'1')
+                && suffix.iter().all(u8::is_ascii_hexdigit);
+            !event_time
+        }
+    }
 }
 
 /// PEM labels of public material: certificates, CRLs, requests and public keys.

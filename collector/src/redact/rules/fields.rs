@@ -20,6 +20,7 @@ pub const FIELDS: &[RuleSpec] = &[
         &[
             "client-key: /etc/kubernetes/pki/admin.key",
             "metadata: {}",
+            r#"  "flannel.alpha.coreos.com/backend-data": "{\"VNI\":1,\"VtepMAC\":\"c6:c2:b9:1b:49:2e\"}","#,
             "    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUIKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=",
         ],
     )
@@ -77,8 +78,14 @@ pub const FIELDS: &[RuleSpec] = &[
             "Server=db;Database=app;User Id=sa;Password=SECRET=S3cr3tPass!;",
             "jdbc:mysql://db/app?user=root&password=SECRET=t0psecret",
         ],
-        &["password= ", "Server=db;Database=app;", "--password-file=/etc/pw"],
-    ),
+        &[
+            "password= ",
+            "Server=db;Database=app;",
+            "--password-file=/etc/pw",
+            "sudo: ops : TTY=pts/0 ; PWD=/home/ops ; USER=root",
+        ],
+    )
+    .checked(Check::NotPlaceholder),
     rule(
         "azure-storage-key",
         "Azure storage and Service Bus `AccountKey=` / `SharedAccessKey=` values",
@@ -132,7 +139,8 @@ pub const FIELDS: &[RuleSpec] = &[
         &["requirepass", "masterauth"],
         &["requirepass SECRET=foobared"],
         &["# requirepass is commented"],
-    ),
+    )
+    .checked(Check::NotPlaceholder),
     keyed(
         "env-json",
         "Kubernetes env entries in JSON on one line (`{\"name\":\"DB_PASSWORD\",\"value\":\"...\"}`)",
@@ -180,6 +188,8 @@ pub const FIELDS: &[RuleSpec] = &[
             "--token-auth-file=/etc/kubernetes/tokens.csv",
             "--discovery-token-ca-cert-hash sha256:0123abcd",
             "--service-account-key-file=/etc/kubernetes/pki/sa.pub",
+            r#"flags.go:59] FLAG: --docker-tls-key="key.pem""#,
+            "      --kubelet-client-key string                 Path to a client key file for TLS.",
         ],
     ),
     keyed(
@@ -255,6 +265,9 @@ pub const FIELDS: &[RuleSpec] = &[
             "login auth: failed for user bob",
             "keyring: loaded 3 keys",
             "tokenizer: bpe",
+            "E0914 14:12:45.567552    1988 secret.go:195] Couldn't get secret ns/serving-cert",
+            "ceph-osd[1078129]: -1 auth: unable to find a keyring on /var/lib/ceph/osd/keyring",
         ],
-    ),
+    )
+    .checked(Check::SecretKeyInProse),
 ];

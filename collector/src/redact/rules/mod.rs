@@ -23,10 +23,11 @@
 pub mod fields;
 pub mod tokens;
 
-/// Values that never are secrets: booleans, null, empty, a block-scalar marker, a path, a
-/// reference to a variable or template, a placeholder, a state word (`auth: failed` must stay
-/// readable), or something already redacted.
-pub const NOT_A_SECRET_VALUE: &str = r#"^(?i:true|false|null|nil|none|~|yes|no|on|off|""|''|\[\]|\{\}|[|>][-+0-9]*|/\S*|\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|<[a-z _-]*>|\*+|x{3,}|-|n/a|unset|empty|undefined|redacted|\[redacted\]|\[filtered\]|ok|fail|failed|failure|success|succeeded|successful|error|denied|invalid|expired|missing|required|optional|disabled|enabled|\*\*\*REDACTED\*\*\*.*)$"#;
+/// Values that never are secrets: booleans, null, empty, a block-scalar marker, a path or a
+/// file name, a reference to a variable or template, a placeholder, the type in a flag's help
+/// text (`--token string`), a state word (`auth: failed` must stay readable), or something
+/// already redacted.
+pub const NOT_A_SECRET_VALUE: &str = r#"^(?i:true|false|null|nil|none|~|yes|no|on|off|""|''|\[\]|\{\}|[|>][-+0-9]*|/\S*|[\w./-]+\.(?:pem|key|crt|cer|cert|csr|der|p12|pfx|jks|json|ya?ml|conf|cfg|ini|txt|env|kubeconfig)|string|strings|stringarray|stringslice|int|int32|int64|uint|float|duration|bool|namedcertkey|\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|<[a-z _-]*>|\*+|x{3,}|-|n/a|unset|empty|undefined|redacted|\[redacted\]|\[filtered\]|ok|fail|failed|failure|success|succeeded|successful|error|denied|invalid|expired|missing|required|optional|disabled|enabled|\*\*\*REDACTED\*\*\*.*)$"#;
 
 /// What a rule checks before it replaces a match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +36,14 @@ pub enum Check {
     Always,
     /// Only when the `key` group names a secret and the value is not a placeholder.
     SecretKey,
+    /// [`Check::SecretKey`] for names found in free text, where a bare `auth` or `pass` is a
+    /// word rather than a name.
+    SecretKeyInProse,
+    /// Unless the value is a placeholder, a path or a state word ([`NOT_A_SECRET_VALUE`]).
+    NotPlaceholder,
+    /// Unless the part after the last `.` is a nanosecond timestamp in hex (16 digits from
+    /// `1`): `multus.16a4b5b908d18dbf` is an Event's name, not a kubeadm token.
+    NotHexSuffix,
     /// Unless the value is base64 of public PEM blocks only (a CA bundle, a certificate):
     /// those are public, and the analysis reads their expiry.
     NotPublicPem,

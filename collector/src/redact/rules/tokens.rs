@@ -238,6 +238,11 @@ pub const TOKENS: &[RuleSpec] = &[
         r"\b[a-z0-9]{6}\.[a-z0-9]{16}\b",
         &["."],
         &["kubeadm join 10.0.0.1:6443 --token SECRET=abcdef.0123456789abcdef"],
-        &["image: registry.k8s.io/pause:3.9", "kube-proxy.daemonset"],
-    ),
+        &[
+            "image: registry.k8s.io/pause:3.9",
+            "kube-proxy.daemonset",
+            "    name: multus.16a4b5b908d18dbf",
+        ],
+    )
+    .checked(Check::NotHexSuffix),
 ];
