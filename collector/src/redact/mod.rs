@@ -285,8 +285,14 @@ impl LineRedactor<'_> {
         match self.state {
             State::InPem => {
                 if let Some(end) = m.pem_end.find(body) {
+                    // The END line's indentation, for both lines: a key in a YAML block
+                    // scalar must stay inside it.
+                    let indent = body.len() - body.trim_ascii_start().len();
+                    let indent = &body[..indent.min(end.start())];
+                    out.extend_from_slice(indent);
                     out.extend_from_slice(REDACTED.as_bytes());
                     out.push(b'\n');
+                    out.extend_from_slice(indent);
                     out.extend_from_slice(&body[end.start()..]);
                     out.extend_from_slice(eol);
                     self.state = State::Normal;

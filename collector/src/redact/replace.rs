@@ -189,6 +189,23 @@ fn yaml_plain_value(line: &[u8], at: usize) -> bool {
     trimmed.len() < before.len()
         && (trimmed.ends_with(b":")
             || (trimmed.ends_with(b"-") && trimmed[..trimmed.len() - 1].trim_ascii().is_empty()))
+        && !in_double_quotes(before)
+}
+
+/// True when `before` leaves a double-quoted string open: the value is inside a JSON or
+/// YAML string (`{"msg": "password: x"}`), where quotes would end the string.
+fn in_double_quotes(before: &[u8]) -> bool {
+    let mut open = false;
+    let mut escaped = false;
+    for &b in before {
+        match b {
+            _ if escaped => escaped = false,
+            b'\\' => escaped = open,
+            b'"' => open = !open,
+            _ => {}
+        }
+    }
+    open
 }
 
 /// A value without surrounding blanks, commas and quotes.

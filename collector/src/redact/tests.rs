@@ -99,7 +99,7 @@ fn pem_blocks_keep_their_markers_and_lose_their_body() {
     let out = redact_with(&Redactor::builtin(), text);
     assert_eq!(
         out,
-        "a\n  -----BEGIN EC PRIVATE KEY-----\n***REDACTED***\n-----END EC PRIVATE KEY-----\nb\n"
+        "a\n  -----BEGIN EC PRIVATE KEY-----\n  ***REDACTED***\n  -----END EC PRIVATE KEY-----\nb\n"
     );
 }
 
@@ -127,4 +127,31 @@ fn a_redacted_value_is_counted_once() {
     s.text("password: hunter2\n");
     let total: u64 = s.counts().iter().map(|(_, c)| c).sum();
     assert_eq!(total, 1, "{:?}", s.counts());
+}
+
+#[test]
+fn json_stays_json() {
+    let all = Redactor::builtin();
+    let mut broken = Vec::new();
+    let extra = [
+        r#"{"msg":"password: hunter2x"}"#,
+        r#"{"level":"info","msg":"Cookie: session=abc; x=y"}"#,
+        r#"{"msg":"login token=abc123 user=bob","ok":true}"#,
+        r#"{"args":["--password","hunter2","--token=abc"]}"#,
+        r#"{"config":"db:\n  password: hunter2\n","env":[{"name":"API_TOKEN","value":"x y"}]}"#,
+    ];
+    let examples = builtin()
+        .into_iter()
+        .flat_map(|spec| spec.must_redact.iter().chain(spec.must_keep))
+        .chain(&extra);
+    for example in examples {
+        if serde_json::from_str::<serde_json::Value>(example).is_err() {
+            continue;
+        }
+        let out = redact_with(&all, example);
+        if let Err(e) = serde_json::from_str::<serde_json::Value>(&out) {
+            broken.push(format!("{example} became {out} ({e})"));
+        }
+    }
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
 }

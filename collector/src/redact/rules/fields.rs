@@ -52,9 +52,13 @@ pub const FIELDS: &[RuleSpec] = &[
     rule(
         "cookie",
         "`Cookie:` and `Set-Cookie:` header values",
-        r"(?i)\b(?:set-)?cookie\s*:\s*(?P<secret>\S.*)$",
+        // To the end of the line, or of the string it is in.
+        r#"(?i)\b(?:set-)?cookie\s*:\s*(?P<secret>[^\s"][^"]*)"#,
         &["cookie"],
-        &["Set-Cookie: SECRET=session=abc123; HttpOnly"],
+        &[
+            "Set-Cookie: SECRET=session=abc123; HttpOnly",
+            r#"{"msg": "Cookie: SECRET=session=abc123"}"#,
+        ],
         &["cookies are disabled"],
     ),
     rule(
