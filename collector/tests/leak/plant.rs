@@ -59,7 +59,8 @@ impl LookAlikes {
             container_id:
                 "containerd://4b825dc642cb6eb9a060e54bf8d69288fbee4904a1b2c3d4e5f60718293a4b5c"
                     .into(),
-            event_name: "app-lookalike.18b2c3d4e5f60718".into(),
+            // A DaemonSet's Event: six characters, a dot, 16 hex digits, like a kubeadm token.
+            event_name: "multus.18b2c3d4e5f60718".into(),
             ca_pem,
             ca_base64,
             lines: [
