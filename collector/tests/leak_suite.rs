@@ -192,6 +192,28 @@ fn no_secret_of_any_kind_survives_anywhere_and_each_is_counted() {
 
     still_valid(&bundle, &kinds);
     look_alikes_survive(&bundle, &look);
+    secrets_leave_as_metadata(&bundle);
+}
+
+/// A Secret comes through the API as metadata and key names, its values in no form.
+fn secrets_leave_as_metadata(bundle: &Bundle) {
+    use base64::Engine as _;
+    for value in plant::SECRET_DATA {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(value);
+        for member in &bundle.members {
+            let text = member.text();
+            assert!(
+                !text.contains(value) && !text.contains(&encoded),
+                "a Secret's value in {}",
+                member.path
+            );
+        }
+    }
+    let secrets = json(bundle, "cluster-resources/secrets/lookalike.json");
+    let secret = &secrets["items"][0];
+    let keys: Vec<&String> = secret["data"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["db-password", "note", "plain"]);
+    assert_eq!(secret["metadata"]["annotations"]["team"], "payments");
 }
 
 fn tempdir() -> tempfile::TempDir {

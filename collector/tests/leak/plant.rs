@@ -297,4 +297,29 @@ pub fn cluster(dir: &Path, kinds: &[Kind], look: &LookAlikes) {
         &list("Event", vec![event]),
     );
     write(&res.join("namespaces.json"), &list("Namespace", namespaces));
+    write(
+        &res.join(format!("secrets/{ns}.json")),
+        &list("Secret", vec![secret(ns)]),
+    );
+}
+
+/// What the Secret of the `lookalike` namespace holds: none of it may leave the cluster.
+pub const SECRET_DATA: [&str; 3] = [
+    "SecretDataValueNeverLeaves01",
+    "SecretStringDataNeverLeaves02",
+    "SecretLastAppliedNeverLeaves03",
+];
+
+/// A Secret with values in `data`, `stringData` and its last-applied configuration.
+fn secret(ns: &str) -> Value {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let applied = json!({"apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "db", "namespace": ns},
+        "stringData": {"note": SECRET_DATA[2]}});
+    json!({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+        "metadata": {"name": "db", "namespace": ns,
+            "annotations": {LAST_APPLIED: applied.to_string(), "team": "payments"}},
+        "data": {"db-password": b64(SECRET_DATA[0]), "plain": b64("hello")},
+        "stringData": {"note": SECRET_DATA[1]}})
 }
