@@ -369,6 +369,20 @@ mod tests {
     }
 
     #[test]
+    fn every_secret_name_holds_a_hint() {
+        // The keyed rules skip matches without any of these words: a name the decision
+        // accepts without one would never be redacted.
+        for noun in SECRET_NOUNS.iter().chain(&["auth", "pass", "key"]) {
+            assert!(
+                crate::redact::rules::SECRET_KEY_HINTS
+                    .iter()
+                    .any(|h| noun.contains(h)),
+                "{noun}"
+            );
+        }
+    }
+
+    #[test]
     fn look_alike_names_are_not_secret() {
         for name in [
             "keyring",

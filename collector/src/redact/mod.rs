@@ -90,6 +90,9 @@ pub struct Redactor {
     rules: Vec<Rule>,
     /// Every hint of every rule, found in one pass over a line.
     hints: AhoCorasick,
+    /// The words every secret's name holds ([`rules::SECRET_KEY_HINTS`]), to pass over the
+    /// matches of keyed rules that cannot name a secret.
+    key_hints: AhoCorasick,
     /// For each hint pattern, the rules it enables.
     hint_rules: Vec<Vec<usize>>,
     /// Rules without hints: they run on every line.
@@ -171,12 +174,20 @@ impl Redactor {
                 }
             }
         }
+        // A DFA: the hints are looked for in every line, and a DFA's overlapping search is
+        // the fastest the crate has.
         let hints = AhoCorasick::builder()
             .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&patterns)
             .expect("hint literals build an automaton");
+        let key_hints = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(rules::SECRET_KEY_HINTS)
+            .expect("key hints build an automaton");
         let fixed = |p: &str| compile(p).expect("fixed pattern compiles");
         Ok(Redactor {
+            key_hints,
             rules: compiled,
             hints,
             hint_rules,
@@ -238,9 +249,7 @@ impl Redactor {
 
     fn is_secret_value(&self, value: &[u8]) -> bool {
         let value = trim_quotes(value);
-        !value.is_empty()
-            && !self.not_value.is_match(value)
-            && !contains(value, REDACTED.as_bytes())
+        !value.is_empty() && !self.not_value.is_match(value) && !replace::has_redacted(value)
     }
 }
 
@@ -334,7 +343,11 @@ impl LineRedactor<'_> {
             }
             State::Normal => {}
         }
-        let private_key = contains(body, b"PRIVATE KEY");
+        static PRIVATE_KEY: replace::Needle =
+            replace::Needle::new(|| memchr::memmem::Finder::new(b"PRIVATE KEY"));
+        static NAME: replace::Needle =
+            replace::Needle::new(|| memchr::memmem::Finder::new(b"name"));
+        let private_key = PRIVATE_KEY.in_(body);
         if m.pem && private_key {
             if let Some(begin) = m.pem_begin.find(body) {
                 if !m.pem_end.is_match(&body[begin.end()..]) {
@@ -368,7 +381,7 @@ impl LineRedactor<'_> {
                 }
             }
         }
-        if m.env_pair && self.state == State::Normal && contains(body, b"name") {
+        if m.env_pair && self.state == State::Normal && NAME.in_(body) {
             if let Some(c) = m.env_name.captures(body) {
                 if c.name("key")
                     .is_some_and(|k| self.r.is_secret_key(k.as_bytes(), false))

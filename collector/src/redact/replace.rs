@@ -26,10 +26,24 @@ pub(super) fn replace(
     }
     let secret_idx = rule.regex.capture_names().position(|n| n == Some("secret"));
     let key_idx = rule.regex.capture_names().position(|n| n == Some("key"));
+    let keyed = matches!(rule.check, Check::SecretKey | Check::SecretKeyInProse);
     let mut last = 0;
     let mut count = 0;
     let mut from = 0;
     while from <= line.len() {
+        if keyed {
+            // Most `name: value` matches name no secret: a match without any word a
+            // secret's name holds is passed over, value and all, before the costlier
+            // search for its groups.
+            let Some(m) = rule.regex.find_at(scan, from) else {
+                break;
+            };
+            if !r.key_hints.is_match(&scan[m.range()]) {
+                from = m.end().max(from + usize::from(m.is_empty()));
+                continue;
+            }
+            from = m.start();
+        }
         let Some(caps) = rule.regex.captures_at(scan, from) else {
             break;
         };
@@ -42,7 +56,7 @@ pub(super) fn replace(
         let target = secret_idx.and_then(|i| caps.get(i)).unwrap_or(whole);
         let (start, end) = inside_quotes(line, target.start(), target.end());
         let value = &line[start..end];
-        if value.is_empty() || contains(value, REDACTED.as_bytes()) {
+        if value.is_empty() || has_redacted(value) {
             continue;
         }
         match rule.check {
@@ -86,7 +100,7 @@ fn replace_whole(r: &Redactor, rule: &Rule, line: &[u8], scan: &[u8], out: &mut 
     let mut count = 0;
     for m in rule.regex.find_iter(scan) {
         let value = &line[m.range()];
-        if value.is_empty() || contains(value, REDACTED.as_bytes()) {
+        if value.is_empty() || has_redacted(value) {
             continue;
         }
         if !other_check(r, rule.check, value) {
@@ -223,5 +237,32 @@ pub(super) fn trim_quotes(value: &[u8]) -> &[u8] {
 }
 
 pub(super) fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    memchr::memmem::find(hay, needle).is_some()
+    match needle {
+        [byte] => memchr::memchr(*byte, hay).is_some(),
+        _ => memchr::memmem::find(hay, needle).is_some(),
+    }
+}
+
+/// A substring search built once, for the needles looked for in every line.
+pub(super) struct Needle(std::sync::LazyLock<memchr::memmem::Finder<'static>>);
+
+impl Needle {
+    /// A search for `needle`, built on first use.
+    pub(super) const fn new(needle: fn() -> memchr::memmem::Finder<'static>) -> Self {
+        Needle(std::sync::LazyLock::new(needle))
+    }
+
+    /// Whether `hay` holds the needle.
+    pub(super) fn in_(&self, hay: &[u8]) -> bool {
+        self.0.find(hay).is_some()
+    }
+}
+
+/// [`REDACTED`].
+pub(super) static REDACTED_NEEDLE: Needle =
+    Needle::new(|| memchr::memmem::Finder::new(REDACTED.as_bytes()));
+
+/// Whether `hay` holds [`REDACTED`].
+pub(super) fn has_redacted(hay: &[u8]) -> bool {
+    REDACTED_NEEDLE.in_(hay)
 }
