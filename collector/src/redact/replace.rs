@@ -27,6 +27,12 @@ pub(super) fn replace(
     let secret_idx = rule.regex.capture_names().position(|n| n == Some("secret"));
     let key_idx = rule.regex.capture_names().position(|n| n == Some("key"));
     let keyed = matches!(rule.check, Check::SecretKey | Check::SecretKeyInProse);
+    let mut quotes = QuoteState::default();
+    // Looking again inside the value of a rejected name costs a search each time; a line
+    // like `key=key=key=...` would make that quadratic. Past this many bytes searched, a
+    // rejected match is passed over whole, which keeps every line linear (and can miss a
+    // name hidden in such a line: `msg=msg=...=password=x` with no space for a megabyte).
+    let mut budget = line.len() + 4096;
     let mut last = 0;
     let mut count = 0;
     let mut from = 0;
@@ -48,6 +54,7 @@ pub(super) fn replace(
             break;
         };
         let Some(whole) = caps.get(0) else { break };
+        budget = budget.saturating_sub(whole.end().saturating_sub(from));
         // Next search: after this match, or when a name turns out not to be a secret's,
         // right after that name, so that `"msg":"password: x"` still finds `password: x`
         // inside the value the rejected `msg` match covered.
@@ -65,7 +72,7 @@ pub(super) fn replace(
                 let prose = rule.check == Check::SecretKeyInProse;
                 let key_ok = key.is_some_and(|k| r.is_secret_key(&line[k.range()], prose));
                 if !key_ok || !r.is_secret_value(value) {
-                    if let Some(k) = key.filter(|k| k.end() > whole.start()) {
+                    if let Some(k) = key.filter(|k| k.end() > whole.start() && budget > 0) {
                         from = k.end().min(from);
                     }
                     continue;
@@ -78,7 +85,7 @@ pub(super) fn replace(
             }
         }
         out.extend_from_slice(&line[last..start]);
-        if yaml_plain_value(line, start) {
+        if yaml_plain_value(line, start, &mut quotes) {
             out.push(b'"');
             out.extend_from_slice(REDACTED.as_bytes());
             out.push(b'"');
@@ -96,6 +103,7 @@ pub(super) fn replace(
 
 /// [`replace`] for rules without groups: cheaper, no captures.
 fn replace_whole(r: &Redactor, rule: &Rule, line: &[u8], scan: &[u8], out: &mut Vec<u8>) -> u64 {
+    let mut quotes = QuoteState::default();
     let mut last = 0;
     let mut count = 0;
     for m in rule.regex.find_iter(scan) {
@@ -107,7 +115,7 @@ fn replace_whole(r: &Redactor, rule: &Rule, line: &[u8], scan: &[u8], out: &mut 
             continue;
         }
         out.extend_from_slice(&line[last..m.start()]);
-        if yaml_plain_value(line, m.start()) {
+        if yaml_plain_value(line, m.start(), &mut quotes) {
             out.push(b'"');
             out.extend_from_slice(REDACTED.as_bytes());
             out.push(b'"');
@@ -193,8 +201,9 @@ fn public_pem(value: &[u8]) -> bool {
 }
 
 /// True when the value starting at `at` is an unquoted YAML scalar (after `: ` or `- `):
-/// there `***REDACTED***` would read as an alias, so it gets quotes.
-fn yaml_plain_value(line: &[u8], at: usize) -> bool {
+/// there `***REDACTED***` would read as an alias, so it gets quotes. `quotes` follows the
+/// line's double-quoted strings from one call to the next (`at` never goes back).
+fn yaml_plain_value(line: &[u8], at: usize, quotes: &mut QuoteState) -> bool {
     if matches!(line.get(at), Some(b'"') | Some(b'\'')) {
         return false;
     }
@@ -203,23 +212,35 @@ fn yaml_plain_value(line: &[u8], at: usize) -> bool {
     trimmed.len() < before.len()
         && (trimmed.ends_with(b":")
             || (trimmed.ends_with(b"-") && trimmed[..trimmed.len() - 1].trim_ascii().is_empty()))
-        && !in_double_quotes(before)
+        && !quotes.open_at(line, at)
 }
 
-/// True when `before` leaves a double-quoted string open: the value is inside a JSON or
-/// YAML string (`{"msg": "password: x"}`), where quotes would end the string.
-fn in_double_quotes(before: &[u8]) -> bool {
-    let mut open = false;
-    let mut escaped = false;
-    for &b in before {
-        match b {
-            _ if escaped => escaped = false,
-            b'\\' => escaped = open,
-            b'"' => open = !open,
-            _ => {}
+/// Whether a double-quoted string is open at a point of a line: a value inside a JSON or
+/// YAML string (`{"msg": "password: x"}`) must not get quotes, which would end the string.
+/// Scans the line once however many points of it are asked about, in order.
+#[derive(Debug, Default)]
+struct QuoteState {
+    at: usize,
+    open: bool,
+    escaped: bool,
+}
+
+impl QuoteState {
+    fn open_at(&mut self, line: &[u8], at: usize) -> bool {
+        if at < self.at {
+            *self = QuoteState::default();
         }
+        for &b in &line[self.at..at] {
+            match b {
+                _ if self.escaped => self.escaped = false,
+                b'\\' => self.escaped = self.open,
+                b'"' => self.open = !self.open,
+                _ => {}
+            }
+        }
+        self.at = at;
+        self.open
     }
-    open
 }
 
 /// A value without surrounding blanks, commas and quotes.

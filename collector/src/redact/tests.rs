@@ -155,3 +155,41 @@ fn json_stays_json() {
     }
     assert!(broken.is_empty(), "{}", broken.join("\n"));
 }
+
+#[test]
+fn pathological_lines_stay_linear() {
+    // Each is about 1 MiB; work growing with the square of the length would take minutes
+    // here (it did for two of them: a rejected name searched again inside a value that runs
+    // to the end of the line, and the quote state scanned from the line's start per match).
+    let all = Redactor::builtin();
+    let lines = [
+        "a: b, ".repeat(170_000),
+        "token: x ".repeat(110_000),
+        "\"\\\"".repeat(250_000),
+        r#""msg":"x","#.repeat(100_000),
+        format!(
+            "{{\"a\":{}}}",
+            serde_json::to_string(&r#"{"b":"password: x","c":"y"}"#.repeat(20_000)).unwrap()
+        ),
+        "abcdef.".repeat(150_000),
+        "key=".repeat(250_000),
+        "msg=".repeat(250_000) + "password=x",
+    ];
+    // Up to 2 s each unoptimized on the 2-core test machine; a deadline generous for a
+    // loaded one, enforced from outside so that a quadratic case fails instead of hanging.
+    let all = std::sync::Arc::new(all);
+    for line in lines {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let r = std::sync::Arc::clone(&all);
+        let head: String = line.chars().take(12).collect();
+        std::thread::spawn(move || {
+            let mut out = Vec::new();
+            r.stream().line(line.as_bytes(), &mut out);
+            let _ = tx.send(out.len());
+        });
+        let written = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("{head:?}... took more than 30 s"));
+        assert!(written > 0);
+    }
+}
