@@ -5,9 +5,10 @@ use kbundle_collect::pseudonymize::Pseudonymizer;
 use kbundle_collect::redact::Redactor;
 use std::time::Instant;
 
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus");
-
 fn corpus() -> Vec<u8> {
+    // The shared corpus beside the repository, found from a git worktree too.
+    let corpus = kbundle_testkit::shared_dir().join("corpus");
+    let corpus = corpus.display();
     let mut one = Vec::new();
     for dir in [
         "kubelet-journal",
@@ -16,7 +17,7 @@ fn corpus() -> Vec<u8> {
         "host-commands",
         "k8s-objects",
     ] {
-        let Ok(entries) = std::fs::read_dir(format!("{CORPUS}/{dir}")) else {
+        let Ok(entries) = std::fs::read_dir(format!("{corpus}/{dir}")) else {
             continue;
         };
         let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
@@ -26,7 +27,7 @@ fn corpus() -> Vec<u8> {
             one.push(b'\n');
         }
     }
-    assert!(!one.is_empty(), "corpus not found at {CORPUS}");
+    assert!(!one.is_empty(), "corpus not found at {corpus}");
     let mut all = Vec::with_capacity(64 << 20);
     while all.len() < 64 << 20 {
         all.extend_from_slice(&one);

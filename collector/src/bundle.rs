@@ -217,8 +217,12 @@ impl Bundle {
         }
     }
 
-    /// Records one collector's row for the manifest.
-    pub(crate) fn record(&self, run: CollectorRun) {
+    /// Records one collector's row for the manifest. Its error text is redacted here, so
+    /// that an error quoting a command line, an API answer or a node's output cannot carry
+    /// a secret into the manifest, whichever collector wrote it. (Callers that also want
+    /// pseudonyms use [`Bundle::scrub_text`] first; redacting twice changes nothing.)
+    pub(crate) fn record(&self, mut run: CollectorRun) {
+        run.error = run.error.map(|e| self.redactor.stream().text(&e));
         lock(&self.runs).push(run);
     }
 
@@ -478,6 +482,25 @@ mod tests {
             tally.get(&("x.txt".to_string(), "yaml-secret-field".to_string())),
             Some(&2)
         );
+    }
+
+    #[test]
+    fn manifest_rows_are_redacted_whoever_records_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = bundle(dir.path());
+        let error = "curl -d x https://hooks.slack.com/services/T0/B0/rowSecretPath9 failed";
+        let started = Started::now();
+        let row = started.row(
+            "run/notify",
+            Some("n1"),
+            CollectorStatus::Error,
+            Some(error.to_string()),
+            Added::default(),
+        );
+        b.record(row);
+        let recorded = b.runs()[0].error.clone().unwrap();
+        assert!(!recorded.contains("rowSecretPath9"), "{recorded}");
+        assert!(recorded.starts_with("curl -d x https://hooks.slack.com/services/"));
     }
 
     #[test]

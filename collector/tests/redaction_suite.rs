@@ -35,7 +35,7 @@ const PLANTED: &[(&str, &str, &str, &str)] = &[
     ("/var/log/syslog", "azure DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=AzureStorageKey123==;", "AzureStorageKey123==", "azure-storage-key"),
     ("/var/log/messages", "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAplantedRSAkeyBody1\nplantedRSAkeyBody2line\n-----END RSA PRIVATE KEY-----", "plantedRSAkeyBody2line", "pem-private-key"),
     ("/var/log/messages", "  -----BEGIN OPENSSH PRIVATE KEY-----\n  b3BlbnNzaC1rZXktdjEplantedOpenSSH\n  -----END OPENSSH PRIVATE KEY-----", "b3BlbnNzaC1rZXktdjEplantedOpenSSH", "pem-private-key"),
-    ("/var/log/messages", r#"{"private_key": "-----BEGIN PRIVATE KEY-----\nMIIEvQplantedInlinePem\n-----END PRIVATE KEY-----\n"}"#, "MIIEvQplantedInlinePem", "pem-private-key-inline"),
+    ("/var/log/messages", r#"{"private_key": "-----BEGIN PRIVATE KEY-----\nMIIEvQplantedInlinePem\n-----END PRIVATE KEY-----\n"}"#, "MIIEvQplantedInlinePem", "pem-private-key"),
     ("/var/log/messages", "tls.crt: LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tplantedB64Pem", "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tplantedB64Pem", "base64-pem"),
     ("/etc/kubernetes/manifests/app.yaml", "    env:\n    - name: DB_PASSWORD\n      value: EnvYamlPassw0rd", "EnvYamlPassw0rd", "env-name-value"),
     ("/etc/kubernetes/manifests/app.yaml", "    password: YamlFieldPassw0rd", "YamlFieldPassw0rd", "yaml-secret-field"),

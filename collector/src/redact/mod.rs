@@ -1,19 +1,26 @@
 //! Redaction: every byte written into a bundle passes through here first, line by line,
 //! so a secret never reaches the archive and no file is ever held whole in memory.
 //!
-//! [`Redactor`] holds the compiled rules (built-in [`rules::BUILTIN`] plus `--redact-rules`
+//! [`Redactor`] holds the compiled rules (built-in [`rules::builtin`] plus `--redact-rules`
 //! files, see [`custom`]); a [`LineRedactor`] is one stream's pass with the little state the
 //! multi-line rules need (PEM private-key blocks, YAML block scalars, two-line env entries)
 //! and counts matches per rule for redaction-report.json. Values are never recorded.
+//!
+//! Redaction follows the secret, not the file: the same rules run on every member (node
+//! files, command outputs, API objects, container logs, what DaemonSet and SSH nodes send),
+//! and a string that holds a document of its own (a JSON annotation, a ConfigMap value, the
+//! message of a JSON log line) is opened and redacted as a stream of its own ([`embedded`]).
 
 pub mod custom;
+mod embedded;
+mod keys;
 mod replace;
 pub mod rules;
 
 use aho_corasick::AhoCorasick;
 use regex::bytes::{Regex, RegexBuilder};
 use replace::{contains, replace, trim_quotes};
-use rules::{RuleSpec, ENV_PAIR, PEM_BLOCK, YAML_BLOCK};
+use rules::{Check, RuleSpec, ENV_PAIR, PEM_BLOCK, YAML_BLOCK};
 
 /// What every match becomes.
 pub const REDACTED: &str = "***REDACTED***";
@@ -23,31 +30,32 @@ pub const REDACTED: &str = "***REDACTED***";
 pub struct Rule {
     name: String,
     regex: Regex,
-    secret_key: bool,
+    check: Check,
     hints: Vec<String>,
     groups: bool,
 }
 
 impl Rule {
     /// Compiles a pattern (see [`rules`] for the `secret` and `key` group conventions) that
-    /// runs on every line.
+    /// runs on every line; with `secret_key`, only where its `key` group names a secret.
     pub fn new(name: &str, pattern: &str, secret_key: bool) -> Result<Self, regex::Error> {
-        let hints = if secret_key {
-            rules::SECRET_KEY_HINTS
+        let (check, hints) = if secret_key {
+            let hints = rules::SECRET_KEY_HINTS
                 .iter()
                 .map(|h| h.to_string())
-                .collect()
+                .collect();
+            (Check::SecretKey, hints)
         } else {
-            Vec::new()
+            (Check::Always, Vec::new())
         };
-        Self::with_hints(name, pattern, secret_key, hints)
+        Self::with_hints(name, pattern, check, hints)
     }
 
     /// A rule that only runs on lines holding one of `hints` (case-insensitively).
     pub fn with_hints(
         name: &str,
         pattern: &str,
-        secret_key: bool,
+        check: Check,
         hints: Vec<String>,
     ) -> Result<Self, regex::Error> {
         let regex = compile(pattern)?;
@@ -57,7 +65,7 @@ impl Rule {
         Ok(Rule {
             name: name.to_string(),
             regex,
-            secret_key,
+            check,
             hints,
             groups,
         })
@@ -82,12 +90,13 @@ pub struct Redactor {
     rules: Vec<Rule>,
     /// Every hint of every rule, found in one pass over a line.
     hints: AhoCorasick,
+    /// The words every secret's name holds ([`rules::SECRET_KEY_HINTS`]), to pass over the
+    /// matches of keyed rules that cannot name a secret.
+    key_hints: AhoCorasick,
     /// For each hint pattern, the rules it enables.
     hint_rules: Vec<Vec<usize>>,
     /// Rules without hints: they run on every line.
     always: Vec<usize>,
-    key_name: Regex,
-    not_key: Regex,
     not_value: Regex,
     machines: Machines,
 }
@@ -121,12 +130,12 @@ pub enum RuleError {
 impl Redactor {
     /// The built-in rules.
     pub fn builtin() -> Self {
-        Self::from_specs(rules::BUILTIN, Vec::new()).expect("built-in rules compile")
+        Self::with_extra(Vec::new())
     }
 
     /// The built-in rules plus `extra` rules (applied before them).
     pub fn with_extra(extra: Vec<Rule>) -> Self {
-        Self::from_specs(rules::BUILTIN, extra).expect("built-in rules compile")
+        Self::from_specs(&rules::builtin(), extra).expect("built-in rules compile")
     }
 
     /// A redactor made of the given built-in specs (multi-line ones switch their machine on)
@@ -139,12 +148,12 @@ impl Redactor {
         for spec in specs.iter().filter(|s| !s.pattern.is_empty()) {
             let hints = spec.hints.iter().map(|h| h.to_string()).collect();
             compiled.push(
-                Rule::with_hints(spec.name, spec.pattern, spec.secret_key, hints).map_err(
-                    |source| RuleError::Pattern {
+                Rule::with_hints(spec.name, spec.pattern, spec.check, hints).map_err(|source| {
+                    RuleError::Pattern {
                         name: spec.name.to_string(),
                         source,
-                    },
-                )?,
+                    }
+                })?,
             );
         }
         let mut patterns: Vec<String> = Vec::new();
@@ -165,18 +174,24 @@ impl Redactor {
                 }
             }
         }
+        // A DFA: the hints are looked for in every line, and a DFA's overlapping search is
+        // the fastest the crate has.
         let hints = AhoCorasick::builder()
             .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&patterns)
             .expect("hint literals build an automaton");
+        let key_hints = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(rules::SECRET_KEY_HINTS)
+            .expect("key hints build an automaton");
         let fixed = |p: &str| compile(p).expect("fixed pattern compiles");
         Ok(Redactor {
+            key_hints,
             rules: compiled,
             hints,
             hint_rules,
             always,
-            key_name: fixed(rules::SECRET_KEY_NAME),
-            not_key: fixed(rules::NOT_A_SECRET_KEY),
             not_value: fixed(rules::NOT_A_SECRET_VALUE),
             machines: Machines {
                 pem,
@@ -213,24 +228,28 @@ impl Redactor {
 
     /// A fresh pass over one stream.
     pub fn stream(&self) -> LineRedactor<'_> {
+        self.stream_at(0)
+    }
+
+    /// A pass over a string found inside a stream, `depth` strings deep.
+    fn stream_at(&self, depth: u8) -> LineRedactor<'_> {
         LineRedactor {
             r: self,
             state: State::Normal,
             counts: vec![0; self.rules.len() + 3],
             hits: Vec::new(),
             candidate: vec![false; self.rules.len()],
+            depth,
         }
     }
 
-    fn is_secret_key(&self, key: &[u8]) -> bool {
-        self.key_name.is_match(key) && !self.not_key.is_match(key)
+    fn is_secret_key(&self, key: &[u8], prose: bool) -> bool {
+        keys::is_secret_key(key, prose)
     }
 
     fn is_secret_value(&self, value: &[u8]) -> bool {
         let value = trim_quotes(value);
-        !value.is_empty()
-            && !self.not_value.is_match(value)
-            && !contains(value, REDACTED.as_bytes())
+        !value.is_empty() && !self.not_value.is_match(value) && !replace::has_redacted(value)
     }
 }
 
@@ -260,6 +279,8 @@ pub struct LineRedactor<'r> {
     counts: Vec<u64>,
     hits: Vec<usize>,
     candidate: Vec<bool>,
+    /// How many strings deep this stream is (0: a member of the bundle).
+    depth: u8,
 }
 
 impl LineRedactor<'_> {
@@ -273,8 +294,14 @@ impl LineRedactor<'_> {
         match self.state {
             State::InPem => {
                 if let Some(end) = m.pem_end.find(body) {
+                    // The END line's indentation, for both lines: a key in a YAML block
+                    // scalar must stay inside it.
+                    let indent = body.len() - body.trim_ascii_start().len();
+                    let indent = &body[..indent.min(end.start())];
+                    out.extend_from_slice(indent);
                     out.extend_from_slice(REDACTED.as_bytes());
                     out.push(b'\n');
+                    out.extend_from_slice(indent);
                     out.extend_from_slice(&body[end.start()..]);
                     out.extend_from_slice(eol);
                     self.state = State::Normal;
@@ -316,7 +343,11 @@ impl LineRedactor<'_> {
             }
             State::Normal => {}
         }
-        let private_key = contains(body, b"PRIVATE KEY");
+        static PRIVATE_KEY: replace::Needle =
+            replace::Needle::new(|| memchr::memmem::Finder::new(b"PRIVATE KEY"));
+        static NAME: replace::Needle =
+            replace::Needle::new(|| memchr::memmem::Finder::new(b"name"));
+        let private_key = PRIVATE_KEY.in_(body);
         if m.pem && private_key {
             if let Some(begin) = m.pem_begin.find(body) {
                 if !m.pem_end.is_match(&body[begin.end()..]) {
@@ -340,7 +371,7 @@ impl LineRedactor<'_> {
         if m.yaml_block && block_marker {
             if let Some(c) = m.yaml_block_start.captures(written) {
                 if c.name("key")
-                    .is_some_and(|k| self.r.is_secret_key(k.as_bytes()))
+                    .is_some_and(|k| self.r.is_secret_key(k.as_bytes(), false))
                 {
                     let indent = c.name("indent").map_or(0, |i| i.len());
                     self.state = State::YamlBlock {
@@ -350,10 +381,10 @@ impl LineRedactor<'_> {
                 }
             }
         }
-        if m.env_pair && self.state == State::Normal && contains(body, b"name") {
+        if m.env_pair && self.state == State::Normal && NAME.in_(body) {
             if let Some(c) = m.env_name.captures(body) {
                 if c.name("key")
-                    .is_some_and(|k| self.r.is_secret_key(k.as_bytes()))
+                    .is_some_and(|k| self.r.is_secret_key(k.as_bytes(), false))
                 {
                     self.state = State::AfterEnvName;
                 }
@@ -380,20 +411,35 @@ impl LineRedactor<'_> {
                 .filter(|(_, c)| **c)
                 .map(|(i, _)| i),
         );
+        let strings = self.depth < embedded::MAX_DEPTH && contains(body, b"\\");
+        let opened = if strings {
+            embedded::redact_strings(self, body)
+        } else {
+            None
+        };
         if self.hits.is_empty() {
-            out.extend_from_slice(body);
+            out.extend_from_slice(opened.as_deref().unwrap_or(body));
             return;
         }
-        let mut current: Vec<u8> = body.to_vec();
+        let mut current: Vec<u8> = opened.unwrap_or_else(|| body.to_vec());
+        let mut masked = if strings {
+            embedded::mask(&current)
+        } else {
+            None
+        };
         let mut next = Vec::with_capacity(current.len() + 32);
         for i in 0..self.hits.len() {
             let idx = self.hits[i];
             let rule = &self.r.rules[idx];
             next.clear();
-            let n = replace(self.r, rule, &current, &mut next);
+            let scan = masked.as_deref().unwrap_or(&current);
+            let n = replace(self.r, rule, &current, scan, &mut next);
             if n > 0 {
                 self.counts[3 + idx] += n;
                 std::mem::swap(&mut current, &mut next);
+                if masked.is_some() {
+                    masked = embedded::mask(&current);
+                }
             }
         }
         out.extend_from_slice(&current);
@@ -416,6 +462,23 @@ impl LineRedactor<'_> {
         out
     }
 
+    /// Redacts `text`, a string found inside this stream, as a stream of its own; its
+    /// matches count as this stream's. `None` when nothing in it changed.
+    fn nested(&mut self, text: &str) -> Option<String> {
+        let mut inner = self.r.stream_at(self.depth + 1);
+        let mut out = Vec::with_capacity(text.len() + 16);
+        for line in text.as_bytes().split_inclusive(|&b| b == b'\n') {
+            inner.line(line, &mut out);
+        }
+        if out == text.as_bytes() {
+            return None;
+        }
+        for (mine, theirs) in self.counts.iter_mut().zip(&inner.counts) {
+            *mine += theirs;
+        }
+        Some(String::from_utf8_lossy(&out).into_owned())
+    }
+
     /// Redacts a whole text (tests and small in-memory documents).
     pub fn text(&mut self, text: &str) -> String {
         let mut out = Vec::new();
@@ -427,121 +490,4 @@ impl LineRedactor<'_> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::rules::{example_secrets, BUILTIN};
-    use super::*;
-
-    fn redact_with(r: &Redactor, text: &str) -> String {
-        r.stream().text(text)
-    }
-
-    #[test]
-    fn every_rule_redacts_its_examples_on_its_own() {
-        for spec in BUILTIN {
-            let alone = Redactor::from_specs(std::slice::from_ref(spec), Vec::new()).unwrap();
-            for example in spec.must_redact {
-                let secrets = example_secrets(example);
-                assert!(!secrets.is_empty(), "{}: example has no SECRET=", spec.name);
-                let mut stream = alone.stream();
-                let out = stream.text(example);
-                for s in secrets {
-                    assert!(!out.contains(s), "{}: {s:?} survived in {out:?}", spec.name);
-                }
-                assert!(out.contains(REDACTED), "{}: {out:?}", spec.name);
-                assert!(
-                    stream
-                        .counts()
-                        .iter()
-                        .any(|(n, c)| *n == spec.name && *c > 0),
-                    "{}: not counted",
-                    spec.name
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn the_whole_set_keeps_every_healthy_example() {
-        let all = Redactor::builtin();
-        for spec in BUILTIN {
-            for example in spec.must_keep {
-                let out = redact_with(&all, example);
-                assert_eq!(&out, example, "{} example changed", spec.name);
-            }
-        }
-    }
-
-    #[test]
-    fn the_whole_set_redacts_every_example() {
-        let all = Redactor::builtin();
-        for spec in BUILTIN {
-            for example in spec.must_redact {
-                let out = redact_with(&all, example);
-                for s in example_secrets(example) {
-                    assert!(!out.contains(s), "{}: {s:?} survived in {out:?}", spec.name);
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn rule_names_are_unique() {
-        let all = Redactor::builtin();
-        let mut names = all.rule_names();
-        let n = names.len();
-        names.sort();
-        names.dedup();
-        assert_eq!(n, names.len());
-        assert!(n >= 30, "{n} rules");
-    }
-
-    #[test]
-    fn every_rule_is_documented() {
-        let doc =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/collector.md"))
-                .unwrap();
-        for name in Redactor::builtin().rule_names() {
-            assert!(
-                doc.contains(&format!("`{name}`")),
-                "{name} is not in docs/collector.md"
-            );
-        }
-    }
-
-    #[test]
-    fn pem_blocks_keep_their_markers_and_lose_their_body() {
-        let text =
-            "a\n  -----BEGIN EC PRIVATE KEY-----\n  MHcCAQEE\n  -----END EC PRIVATE KEY-----\nb\n";
-        let out = redact_with(&Redactor::builtin(), text);
-        assert_eq!(
-            out,
-            "a\n  -----BEGIN EC PRIVATE KEY-----\n***REDACTED***\n-----END EC PRIVATE KEY-----\nb\n"
-        );
-    }
-
-    #[test]
-    fn an_unterminated_pem_block_hides_the_rest() {
-        let out = redact_with(
-            &Redactor::builtin(),
-            "-----BEGIN PRIVATE KEY-----\nMIIE\nmore\n",
-        );
-        assert_eq!(out, "-----BEGIN PRIVATE KEY-----\n");
-    }
-
-    #[test]
-    fn unquoted_yaml_values_stay_yaml() {
-        let out = redact_with(&Redactor::builtin(), "password: hunter2\n");
-        assert_eq!(out, "password: \"***REDACTED***\"\n");
-        let out = redact_with(&Redactor::builtin(), r#"{"password": "hunter2"}"#);
-        assert_eq!(out, r#"{"password": "***REDACTED***"}"#);
-    }
-
-    #[test]
-    fn a_redacted_value_is_counted_once() {
-        let all = Redactor::builtin();
-        let mut s = all.stream();
-        s.text("password: hunter2\n");
-        let total: u64 = s.counts().iter().map(|(_, c)| c).sum();
-        assert_eq!(total, 1, "{:?}", s.counts());
-    }
-}
+mod tests;

@@ -281,3 +281,40 @@ fn a_flood_of_members_is_cut() {
     assert_eq!(merged.added.files, 10);
     assert!(merged.error.unwrap().contains("more than 10"));
 }
+
+#[test]
+fn what_a_node_left_unredacted_is_redacted_here() {
+    // An agent of an older version, or one whose redaction missed something: the merge
+    // redacts every member again with this run's rules, the same as for local members.
+    let dir = tempfile::tempdir().unwrap();
+    let out = target_bundle(dir.path(), None);
+    let syslog = concat!(
+        "app: notify https://hooks.slack.com/services/T0/B0/nodeLeftThisPath1\n",
+        "iscsid: node.session.auth.password = nodeLeftChap2\n",
+        r#"{"annotation": "{\"env\":[{\"name\":\"DB_PASSWORD\",\"value\":\"nodeLeftEnv3\"}]}"}"#,
+        "\n"
+    );
+    let bytes = hostile(&[(
+        "top/host-collectors/w1/files/var/log/syslog",
+        tar::EntryType::Regular,
+        syslog.as_bytes(),
+    )]);
+    let merged = merge(
+        &out,
+        &mut &bytes[..],
+        &mut Fixed(Some("w1".into())),
+        Limits::with_cap(u64::MAX),
+    );
+    assert_eq!(merged.added.files, 1, "{merged:?}");
+    let path = out
+        .finish("2026-01-01T00:00:00Z", false, serde_json::json!({}))
+        .unwrap();
+    let all = members(&path);
+    let (_, text) = all
+        .iter()
+        .find(|(p, _)| p == "out/host-collectors/w1/files/var/log/syslog")
+        .unwrap();
+    for secret in ["nodeLeftThisPath1", "nodeLeftChap2", "nodeLeftEnv3"] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+}
