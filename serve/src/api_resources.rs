@@ -8,6 +8,18 @@ use kbundle_format::layout::KIND_DIRS;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+/// Resources every API server serves that no bundle layout holds a directory for: served
+/// (as empty Lists) so that kubectl's own workflows work, `kubectl cluster-info dump` (which
+/// lists replication controllers) and `kubectl get all` (whose category includes them).
+/// `(group, version, resource, kind, namespaced)`.
+const SERVED_EVEN_IF_NEVER_COLLECTED: &[(&str, &str, &str, &str, bool)] = &[(
+    "",
+    "v1",
+    "replicationcontrollers",
+    "ReplicationController",
+    true,
+)];
+
 /// The verbs a read-only resource offers when the bundle does not say.
 const READ_VERBS: &[&str] = &["get", "list", "watch"];
 
@@ -87,6 +99,20 @@ impl ApiResources {
             if let Some(pods) = api_resources.find_mut("", "v1", "pods") {
                 pods.subresources
                     .push(("log".into(), "Pod".into(), vec!["get".into()]));
+            }
+            for &(group, version, resource, kind, namespaced) in SERVED_EVEN_IF_NEVER_COLLECTED {
+                let (short, all) = builtin_names(group, resource);
+                let short: Vec<String> = short.iter().map(|s| s.to_string()).collect();
+                let categories = if all {
+                    vec!["all".to_string()]
+                } else {
+                    Vec::new()
+                };
+                api_resources.add(
+                    group,
+                    version,
+                    synthesized(resource, kind, namespaced, &short, &categories),
+                );
             }
         }
         for crd in crds {
@@ -313,6 +339,7 @@ fn builtin_names(group: &str, resource: &str) -> (&'static [&'static str], bool)
     match (group, resource) {
         ("", "pods") => (&["po"], true),
         ("", "services") => (&["svc"], true),
+        ("", "replicationcontrollers") => (&["rc"], true),
         ("", "nodes") => (&["no"], false),
         ("", "namespaces") => (&["ns"], false),
         ("", "configmaps") => (&["cm"], false),

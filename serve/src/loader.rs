@@ -393,9 +393,88 @@ impl MemberSink for IndexBuilder {
                     span,
                 });
             }
-            _ => {}
+            _ => self.other_flavor(&path, member)?,
         }
         Ok(())
+    }
+}
+
+impl IndexBuilder {
+    /// Members of the layouts other tools write, served like ours: an OpenShift
+    /// must-gather (one YAML per node and pod, Lists of events and workloads, container
+    /// logs) and the directory `kubectl cluster-info dump --output-directory` writes (JSON
+    /// Lists per namespace). What they do not hold answers as empty Lists, like any kind
+    /// this bundle lacks.
+    fn other_flavor(&mut self, path: &str, member: Member<'_>) -> io::Result<()> {
+        use kbundle_format::flavors::{cluster_info::DumpFile, must_gather::MustGatherFile};
+        if let Some(file) = kbundle_format::flavors::must_gather::classify(member.path) {
+            let list = |dir: &str| layout::kind_dir_named(dir).map(Target::of);
+            return match file {
+                MustGatherFile::Node => self.read_one_yaml(path, list("nodes"), member.body),
+                MustGatherFile::Pod => self.read_one_yaml(path, list("pods"), member.body),
+                MustGatherFile::Events => match list("events") {
+                    Some(t) => self.read_list(path, t, None, true, member.body),
+                    None => Ok(()),
+                },
+                MustGatherFile::Workloads { dir } => match list(dir) {
+                    Some(t) => self.read_list(path, t, None, true, member.body),
+                    None => Ok(()),
+                },
+                MustGatherFile::ContainerLog {
+                    namespace,
+                    pod,
+                    container,
+                    previous,
+                } => {
+                    let key = (namespace.to_string(), pod.to_string());
+                    let container = container.to_string();
+                    let span = self.spill.copy_from(member.body)?;
+                    self.logs.entry(key).or_default().push(LogFile {
+                        container,
+                        previous,
+                        span,
+                    });
+                    Ok(())
+                }
+                _ => Ok(()),
+            };
+        }
+        if let Some(DumpFile::List { dir, yaml }) =
+            kbundle_format::flavors::cluster_info::classify(member.path)
+        {
+            if let Some(kind) = layout::kind_dir_named(dir) {
+                // `<namespace>/<kind>.json`, or `nodes.json` at the top.
+                let namespace = path.split_once('/').map(|(ns, _)| ns.to_string());
+                let target = Target::of(kind);
+                return self.read_list(path, target, namespace.as_deref(), yaml, member.body);
+            }
+        }
+        Ok(())
+    }
+
+    /// A file holding one object in YAML (must-gather's nodes and pods), read as a List of
+    /// one.
+    fn read_one_yaml(
+        &mut self,
+        path: &str,
+        target: Option<Target>,
+        body: &mut dyn Read,
+    ) -> io::Result<()> {
+        let Some(target) = target else {
+            return Ok(());
+        };
+        let Some(buf) = self.read_small(path, body) else {
+            return Ok(());
+        };
+        let object: serde_json::Value = match serde_yaml_ng::from_slice(&buf) {
+            Ok(v) => v,
+            Err(e) => {
+                self.warnings.push(format!("{path}: not YAML: {e}"));
+                return Ok(());
+            }
+        };
+        let list = serde_json::to_vec(&[object]).map_err(io::Error::other)?;
+        self.read_list(path, target, None, false, &mut list.as_slice())
     }
 }
 
