@@ -7,44 +7,37 @@
 //! collections (resourceVersion, managedFields, heartbeats, timestamps, generated names)
 //! never shows: docs/diff.md lists what is compared.
 
-use super::findings::Owners;
+use super::digest::{Digest, NodeState};
 use super::snapshot::Snapshot;
 use super::{evidence, Sides};
-use crate::facts::Facts;
 use kbundle_format::analysis::{Subject, SubjectKind};
 use kbundle_format::diff::{Area, Change, Side};
 use kbundle_kube::node::Node;
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// Appends the cluster changes of `sides` to `out`.
-pub(crate) fn compare(sides: &Sides<'_>, out: &mut Vec<Change>) {
-    nodes(sides.old.facts, sides.new.facts, out);
+pub(crate) fn compare(sides: &Sides, out: &mut Vec<Change>) {
+    nodes(&sides.old, &sides.new, out);
     api(sides, out);
-    workloads(sides.old.snapshot, sides.new.snapshot, out);
-    restarts(sides, out);
-    events(sides.old.facts, sides.new.facts, out);
+    workloads(&sides.old.snapshot, &sides.new.snapshot, out);
+    restarts(&sides.old, &sides.new, out);
+    events(&sides.old, &sides.new, out);
 }
 
-fn nodes(old: &Facts, new: &Facts, out: &mut Vec<Change>) {
-    fn by_name(f: &Facts) -> BTreeMap<String, (&Node, &str, Option<u64>)> {
-        f.nodes
-            .iter()
-            .map(|n| {
-                (
-                    n.object.metadata.name.clone(),
-                    (&n.object, &*n.file, n.line),
-                )
-            })
-            .collect()
-    }
-    let (before, after) = (by_name(old), by_name(new));
+fn nodes(old: &Digest, new: &Digest, out: &mut Vec<Change>) {
+    let (before, after) = (&old.nodes, &new.nodes);
     if before.is_empty() || after.is_empty() {
         // One side has no API objects (a node-only bundle): nodes are not "removed".
         return;
     }
-    for (name, (node, file, line)) in &after {
-        let Some((was, old_file, old_line)) = before.get(name) else {
+    for (name, NodeState { node, file, line }) in after {
+        let Some(NodeState {
+            node: was,
+            file: old_file,
+            line: old_line,
+        }) = before.get(name)
+        else {
             out.push(Change {
                 area: Area::Node,
                 subject: Subject::node(name),
@@ -79,7 +72,7 @@ fn nodes(old: &Facts, new: &Facts, out: &mut Vec<Change>) {
             });
         }
     }
-    for (name, (node, file, line)) in &before {
+    for (name, NodeState { node, file, line }) in before {
         if !after.contains_key(name) {
             out.push(Change {
                 area: Area::Node,
@@ -163,16 +156,15 @@ fn node_value(n: &Node) -> Value {
     })
 }
 
-fn api(sides: &Sides<'_>, out: &mut Vec<Change>) {
-    let (old, new) = (sides.old.facts, sides.new.facts);
-    if let (Some(a), Some(b)) = (old.cluster_version(), new.cluster_version()) {
+fn api(sides: &Sides, out: &mut Vec<Change>) {
+    if let (Some(a), Some(b)) = (&sides.old.cluster_version, &sides.new.cluster_version) {
         if a != b {
             out.push(Change {
                 area: Area::Api,
                 subject: Subject::cluster(),
                 what: format!("Kubernetes API server {a} → {b}"),
-                old: Some(Value::String(a.into())),
-                new: Some(Value::String(b.into())),
+                old: Some(Value::String(a.clone())),
+                new: Some(Value::String(b.clone())),
                 unified_diff: None,
                 evidence: vec![
                     evidence(Side::Old, "cluster-info/cluster_version.json", None, a),
@@ -336,109 +328,72 @@ fn brief(v: &Value) -> String {
     }
 }
 
-/// `(namespace, pod identity, container)`.
-type ContainerKey = (String, String, String);
-
-/// A restart count with where it was read: `(count, file, line)`.
-type Restarts = (i64, String, Option<u64>);
-
-/// Restarts of each container, by the pod's identity (its workload, so a replaced pod
-/// continues its predecessor's line).
-fn restart_counts(facts: &Facts, owners: &Owners) -> BTreeMap<ContainerKey, Restarts> {
-    let mut out: BTreeMap<ContainerKey, Restarts> = BTreeMap::new();
-    for p in &facts.pods_that_may_matter {
-        let m = &p.object.metadata;
-        let subject = Subject::pod(&m.namespace, &m.name);
-        let identity = owners.pod_name(&subject);
-        for c in p.object.all_container_statuses() {
-            let e = out
-                .entry((m.namespace.clone(), identity.clone(), c.name.clone()))
-                .or_insert((0, p.file.to_string(), p.line));
-            if c.restart_count > e.0 {
-                *e = (c.restart_count, p.file.to_string(), p.line);
-            }
-        }
-    }
-    out
-}
-
-fn restarts(sides: &Sides<'_>, out: &mut Vec<Change>) {
-    let before = restart_counts(sides.old.facts, &sides.old.owners);
-    let after = restart_counts(sides.new.facts, &sides.new.owners);
-    for ((ns, pod, container), (n, file, line)) in &after {
-        let (was, old_file, old_line) = before
-            .get(&(ns.clone(), pod.clone(), container.clone()))
-            .cloned()
-            .unwrap_or((0, String::new(), None));
-        if *n <= was {
+fn restarts(old: &Digest, new: &Digest, out: &mut Vec<Change>) {
+    for ((ns, pod, container), now) in &new.restarts {
+        let was = old
+            .restarts
+            .get(&(ns.clone(), pod.clone(), container.clone()));
+        let before = was.map_or(0, |r| r.count);
+        if now.count <= before {
             continue;
         }
         let mut ev = Vec::new();
-        if !old_file.is_empty() {
+        if let Some(w) = was {
             ev.push(evidence(
                 Side::Old,
-                &old_file,
-                old_line,
-                &format!("{container}: restartCount={was}"),
+                &w.file,
+                w.line,
+                &format!("{container}: restartCount={before}"),
             ));
         }
         ev.push(evidence(
             Side::New,
-            file,
-            *line,
-            &format!("{container}: restartCount={n}"),
+            &now.file,
+            now.line,
+            &format!("{container}: restartCount={}", now.count),
         ));
         out.push(Change {
             area: Area::Pod,
             subject: Subject::pod(ns, pod).with_container(container),
-            what: format!("{pod} container {container} in {ns}: restarts {was} → {n}"),
-            old: Some(json!(was)),
-            new: Some(json!(n)),
+            what: format!(
+                "{pod} container {container} in {ns}: restarts {before} → {}",
+                now.count
+            ),
+            old: Some(json!(before)),
+            new: Some(json!(now.count)),
             unified_diff: None,
             evidence: ev,
         });
     }
 }
 
-fn events(old: &Facts, new: &Facts, out: &mut Vec<Change>) {
-    let reasons = |f: &Facts| -> BTreeSet<String> {
-        f.events
-            .iter()
-            .filter(|g| g.is_warning())
-            .map(|g| g.reason.clone())
-            .collect()
-    };
-    let before = reasons(old);
-    if !old.kinds_present.contains("events") {
+fn events(old: &Digest, new: &Digest, out: &mut Vec<Change>) {
+    // A side without events says nothing about which reasons are new.
+    let (Some(before), Some(after)) = (&old.warning_reasons, &new.warning_reasons) else {
         return;
-    }
-    let mut by_reason: BTreeMap<&str, Vec<&crate::facts::EventGroup>> = BTreeMap::new();
-    for g in new.events.iter().filter(|g| g.is_warning()) {
-        if !before.contains(&g.reason) {
-            by_reason.entry(&g.reason).or_default().push(g);
+    };
+    for (reason, s) in after {
+        if before.contains_key(reason) {
+            continue;
         }
-    }
-    for (reason, groups) in by_reason {
-        let count: u64 = groups.iter().map(|g| g.count).sum();
-        let first = groups[0];
-        let objects: Vec<String> = groups
-            .iter()
-            .take(3)
-            .map(|g| format!("{} {}", g.object.kind, g.object.name))
-            .collect();
         out.push(Change {
             area: Area::Event,
             subject: Subject::cluster(),
             what: format!(
-                "New Warning events: {reason} ({count} on {} object(s): {}{})",
-                groups.len(),
-                objects.join(", "),
-                if groups.len() > 3 { ", ..." } else { "" }
+                "New Warning events: {reason} ({} on {} object(s): {}{})",
+                s.count,
+                s.objects,
+                s.first_objects.join(", "),
+                if s.objects > s.first_objects.len() {
+                    ", ..."
+                } else {
+                    ""
+                }
             ),
             old: None,
-            new: Some(json!({"reason": reason, "count": count, "objects": groups.len()})),
+            new: Some(json!({"reason": reason, "count": s.count, "objects": s.objects})),
             unified_diff: None,
-            evidence: vec![evidence(Side::New, &first.file, first.line, &first.message)],
+            evidence: vec![evidence(Side::New, &s.file, s.line, &s.message)],
         });
     }
 }

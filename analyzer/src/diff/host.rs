@@ -3,9 +3,10 @@
 //! filled, interfaces, MTU, addresses and routes, multipath paths and iSCSI sessions, reboots
 //! between the two collections, and clocks that lost synchronization.
 
+use super::digest::Digest;
 use super::snapshot::{FileText, MANIFESTS};
 use super::{evidence, Sides};
-use crate::facts::{Facts, HostFacts};
+use crate::facts::HostFacts;
 use kbundle_format::analysis::{Subject, SubjectKind};
 use kbundle_format::diff::{Area, Change, Side};
 use serde_json::{json, Value};
@@ -20,10 +21,10 @@ const WORTH: u8 = 80;
 const LEVELS: [u8; 3] = [85, 90, 95];
 
 /// Appends the node changes of `sides` to `out`.
-pub(crate) fn compare(sides: &Sides<'_>, out: &mut Vec<Change>) {
+pub(crate) fn compare(sides: &Sides, out: &mut Vec<Change>) {
     files(sides, out);
-    for (node, b) in &sides.new.facts.hosts {
-        let Some(a) = sides.old.facts.hosts.get(node) else {
+    for (node, b) in &sides.new.hosts {
+        let Some(a) = sides.old.hosts.get(node) else {
             continue;
         };
         filesystems(node, a, b, out);
@@ -31,14 +32,14 @@ pub(crate) fn compare(sides: &Sides<'_>, out: &mut Vec<Change>) {
         storage(node, a, b, out);
         clock(node, a, b, out);
     }
-    reboots(sides.old.facts, sides.new.facts, out);
+    reboots(&sides.old, &sides.new, out);
 }
 
 /// Static-pod manifests and configuration files: added, removed, changed (with the diff).
-fn files(sides: &Sides<'_>, out: &mut Vec<Change>) {
+fn files(sides: &Sides, out: &mut Vec<Change>) {
     let (old, new) = (&sides.old.snapshot.files, &sides.new.snapshot.files);
-    let nodes_old: BTreeSet<&String> = sides.old.facts.hosts.keys().collect();
-    let nodes_new: BTreeSet<&String> = sides.new.facts.hosts.keys().collect();
+    let nodes_old: BTreeSet<&String> = sides.old.hosts.keys().collect();
+    let nodes_new: BTreeSet<&String> = sides.new.hosts.keys().collect();
     let keys: BTreeSet<&(String, String)> = old.keys().chain(new.keys()).collect();
     for key in keys {
         let (node, path) = key;
@@ -459,31 +460,31 @@ fn clock(node: &str, a: &HostFacts, b: &HostFacts, out: &mut Vec<Change>) {
 }
 
 /// Boots the new side shows after the old side was collected.
-fn reboots(old: &Facts, new: &Facts, out: &mut Vec<Change>) {
-    let Some(since) = old.reference_time() else {
+fn reboots(old: &Digest, new: &Digest, out: &mut Vec<Change>) {
+    let Some(since) = old.reference_time else {
         return;
     };
-    let until = new.reference_time();
+    let until = new.reference_time;
     let mut seen = BTreeSet::new();
-    crate::rules::host::reboots::reboots_timeline(new, &mut |at, entry| {
-        if at <= since || until.is_some_and(|u| at > u) {
-            return;
+    for (at, entry) in &new.boots {
+        if *at <= since || until.is_some_and(|u| *at > u) {
+            continue;
         }
         let node = entry.subject.name.clone();
-        if !old.hosts.contains_key(&node) || !seen.insert((node.clone(), at)) {
-            return;
+        if !old.hosts.contains_key(&node) || !seen.insert((node.clone(), *at)) {
+            continue;
         }
         out.push(Change {
             area: Area::Reboot,
             subject: Subject::node(&node),
             what: format!(
                 "{node} booted at {} (between the two collections)",
-                crate::findings::rfc3339(at)
+                crate::findings::rfc3339(*at)
             ),
             old: None,
-            new: Some(json!(crate::findings::rfc3339(at))),
+            new: Some(json!(crate::findings::rfc3339(*at))),
             unified_diff: None,
             evidence: vec![evidence(Side::New, &entry.file, entry.line, &entry.text)],
         });
-    });
+    }
 }

@@ -9,6 +9,7 @@
 //! says what is compared and what is ignored.
 
 mod cluster;
+mod digest;
 mod findings;
 mod host;
 mod snapshot;
@@ -16,21 +17,14 @@ mod snapshot;
 use crate::facts::Facts;
 use crate::logscan::{Catalog, LogScanner, RuleSources};
 use crate::AnalyzeError;
-use kbundle_format::analysis::Analysis;
+use digest::Digest;
 use kbundle_format::diff::{Change, Diff, Side, SideEvidence, DIFF_FORMAT_V1};
 use std::path::PathBuf;
 
-/// One side as the comparison sees it.
-pub(crate) struct SideFacts<'a> {
-    facts: &'a Facts,
-    snapshot: &'a snapshot::Snapshot,
-    owners: findings::Owners,
-}
-
 /// Both sides.
-pub(crate) struct Sides<'a> {
-    old: SideFacts<'a>,
-    new: SideFacts<'a>,
+pub(crate) struct Sides {
+    old: Digest,
+    new: Digest,
 }
 
 /// Evidence of one side; a line is only given when known.
@@ -55,33 +49,25 @@ pub fn diff_paths(
 ) -> Result<Diff, AnalyzeError> {
     let scanner = LogScanner::new(&Catalog::load(rules)?)?;
     let causes = crate::causes::CauseCatalog::builtin()?;
-    let read = |paths: &[PathBuf]| -> Result<(Facts, snapshot::Snapshot, Analysis), AnalyzeError> {
+    // Each side is read, analyzed and digested before the next is read, so only one
+    // side's facts are in memory at a time.
+    let read = |paths: &[PathBuf]| -> Result<Digest, AnalyzeError> {
         let mut facts = Facts::default();
         for path in paths {
             facts.merge(crate::ingest::read_bundle(path, &scanner)?);
         }
         let snapshot = snapshot::Snapshot::read(paths)?;
         let analysis = crate::report::analyze(&facts, scanner.catalog(), &causes);
-        Ok((facts, snapshot, analysis))
+        Ok(Digest::of(facts, snapshot, analysis))
     };
-    let (old_facts, old_snapshot, old_analysis) = read(old)?;
-    let (new_facts, new_snapshot, new_analysis) = read(new)?;
     let sides = Sides {
-        old: SideFacts {
-            facts: &old_facts,
-            snapshot: &old_snapshot,
-            owners: findings::Owners::of(&old_facts),
-        },
-        new: SideFacts {
-            facts: &new_facts,
-            snapshot: &new_snapshot,
-            owners: findings::Owners::of(&new_facts),
-        },
+        old: read(old)?,
+        new: read(new)?,
     };
     let findings = findings::compare(
-        &old_analysis.findings,
+        &sides.old.analysis.findings,
         &sides.old.owners,
-        &new_analysis.findings,
+        &sides.new.analysis.findings,
         &sides.new.owners,
     );
     let mut changes: Vec<Change> = Vec::new();
@@ -92,9 +78,9 @@ pub fn diff_paths(
     changes.sort_by(|a, b| (a.area, &a.subject).cmp(&(b.area, &b.subject)));
     Ok(Diff {
         format: DIFF_FORMAT_V1.to_string(),
-        tool: new_analysis.tool.clone(),
-        old: old_analysis.bundles,
-        new: new_analysis.bundles,
+        tool: sides.new.analysis.tool.clone(),
+        old: sides.old.analysis.bundles.clone(),
+        new: sides.new.analysis.bundles.clone(),
         findings,
         changes,
     })
