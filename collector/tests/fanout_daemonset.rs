@@ -530,3 +530,60 @@ fn scale_many_nodes_through_the_double() {
         b.members.len()
     );
 }
+
+/// `bundle` with `line` appended to its member ending in `suffix`, as an agent that did not
+/// redact (an older or tampered image) would send it.
+fn with_line(bundle: &[u8], suffix: &str, line: &str) -> Vec<u8> {
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(bundle));
+    let mut out = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::fast(),
+    ));
+    let mut found = false;
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let path = entry.path().unwrap().to_string_lossy().into_owned();
+        let mut body = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut body).unwrap();
+        if path.ends_with(suffix) {
+            body.extend_from_slice(line.as_bytes());
+            found = true;
+        }
+        let mut header = entry.header().clone();
+        header.set_size(body.len() as u64);
+        out.append_data(&mut header, &path, body.as_slice())
+            .unwrap();
+    }
+    assert!(found, "no member ends with {suffix}");
+    out.into_inner().unwrap().finish().unwrap()
+}
+
+#[test]
+fn what_an_agent_sends_is_redacted_again_on_arrival() {
+    let work = tempfile::tempdir().unwrap();
+    let token = "ghp_R3dact3dOnArrivalXq7Lm2Np9Ks4Tv8Wy1Zb";
+    let password = "daemonset-arrival-password-51";
+    let leaky = with_line(
+        &node_bundle(work.path(), "w1"),
+        "files/var/log/syslog",
+        &format!("Dec  4 00:00:02 w1 app[7]: password={password} token {token}\n"),
+    );
+    let mut script = Script::default();
+    script.agents.insert("w1".into(), Agent::Ready(leaky));
+    let lab = lab(script);
+    let (output, path, _) = collect(&lab, &["--quiet", "--node-timeout", "30"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let b = Bundle::read(&path);
+    let syslog = b.text("host-collectors/w1/files/var/log/syslog");
+    assert!(syslog.contains("agent test line of w1"), "{syslog}");
+    for member in &b.members {
+        let text = member.text();
+        assert!(!text.contains(token), "{}: {text}", member.path);
+        assert!(!text.contains(password), "{}: {text}", member.path);
+    }
+    assert_cleaned_up(&lab);
+}
