@@ -14,7 +14,8 @@
 # Settings (environment):
 #   KBUNDLE_DIST_ARCH     x86_64 (default) or aarch64; aarch64 needs `rustup target add
 #                         aarch64-unknown-linux-gnu` (docs/performance.md, "Release builds")
-#   KBUNDLE_DIST_PROFILE  the cargo profile [default: dist, fat LTO, what ships and what CI builds]
+#   KBUNDLE_DIST_PROFILE  the cargo profile [default: dist, fat LTO, what ships; CI builds
+#                         ci-dist, the same at opt-level 1: Cargo.toml says why]
 #   KBUNDLE_DIST_URL      where the tarballs will be downloaded from, for the krew manifest
 #                         [default: <repository>/releases/download/v<version>]
 #   SOURCE_DATE_EPOCH     the files' time in the tarball [default: the last commit's]
