@@ -164,10 +164,16 @@ mod tests {
         std::fs::write(dir.path().join("b/manifest.json"), "{}").unwrap();
         let mut text = String::new();
         for i in 0..1000 {
-            text.push_str(&format!("Nov 27 09:00:00 w1 kernel: [{i}.0] eth0: link up\n"));
+            text.push_str(&format!(
+                "Nov 27 09:00:00 w1 kernel: [{i}.0] eth0: link up\n"
+            ));
         }
-        text.push_str("Nov 27 09:12:03 w1 kernel: Out of memory: Killed process 4121 (java) total-vm:1kB\n");
-        text.push_str("Nov 27 09:12:04 w1 kernel: Out of memory: Killed process 4122 (java) total-vm:1kB");
+        text.push_str(
+            "Nov 27 09:12:03 w1 kernel: Out of memory: Killed process 4121 (java) total-vm:1kB\n",
+        );
+        text.push_str(
+            "Nov 27 09:12:04 w1 kernel: Out of memory: Killed process 4122 (java) total-vm:1kB",
+        );
         std::fs::write(kern.join("kern.log"), text).unwrap();
         let catalog = Catalog::builtin().unwrap();
         let stats = rule_stats(&catalog, &[dir.path().join("b")]).unwrap();
