@@ -119,6 +119,9 @@ pub(crate) mod testdata {
 }
 
 #[cfg(test)]
+mod properties;
+
+#[cfg(test)]
 mod robustness {
     //! No parser may panic on any input: every parser gets every prefix (at a stride) of
     //! every corpus file, including files of other kinds, plus pseudo-random junk.
