@@ -364,6 +364,9 @@ fn epoch(b: &[u8]) -> Option<Timestamp> {
 }
 
 #[cfg(test)]
+mod properties;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
