@@ -254,7 +254,7 @@ fn texts(own: Vec<String>) -> impl Strategy<Value = String> {
 
 /// Every `line: N` field anywhere in a parsed value (its pretty `Debug` form puts each field
 /// on a line of its own, and strings there cannot hold a raw line break).
-fn record_lines(value: &impl Debug) -> Vec<usize> {
+pub(super) fn record_lines(value: &impl Debug) -> Vec<usize> {
     static LINE_FIELD: LazyLock<regex::Regex> = LazyLock::new(|| {
         regex::Regex::new(r"(?m)^\s*(?:line|[a-z_]+_line): (?:Some\(\s*)?(\d+)").expect("regex")
     });
@@ -266,7 +266,10 @@ fn record_lines(value: &impl Debug) -> Vec<usize> {
 }
 
 /// The promise every parser keeps (see the module doc).
-fn check<T: Debug>(text: &str, result: &Result<T, ParseError>) -> Result<(), TestCaseError> {
+pub(super) fn check<T: Debug>(
+    text: &str,
+    result: &Result<T, ParseError>,
+) -> Result<(), TestCaseError> {
     let lines: Vec<&str> = text.lines().collect();
     match result {
         Ok(value) => {
