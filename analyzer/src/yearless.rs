@@ -59,6 +59,9 @@ impl YearlessTime {
 }
 
 #[cfg(test)]
+mod properties;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use jiff::civil::date;

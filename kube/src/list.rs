@@ -230,7 +230,10 @@ pub fn locate_field<'a>(
     out
 }
 
-/// The scalar after a key: a JSON string's raw bytes, or a YAML plain or quoted scalar.
+/// The scalar after a key: a JSON string's raw bytes, or a YAML plain or quoted scalar;
+/// `None` for a string written with escapes (`\"`, `\\`, `''`): its bytes are not the
+/// value's, and cutting it at an escaped quote could match another object's name and put
+/// the objects after it out of step (found by kube/tests/list_properties.rs).
 fn value_after(buf: &[u8], from: usize, yaml: bool) -> Option<&[u8]> {
     let rest = buf.get(from..)?;
     let start = rest.iter().position(|b| *b != b' ' && *b != b'\t')?;
@@ -238,19 +241,18 @@ fn value_after(buf: &[u8], from: usize, yaml: bool) -> Option<&[u8]> {
     if yaml {
         let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
         let v = rest[..end].strip_suffix(b"\r").unwrap_or(&rest[..end]);
-        let v = v
-            .strip_prefix(b"\"")
-            .and_then(|v| v.strip_suffix(b"\""))
-            .unwrap_or(v);
-        let v = v
-            .strip_prefix(b"'")
-            .and_then(|v| v.strip_suffix(b"'"))
-            .unwrap_or(v);
+        if let Some(quoted) = v.strip_prefix(b"\"").and_then(|v| v.strip_suffix(b"\"")) {
+            return (!quoted.contains(&b'\\')).then_some(quoted);
+        }
+        if let Some(quoted) = v.strip_prefix(b"'").and_then(|v| v.strip_suffix(b"'")) {
+            return (memchr::memmem::find(quoted, b"''").is_none()).then_some(quoted);
+        }
         Some(v)
     } else {
         let rest = rest.strip_prefix(b"\"")?;
-        let end = memchr::memchr(b'"', rest)?;
-        Some(&rest[..end])
+        let end = memchr::memchr2(b'"', b'\\', rest)?;
+        // A backslash before the closing quote: an escaped string.
+        (rest[end] == b'"').then(|| &rest[..end])
     }
 }
 
@@ -306,6 +308,18 @@ mod tests {
             false,
         );
         assert_eq!(lines, [None, Some(1), Some(2)]);
+    }
+
+    #[test]
+    fn an_escaped_name_is_not_found_and_does_not_shift_the_others() {
+        // The first name, `"`, was read cut at its escaped quote as `\`, matched the third
+        // name (a backslash) on line 1, and `a` on line 2 was then never looked for.
+        let json = b"[{\"name\":\"\\\"\"},\n{\"name\":\"a\"},\n{\"name\":\"\\\\\"}]";
+        let lines = locate_field(json, "name", ["\"", "a", "\\"].into_iter(), false);
+        assert_eq!(lines, [None, Some(2), None]);
+        let yaml = b"- name: \"x\\\"y\"\n- name: a\n- name: 'it''s'\n- name: 'b'\n";
+        let lines = locate_field(yaml, "name", ["x\"y", "a", "it's", "b"].into_iter(), true);
+        assert_eq!(lines, [None, Some(2), None, Some(4)]);
     }
 
     #[test]

@@ -227,13 +227,30 @@ mod tests {
         assert_eq!(again.to_string(), err.to_string());
     }
 
+    /// Dropping the reader while the inflate thread is blocked on a full channel must
+    /// release and join it. A drop that joined before closing the channel would wait for
+    /// ever; the deadline turns that hang into a failure. (60 s is far beyond the
+    /// milliseconds this takes, even on a loaded machine.)
     #[test]
     fn dropping_the_reader_early_stops_the_thread() {
+        const DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
         let file = gzip_file(&[&pattern(12 * CHUNK_SIZE)]);
         let mut stream = InflatedStream::spawn(file, Codec::Gzip).unwrap();
         let mut first = [0; 10];
         stream.read_exact(&mut first).unwrap();
-        // Drop joins the thread: this returns only because the blocked sender was released.
-        drop(stream);
+        assert_eq!(first, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        // Let the thread fill the channel and block on its next send.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        // Drop joins the inflate thread: it returns only because the blocked sender was
+        // released. Dropped on a helper thread, so that a hang is seen, not suffered.
+        std::thread::spawn(move || {
+            drop(stream);
+            let _ = done_tx.send(());
+        });
+        assert!(
+            done_rx.recv_timeout(DEADLINE).is_ok(),
+            "dropping the reader did not stop the inflate thread within {DEADLINE:?}"
+        );
     }
 }

@@ -136,6 +136,10 @@ fn negotiate(accept: &str) -> Wanted {
 
 /// Answers a request.
 pub(crate) fn respond(state: &Arc<State>, req: &Request) -> Reply {
+    #[cfg(feature = "fault-injection")]
+    if let Some(refused) = state.faults.unauthorized() {
+        return refused;
+    }
     let route = routes::parse(&req.path);
     let wanted = negotiate(&req.accept);
     let api_resources = &state.bundle.api_resources;

@@ -3,23 +3,23 @@
 //! slow client never makes the server hold a whole list.
 
 use super::api::{self, Body, Reply, State};
+use super::Limits;
 use bytes::Bytes;
 use http_body::Frame;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use std::convert::Infallible;
 use std::io::{self, Write};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Notify, Semaphore};
 
-/// Request bodies (self-access reviews) larger than this are refused.
-const MAX_REQUEST_BODY: usize = 1 << 20;
 /// Bytes gathered before a chunk is handed to the connection.
 const CHUNK: usize = 64 << 10;
 
@@ -46,10 +46,14 @@ impl http_body::Body for ResponseBody {
     }
 }
 
-/// A `Write` that hands chunks to the response body; fails once the client is gone.
+/// A `Write` that hands chunks to the response body; fails once the client is gone, or has
+/// read nothing for `stall` (so a client that never reads cannot hold the producing thread,
+/// one of the runtime's bounded pool of blocking threads, for ever).
 struct ChannelWriter {
     tx: mpsc::Sender<io::Result<Bytes>>,
     buf: Vec<u8>,
+    runtime: tokio::runtime::Handle,
+    stall: Duration,
 }
 
 impl Write for ChannelWriter {
@@ -66,19 +70,40 @@ impl Write for ChannelWriter {
             return Ok(());
         }
         let chunk = Bytes::from(std::mem::take(&mut self.buf));
-        self.tx
-            .blocking_send(Ok(chunk))
-            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "client went away"))
+        let sent = self
+            .runtime
+            .block_on(tokio::time::timeout(self.stall, self.tx.send(Ok(chunk))));
+        match sent {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "client went away",
+            )),
+            Err(_) => Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "client read nothing for too long",
+            )),
+        }
     }
 }
 
-/// Accepts connections until `shutdown` fires.
+/// Accepts connections until `shutdown` fires, at most `limits.connections` at once.
 pub(crate) async fn serve(
     listener: TcpListener,
     state: Arc<State>,
+    limits: Limits,
     mut shutdown: oneshot::Receiver<()>,
 ) {
+    let slots = Arc::new(Semaphore::new(limits.connections.max(1)));
     loop {
+        // A free slot first: past the limit, connections wait in the accept queue.
+        let slot = tokio::select! {
+            _ = &mut shutdown => break,
+            slot = Arc::clone(&slots).acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+        };
         tokio::select! {
             _ = &mut shutdown => break,
             accepted = listener.accept() => {
@@ -87,17 +112,30 @@ pub(crate) async fn serve(
                 if state.faults.hang {
                     // Keep the connection open and silent until the server stops.
                     tokio::spawn(async move {
-                        let _held = stream;
+                        let _held = (stream, slot);
                         std::future::pending::<()>().await;
                     });
                     continue;
                 }
                 let state = Arc::clone(&state);
                 tokio::spawn(async move {
-                    let service = service_fn(move |req| handle(Arc::clone(&state), req));
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
+                    let _slot = slot;
+                    // Fired by a response whose client stopped reading: the connection is
+                    // dropped, which frees what it held.
+                    let cut = Arc::new(Notify::new());
+                    let cut_by = Arc::clone(&cut);
+                    let service = service_fn(move |req| {
+                        handle(Arc::clone(&state), limits, Arc::clone(&cut_by), req)
+                    });
+                    let connection = http1::Builder::new()
+                        .timer(TokioTimer::new())
+                        .header_read_timeout(limits.head_timeout)
+                        .max_buf_size(limits.head_bytes.max(8192))
+                        .serve_connection(TokioIo::new(stream), service);
+                    tokio::select! {
+                        _ = connection => {}
+                        _ = cut.notified() => {}
+                    }
                 });
             }
         }
@@ -106,13 +144,15 @@ pub(crate) async fn serve(
 
 async fn handle(
     state: Arc<State>,
+    limits: Limits,
+    cut: Arc<Notify>,
     req: hyper::Request<Incoming>,
 ) -> Result<hyper::Response<ResponseBody>, Infallible> {
     let (parts, body) = req.into_parts();
     let body = if parts.method == hyper::Method::GET || parts.method == hyper::Method::HEAD {
         Vec::new()
     } else {
-        match Limited::new(body, MAX_REQUEST_BODY).collect().await {
+        match Limited::new(body, limits.body_bytes).collect().await {
             Ok(collected) => collected.to_bytes().to_vec(),
             Err(_) => Vec::new(),
         }
@@ -152,22 +192,33 @@ async fn handle(
                 }
             }
         };
-    Ok(into_response(reply))
+    Ok(into_response(reply, limits.stall_timeout, cut))
 }
 
-fn into_response(reply: Reply) -> hyper::Response<ResponseBody> {
+/// The response; a streamed body is produced on a blocking thread, which `cut`s the
+/// connection when the client has read nothing for `stall`.
+fn into_response(reply: Reply, stall: Duration, cut: Arc<Notify>) -> hyper::Response<ResponseBody> {
     let body = match reply.body {
         Body::Bytes(b) => ResponseBody::Full(Some(Bytes::from(b))),
         Body::Stream(produce) => {
             let (tx, rx) = mpsc::channel(4);
+            let runtime = tokio::runtime::Handle::current();
             tokio::task::spawn_blocking(move || {
                 let mut out = ChannelWriter {
                     tx: tx.clone(),
                     buf: Vec::new(),
+                    runtime: runtime.clone(),
+                    stall,
                 };
                 let result = produce(&mut out).and_then(|()| out.flush());
                 if let Err(e) = result {
-                    let _ = tx.blocking_send(Err(e));
+                    // The error ends the body as an error (never as a clean end that would
+                    // look complete); a client that does not read cannot take even that,
+                    // so its connection is cut instead.
+                    let delivered = runtime.block_on(tokio::time::timeout(stall, tx.send(Err(e))));
+                    if !matches!(delivered, Ok(Ok(()))) {
+                        cut.notify_one();
+                    }
                 }
             });
             ResponseBody::Channel(rx)

@@ -116,9 +116,44 @@ impl Bundle {
 pub struct ServeOptions {
     /// Port on 127.0.0.1; 0 picks a free one.
     pub port: u16,
+    /// What one client may take of the server.
+    pub limits: Limits,
     /// Faults to inject (tests only: the `fault-injection` feature).
     #[cfg(feature = "fault-injection")]
     pub faults: FaultPlan,
+}
+
+/// What one client may take of the server, so that idle, slow or hostile clients cannot
+/// exhaust its memory or threads and others are still served (docs/serve.md, "Limits").
+/// The defaults are far above what kubectl needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Connections served at once; further ones wait in the kernel's accept queue until one
+    /// closes.
+    pub connections: usize,
+    /// The largest request head (request line, path, query and headers): a bigger one is
+    /// answered `431` and its connection closed, after at most this much was buffered.
+    pub head_bytes: usize,
+    /// The largest request body (`POST` of an access review); a bigger one is not read.
+    pub body_bytes: usize,
+    /// A connection that has not sent a whole request head within this long — idle
+    /// keep-alive connections included — is closed.
+    pub head_timeout: std::time::Duration,
+    /// A response the client has not read from for this long is cut, which frees the
+    /// thread producing it.
+    pub stall_timeout: std::time::Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            connections: 4096,
+            head_bytes: 64 << 10,
+            body_bytes: 64 << 10,
+            head_timeout: std::time::Duration::from_secs(30),
+            stall_timeout: std::time::Duration::from_secs(60),
+        }
+    }
 }
 
 /// A running server on its own thread and runtime, usable from plain and async code alike.
@@ -141,6 +176,7 @@ impl Server {
             .enable_all()
             .build()?;
         let (tx, rx) = tokio::sync::oneshot::channel();
+        let limits = options.limits;
         let state = Arc::new(api::State {
             bundle,
             #[cfg(feature = "fault-injection")]
@@ -152,7 +188,7 @@ impl Server {
             .spawn(move || {
                 runtime.block_on(async move {
                     match tokio::net::TcpListener::from_std(listener) {
-                        Ok(listener) => http::serve(listener, state, rx).await,
+                        Ok(listener) => http::serve(listener, state, limits, rx).await,
                         Err(e) => eprintln!("kbundle serve: {e}"),
                     }
                 });

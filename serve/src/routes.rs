@@ -108,6 +108,9 @@ pub(crate) fn percent_decode(s: &str) -> String {
 }
 
 #[cfg(test)]
+mod properties;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -334,6 +334,9 @@ pub(crate) fn selectable_fields(group: &str, resource: &str) -> &'static [FieldP
 }
 
 #[cfg(test)]
+mod properties;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::BTreeMap;

@@ -106,7 +106,15 @@ fn get(server: &Server, path: &str) -> Answer {
 
 fn cluster_server(faults: FaultPlan) -> Server {
     let bundle: Bundle = bundle_of(&cluster::files(), 1_800_000_000);
-    Server::start(Arc::new(bundle), ServeOptions { port: 0, faults }).unwrap()
+    Server::start(
+        Arc::new(bundle),
+        ServeOptions {
+            port: 0,
+            faults,
+            ..ServeOptions::default()
+        },
+    )
+    .unwrap()
 }
 
 const AGGREGATED_V2: &str =

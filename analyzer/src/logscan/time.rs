@@ -126,11 +126,15 @@ fn month_of(name: &[u8]) -> Option<u8> {
         .map(|i| i as u8 + 1)
 }
 
-/// `n` ASCII digits at `at` as a number.
+/// `n` ASCII digits at `at` as a number; `None` past `u32` (checked: callers read at most
+/// four digits, but an overflow must not be a panic).
 fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
     let s = b.get(at..at.checked_add(n)?)?;
     s.iter().try_fold(0u32, |acc, &c| {
-        c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        acc.checked_mul(10)?.checked_add(u32::from(c - b'0'))
     })
 }
 
@@ -351,10 +355,16 @@ fn epoch(b: &[u8]) -> Option<Timestamp> {
     if !(9..=11).contains(&len) {
         return None;
     }
-    let secs = digits(b, 0, len)?;
+    // Eleven digits pass u32 (from 2106 on): read as i64, which holds them all.
+    let secs = b[..len]
+        .iter()
+        .fold(0i64, |acc, &c| acc * 10 + i64::from(c - b'0'));
     let (nanos, _) = fraction(b, len);
-    Timestamp::new(i64::from(secs), nanos as i32).ok()
+    Timestamp::new(secs, nanos as i32).ok()
 }
+
+#[cfg(test)]
+mod properties;
 
 #[cfg(test)]
 mod tests {
@@ -486,6 +496,16 @@ mod tests {
         assert_eq!(
             parse(r#"{"level":"warn","ts":1631692800.123,"caller":"etcdserver/util.go:166"}"#),
             Some(abs("2021-09-15T08:00:00.123Z"))
+        );
+        // Epoch seconds past u32 (2106 on) overflowed the digit reader; found by the
+        // properties in time/properties.rs.
+        assert_eq!(
+            parse(r#"{"level":"warn","ts":4294967296.5}"#),
+            Some(abs("2106-02-07T06:28:16.5Z"))
+        );
+        assert_eq!(
+            parse(r#"{"ts":99999999999}"#),
+            Some(abs("5138-11-16T09:46:39Z"))
         );
         assert_eq!(parse("just some words"), None);
         assert_eq!(parse(""), None);

@@ -379,7 +379,8 @@ fn check_terminating(pod: &Sourced<Pod>, ctx: &Context, out: &mut Findings) {
         return;
     };
     let grace = SignedDuration::from_secs(p.metadata.deletion_grace_period_seconds.max(0));
-    if age > grace + SignedDuration::from_mins(5) {
+    // Saturating: the grace period is the object's own number, up to i64::MAX seconds.
+    if age > grace.saturating_add(SignedDuration::from_mins(5)) {
         out.add(
             Draft::new(&STUCK_TERMINATING, pod_subject(p))
                 .title(format!("Pod {} is stuck Terminating", p.key()))
@@ -559,6 +560,18 @@ mod tests {
                 r#", "deletionTimestamp": "2026-11-27T09:59:50Z", "deletionGracePeriodSeconds": 30"#,
             ),
         ]);
+        assert!(ids.is_empty(), "{ids:?}");
+    }
+
+    #[test]
+    fn a_grace_period_of_any_size_is_no_crash() {
+        // `grace + 5 min` overflowed SignedDuration and panicked on this pod (seen while
+        // fuzzing: every number in an object is the bundle's to choose).
+        let ids = analyze(&[pod(
+            "forever",
+            r#"{"phase": "Running"}"#,
+            r#", "deletionTimestamp": "2026-11-27T08:00:00Z", "deletionGracePeriodSeconds": 9223372036854775807"#,
+        )]);
         assert!(ids.is_empty(), "{ids:?}");
     }
 }

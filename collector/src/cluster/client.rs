@@ -172,6 +172,8 @@ pub(crate) enum ApiError {
     Timeout(Duration),
     /// Ctrl-C or SIGTERM.
     Interrupted,
+    /// An answer past [`MAX_ANSWER`] bytes: a broken server or proxy, refused as it arrived.
+    TooLarge(u64),
 }
 
 impl ApiError {
@@ -203,6 +205,8 @@ impl ApiError {
             (ApiError::Transport(_), Retry::Full | Retry::Connect) => true,
             (ApiError::Timeout(_), Retry::Full) => true,
             (ApiError::Timeout(_), Retry::Connect) => false,
+            // The same server would send the same endless answer again.
+            (ApiError::TooLarge(_), _) => false,
             (_, Retry::Throttling) => false,
         }
     }
@@ -225,6 +229,11 @@ impl fmt::Display for ApiError {
             ApiError::Transport(why) => write!(f, "{why}"),
             ApiError::Timeout(d) => write!(f, "no answer within {} s", d.as_secs_f64()),
             ApiError::Interrupted => write!(f, "interrupted"),
+            ApiError::TooLarge(limit) => write!(
+                f,
+                "an answer larger than {} MiB (a broken server or proxy): refused",
+                limit >> 20
+            ),
         }
     }
 }
@@ -248,6 +257,11 @@ const RETRIES: u32 = 3;
 const BACKOFF: Duration = Duration::from_millis(500);
 /// The longest `Retry-After` honoured.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
+/// The most of one answer kept in memory. A page of 500 objects at etcd's 1.5 MiB object
+/// limit is 750 MiB, so no answer of a real API server comes near it; a body that never ends
+/// (a broken server or proxy) otherwise grows until the request deadline — 1.8 GB in the
+/// 5 s of a debug build against a local server (tests/cluster_faults_hostile.rs).
+pub(crate) const MAX_ANSWER: u64 = 1 << 30;
 
 /// The API server, as the collector uses it. Cheap to share by reference between tasks.
 pub(crate) struct Api {
@@ -402,22 +416,7 @@ impl Api {
                     retry_after,
                 });
             }
-            let mut kept = Vec::new();
-            let mut total = 0u64;
-            while let Some(frame) = body.frame().await {
-                let frame = frame.map_err(|e| {
-                    ApiError::Transport(format!("reading the answer: {}", chain(&e)))
-                })?;
-                if let Some(data) = frame.data_ref() {
-                    total += data.len() as u64;
-                    if keep {
-                        kept.extend_from_slice(data);
-                    } else {
-                        sink(data).map_err(|e| ApiError::Transport(format!("writing: {e}")))?;
-                    }
-                }
-            }
-            Ok((Bytes::from(kept), total))
+            read_body(body.into_data_stream(), keep, MAX_ANSWER, &mut sink).await
         };
         tokio::select! {
             r = tokio::time::timeout(timeout, work) => r.unwrap_or(Err(ApiError::Timeout(timeout))),
@@ -435,6 +434,38 @@ impl Api {
             _ = interrupted(&self.interrupt) => Err(ApiError::Interrupted),
         }
     }
+}
+
+/// Reads a successful answer's body to its end: kept (`keep`: at most `limit` bytes, past
+/// which it is refused as it arrives, not after) or handed chunk by chunk to `sink` (whose
+/// own caps apply). Returns what was kept and how many bytes came.
+async fn read_body<S, E>(
+    mut data: S,
+    keep: bool,
+    limit: u64,
+    mut sink: impl FnMut(&[u8]) -> std::io::Result<()>,
+) -> Result<(Bytes, u64), ApiError>
+where
+    S: futures::Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::error::Error + 'static,
+{
+    use futures::StreamExt as _;
+    let mut kept = Vec::new();
+    let mut total = 0u64;
+    while let Some(chunk) = data.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::Transport(format!("reading the answer: {}", chain(&e))))?;
+        total += chunk.len() as u64;
+        if keep {
+            if total > limit {
+                return Err(ApiError::TooLarge(limit));
+            }
+            kept.extend_from_slice(&chunk);
+        } else {
+            sink(&chunk).map_err(|e| ApiError::Transport(format!("writing: {e}")))?;
+        }
+    }
+    Ok((Bytes::from(kept), total))
 }
 
 /// Resolves once the interrupt flag is set (polled: signals only set a flag).
@@ -504,6 +535,36 @@ pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An answer that never ends is refused once past the limit, without waiting for the
+    /// deadline and without keeping more than the limit; a streamed one goes to its sink.
+    #[tokio::test]
+    async fn an_endless_answer_is_refused_at_the_limit() {
+        let endless = futures::stream::repeat_with(|| {
+            Ok::<_, std::io::Error>(Bytes::from_static(&[b'x'; 1000]))
+        });
+        let r = read_body(Box::pin(endless), true, 64 * 1000, |_| Ok(())).await;
+        assert_eq!(r.unwrap_err(), ApiError::TooLarge(64 * 1000));
+        assert!(!ApiError::TooLarge(1).retryable(Retry::Full));
+        // Up to the limit is kept whole.
+        let whole = futures::stream::iter(
+            (0..64).map(|_| Ok::<_, std::io::Error>(Bytes::from_static(&[b'y'; 1000]))),
+        );
+        let (kept, total) = read_body(whole, true, 64 * 1000, |_| Ok(())).await.unwrap();
+        assert_eq!((kept.len(), total), (64_000, 64_000));
+        // Streamed answers are counted, not kept: their sink caps them.
+        let mut seen = 0;
+        let streamed = futures::stream::iter(
+            (0..100).map(|_| Ok::<_, std::io::Error>(Bytes::from_static(&[b'z'; 1000]))),
+        );
+        let (kept, total) = read_body(streamed, false, 1000, |c| {
+            seen += c.len();
+            Ok(())
+        })
+        .await
+        .unwrap();
+        assert_eq!((kept.len(), total, seen), (0, 100_000, 100_000));
+    }
 
     #[test]
     fn only_errors_worth_it_are_retried() {

@@ -275,6 +275,7 @@ pub fn serve(bundle: &Path, faults: &[&str]) -> Served {
         kbundle_serve::ServeOptions {
             port: 0,
             faults: plan,
+            ..kbundle_serve::ServeOptions::default()
         },
     )
     .expect("serve starts");

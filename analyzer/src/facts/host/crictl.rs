@@ -192,11 +192,11 @@ fn aligned_values(line: &str, columns: &[Column]) -> Option<Vec<String>> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     /// `crictl ps -a` (crictl 1.28) on a control-plane node whose API server keeps exiting.
-    const APISERVER_DOWN: &str = "\
+    pub(crate) const APISERVER_DOWN: &str = "\
 CONTAINER           IMAGE               CREATED              STATE               NAME                      ATTEMPT             POD ID              POD
 4b1f0c2d9e8a7       6f707f569b572       About a minute ago   Exited              kube-apiserver            12                  a8b5a7b1c3d2e       kube-apiserver-cp-1
 2338dc9107afc       8d72586a76469       3 hours ago          Running             kube-scheduler            4                   564d7b6201225       kube-scheduler-cp-1

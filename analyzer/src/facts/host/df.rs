@@ -316,7 +316,7 @@ fn human_value(text: &str) -> Option<u64> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::testdata::corpus;
     use super::*;
 
@@ -416,7 +416,7 @@ mod tests {
 
     /// coreutils 9.1 `df -ahT` and `df -ih` (captured on this project's build host), plus a
     /// squashfs snap and a full data disk as a typed row.
-    const TYPED: &str = "\
+    pub(crate) const TYPED: &str = "\
 Filesystem              Type      Size  Used Avail Use% Mounted on
 proc                    proc         0     0     0    - /proc
 devtmpfs                devtmpfs   12G     0   12G   0% /dev

@@ -294,7 +294,7 @@ fn read_counters(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::testdata::corpus;
     use super::*;
 
@@ -330,7 +330,7 @@ mod tests {
 
     /// net-tools 1.60 on RHEL 6: jumbo NIC, an admin-down NIC, an up NIC without carrier,
     /// an alias, loopback.
-    const OLD_FORMAT: &str = "\
+    pub(crate) const OLD_FORMAT: &str = "\
 eth0      Link encap:Ethernet  HWaddr 00:50:56:8A:1B:2C  
           inet addr:10.20.30.40  Bcast:10.20.30.255  Mask:255.255.255.0
           inet6 addr: fe80::250:56ff:fe8a:1b2c/64 Scope:Link

@@ -243,7 +243,7 @@ fn parse_cidr(text: &str) -> Option<(IpAddr, Option<u8>)> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::interface::Family;
     use super::super::testdata::corpus;
     use super::*;
@@ -358,7 +358,7 @@ mod tests {
 
     /// `ip addr` of a flannel node (iproute2 5.x): altname, metric in the address line,
     /// veth in a pod namespace, docker0 without carrier, a secondary labelled address.
-    const FLANNEL_NODE: &str = "\
+    pub(crate) const FLANNEL_NODE: &str = "\
 1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN group default qlen 1000
     link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00
     inet 127.0.0.1/8 scope host lo
@@ -421,7 +421,7 @@ mod tests {
 
     /// `ip -s -d link` of iproute2 6.1 (captured on this project's build host): the newer
     /// stats header with `missed`, trailing spaces, `ifb` kind line.
-    const IPROUTE_6_1_LINK: &str = "\
+    pub(crate) const IPROUTE_6_1_LINK: &str = "\
 2: ifb0: <BROADCAST,NOARP> mtu 1500 qdisc noop state DOWN mode DEFAULT group default qlen 32
     link/ether 1a:97:87:8e:bc:20 brd ff:ff:ff:ff:ff:ff promiscuity 0  allmulti 0 minmtu 0 maxmtu 0 
     ifb addrgenmode eui64 numtxqueues 1 numrxqueues 1 gso_max_size 65536 gso_max_segs 65535 tso_max_size 524280 tso_max_segs 65535 gro_max_size 65536 

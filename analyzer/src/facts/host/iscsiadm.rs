@@ -266,7 +266,7 @@ pub(crate) fn parse_sessions(text: &str) -> Result<SessionList, ParseError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::testdata::corpus;
     use super::*;
 
@@ -287,7 +287,7 @@ mod tests {
     }
 
     /// `iscsiadm -m session -P 1` (open-iscsi 2.1) with one healthy and one failed session.
-    const P1: &str = "\
+    pub(crate) const P1: &str = "\
 Target: iqn.2001-05.com.example:storage.lun1 (non-flash)
 \tCurrent Portal: 10.0.0.5:3260,1
 \tPersistent Portal: 10.0.0.5:3260,1

@@ -304,9 +304,18 @@ fn session_end(
                         .map_err(|_| ParseError::new(n, "a duration `(d+hh:mm)`", line))
                 })
             };
-            let minutes = (number(2)? * 24 + number(3)?) * 60 + number(4)?;
+            // Checked: a damaged wtmp can print any number of days, and a duration that
+            // does not fit is an unreadable record, not a crash.
+            let too_long = || ParseError::new(n, "a duration `(d+hh:mm)` that fits", line);
+            let (days, hours, mins) = (number(2)?, number(3)?, number(4)?);
+            let minutes = days
+                .checked_mul(24)
+                .and_then(|h| h.checked_add(hours))
+                .and_then(|h| h.checked_mul(60))
+                .and_then(|m| m.checked_add(mins))
+                .ok_or_else(too_long)?;
             let sign = if caps.get(1).is_some() { -1 } else { 1 };
-            Some(SignedDuration::from_mins(sign * minutes))
+            Some(SignedDuration::try_from_mins(sign * minutes).ok_or_else(too_long)?)
         }
         None => None,
     };
@@ -402,7 +411,7 @@ fn time_from(n: usize, line: &str, caps: &regex::Captures<'_>) -> Result<LastTim
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::testdata::corpus;
     use super::*;
     use jiff::civil::date;
@@ -490,7 +499,7 @@ mod tests {
 
     /// util-linux 2.38 `last -x -F` on a wtmp built with utmpdump: a clean shutdown then a
     /// boot, a boot without shutdown (crash), gone sessions and a runlevel record.
-    const LAST_X_F: &str = "\
+    pub(crate) const LAST_X_F: &str = "\
 bob      pts/0        10.0.0.8         Thu Feb 15 03:20:00 2024   gone - no logout
 reboot   system boot  5.15.0-94-generi Thu Feb 15 03:12:00 2024   still running
 alice    pts/0        10.0.0.7         Tue Feb 13 07:10:00 2024 - crash                    (1+20:02)
@@ -586,5 +595,27 @@ reboot   system boot  5.15.0-91-generi Sat Feb 10 08:00:00 2024 - Mon Feb 12 18:
         let err = parse("reboot   system boot  5.15 Thu Feb 31 03:12:00 2024   still running\n")
             .unwrap_err();
         assert!(err.expected.contains("date"), "{err}");
+    }
+
+    #[test]
+    fn a_duration_too_long_for_any_clock_is_an_error_not_a_crash() {
+        // Found by the parser properties (facts/host/properties.rs): `(9999999999999999:10)`
+        // overflowed the minutes, and SignedDuration::from_mins panicked past i64 seconds.
+        for duration in ["(9999999999999999:10)", "(153722867280912930+00:00)"] {
+            let text = format!(
+                "alice    pts/0        10.0.0.7         Tue Feb 13 07:10 - down   {duration}\n"
+            );
+            let err = parse(&text).unwrap_err();
+            assert_eq!(err.line, 1);
+            assert!(err.expected.contains("duration"), "{err}");
+        }
+        // The longest that fits still reads.
+        let text =
+            "alice    pts/0        10.0.0.7         Tue Feb 13 07:10 - down   (99999+23:59)\n";
+        let log = parse(text).unwrap();
+        assert_eq!(
+            log.records[0].duration,
+            Some(SignedDuration::from_mins((99_999 * 24 + 23) * 60 + 59))
+        );
     }
 }

@@ -109,12 +109,12 @@ fn unescape(field: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     /// `/proc/mounts` of a node whose data disk was remounted read-only, captured shape
     /// from a Linux 6.1 host plus an escaped mount point and a snap.
-    const REMOUNTED: &str = "\
+    pub(crate) const REMOUNTED: &str = "\
 proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0
 sysfs /sys sysfs rw,nosuid,nodev,noexec,relatime 0 0
 /dev/vda1 / ext4 rw,relatime,discard,errors=remount-ro 0 0

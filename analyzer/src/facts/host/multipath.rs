@@ -292,7 +292,7 @@ fn read_map_line(n: usize, line: &str, map: &mut MultipathMap) -> Result<bool, P
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::testdata::corpus;
     use super::*;
 
@@ -389,7 +389,7 @@ mod tests {
 
     /// `multipath -ll` (multipath-tools 0.8, RHEL 8) with a failed path, a ghost (ALUA
     /// standby) path and an offline device.
-    const ALUA: &str = "\
+    pub(crate) const ALUA: &str = "\
 mpatha (3600a098038303634722b4d59646c4436) dm-0 NETAPP,LUN C-Mode
 size=100G features='3 queue_if_no_path pg_init_retries 50' hwhandler='1 alua' wp=rw
 |-+- policy='service-time 0' prio=50 status=active

@@ -361,7 +361,7 @@ fn parse_nexthop(n: usize, line: &str) -> Result<NextHop, ParseError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::testdata::corpus;
     use super::*;
 
@@ -406,7 +406,7 @@ mod tests {
 
     /// `ip route show table all` of iproute2 6.1 (captured on this project's build host,
     /// dual stack), with the `table local` entries.
-    const TABLE_ALL: &str = "\
+    pub(crate) const TABLE_ALL: &str = "\
 default via 192.0.2.1 dev eth0 
 192.0.2.0/24 dev eth0 proto kernel scope link src 192.0.2.2 
 local 127.0.0.0/8 dev lo table local proto kernel scope host src 127.0.0.1 

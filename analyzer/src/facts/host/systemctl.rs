@@ -358,7 +358,7 @@ fn word_and_parens(value: &str) -> (&str, Vec<&str>) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::testdata::corpus;
     use super::*;
 
@@ -399,7 +399,7 @@ mod tests {
     }
 
     /// systemd 252 (Debian 12): kubelet crash-looping on a missing config, containerd up.
-    const KUBELET_AND_CONTAINERD: &str = "\
+    pub(crate) const KUBELET_AND_CONTAINERD: &str = "\
 × kubelet.service - kubelet: The Kubernetes Node Agent
      Loaded: loaded (/lib/systemd/system/kubelet.service; enabled; preset: enabled)
     Drop-In: /usr/lib/systemd/system/kubelet.service.d

@@ -159,12 +159,12 @@ fn chrony_offset(value: &str) -> Option<f64> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use jiff::civil::date;
 
     /// systemd 249 (Ubuntu 22.04), unsynchronized.
-    const MODERN_UNSYNCED: &str = "\
+    pub(crate) const MODERN_UNSYNCED: &str = "\
                Local time: Sat 2027-12-25 00:02:26 UTC
            Universal time: Sat 2027-12-25 00:02:26 UTC
                  RTC time: Fri 2025-10-31 05:07:35
@@ -175,7 +175,7 @@ System clock synchronized: no
 ";
 
     /// systemd 219 (CentOS 7), with the DST note lines.
-    const CENTOS7: &str = "\
+    pub(crate) const CENTOS7: &str = "\
       Local time: Tue 2020-01-07 09:33:49 EST
   Universal time: Tue 2020-01-07 14:33:49 UTC
         RTC time: Tue 2020-01-07 14:33:48
@@ -190,7 +190,7 @@ NTP synchronized: yes
 ";
 
     /// systemd 237 (Ubuntu 18.04).
-    const UBUNTU1804: &str = "\
+    pub(crate) const UBUNTU1804: &str = "\
                       Local time: Tue 2020-03-03 10:58:24 PST
                   Universal time: Tue 2020-03-03 18:58:24 UTC
                         RTC time: Tue 2020-03-03 18:58:24
@@ -225,7 +225,7 @@ systemd-timesyncd.service active: yes
     }
 
     /// chrony 4.x, synchronized and not.
-    const CHRONY_SYNCED: &str = "\
+    pub(crate) const CHRONY_SYNCED: &str = "\
 Reference ID    : C0A80101 (192.168.1.1)
 Stratum         : 3
 Ref time (UTC)  : Thu Feb 15 12:34:56 2024
@@ -241,7 +241,7 @@ Update interval : 64.2 seconds
 Leap status     : Normal
 ";
 
-    const CHRONY_UNSYNCED: &str = "\
+    pub(crate) const CHRONY_UNSYNCED: &str = "\
 Reference ID    : 00000000 ()
 Stratum         : 0
 Ref time (UTC)  : Thu Jan 01 00:00:00 1970

@@ -49,7 +49,9 @@ pub(crate) fn parse(text: &str) -> Result<Uptime, ParseError> {
         }
         found = Some(parse_line(n, line)?);
     }
-    found.ok_or_else(|| ParseError::new(1, "an uptime line", text))
+    // Blank text: point at its first line (quoting all of it would put line breaks in the
+    // one-line message).
+    found.ok_or_else(|| ParseError::new(1, "an uptime line", text.lines().next().unwrap_or("")))
 }
 
 fn parse_line(n: usize, line: &str) -> Result<Uptime, ParseError> {
@@ -80,16 +82,18 @@ fn up_duration(text: &str) -> Option<SignedDuration> {
         let mut words = piece.split_whitespace();
         let first = words.next()?;
         let unit = words.next();
+        // Checked throughout: a number too big for a duration is a line that does not read.
+        let number = |s: &str| s.parse::<i64>().ok();
         let value = match (first.split_once(':'), unit) {
-            (Some((h, m)), None) => h.parse::<i64>().ok()? * 60 + m.parse::<i64>().ok()?,
-            (None, Some("day" | "days")) => first.parse::<i64>().ok()? * 24 * 60,
-            (None, Some("min" | "mins")) => first.parse::<i64>().ok()?,
-            (None, Some("hr" | "hrs" | "hour" | "hours")) => first.parse::<i64>().ok()? * 60,
+            (Some((h, m)), None) => number(h)?.checked_mul(60)?.checked_add(number(m)?)?,
+            (None, Some("day" | "days")) => number(first)?.checked_mul(24 * 60)?,
+            (None, Some("min" | "mins")) => number(first)?,
+            (None, Some("hr" | "hrs" | "hour" | "hours")) => number(first)?.checked_mul(60)?,
             _ => return None,
         };
         minutes = minutes.checked_add(value)?;
     }
-    Some(SignedDuration::from_mins(minutes))
+    SignedDuration::try_from_mins(minutes)
 }
 
 #[cfg(test)]
@@ -135,5 +139,24 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.line, 2);
         assert!(parse(" 25:12:03 up 3:02,  1 user,  load average: 0.00, 0.00, 0.00").is_err());
+    }
+
+    #[test]
+    fn numbers_too_big_for_a_duration_and_blank_text_are_one_line_errors() {
+        // Found by the parser properties (facts/host/properties.rs): these multiplied past
+        // i64 or past SignedDuration's range and panicked.
+        for up in [
+            "999999999999999999:00",
+            "999999999999999999 days",
+            "999999999999999999 hours",
+            "153722867280912931 min",
+        ] {
+            let line = format!(" 10:12:03 up {up},  1 user,  load average: 0.00, 0.00, 0.00\n");
+            assert_eq!(parse(&line).unwrap_err().line, 1, "{up}");
+        }
+        // Blank text was quoted whole: a line break inside a one-line message.
+        let err = parse("\n\n").unwrap_err();
+        assert_eq!((err.line, err.found.as_str()), (1, ""));
+        assert!(!err.to_string().contains('\n'));
     }
 }

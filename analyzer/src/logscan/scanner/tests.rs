@@ -393,8 +393,68 @@ fn every_builtin_example_goes_through_the_engine() {
     }
 }
 
+/// The analyzer scans a bundle's logs from a pool of threads sharing one scanner: each
+/// thread's scans must be exactly what one thread alone finds, whatever the interleaving.
 #[test]
 fn one_scanner_serves_many_threads() {
-    fn shared<T: Send + Sync>(_: &T) {}
-    shared(&scanner());
+    const THREADS: usize = 4;
+    let sc = scanner();
+    // Files of every kind, with hits of every rule, ~1 MB each so that each scan spans
+    // several blocks and interleaves with the others' for many steps.
+    let mut files: Vec<(LogFileRef, Vec<u8>)> = Vec::new();
+    for (i, kind) in LogKind::ALL.into_iter().enumerate() {
+        let mut text = String::new();
+        for n in 0..20_000 {
+            match (n + i) % 997 {
+                0 => text.push_str(&format!(
+                    "[{n}.0] Out of memory: Killed process {n} (p{i})\n"
+                )),
+                1 => text.push_str(&format!("[{n}.0] eth{i}: Link is Down\n")),
+                2 => text.push_str(
+                    "Nov 27 09:12:03 w1 kubelet: No CNI configuration file in /etc/cni/net.d/\n",
+                ),
+                3 => text.push_str("{\"msg\":\"apply request took too long\"}\n"),
+                4 => text.push_str("E1127 09:12:03.1 1 x.go:1] error: boom\n"),
+                _ => text.push_str(&format!(
+                    "Nov 27 09:00:00 w1 noise[{n}]: line {n} of kind {i}\n"
+                )),
+            }
+        }
+        let file = if kind == LogKind::ContainerLog {
+            pod_file("etcd-m1")
+        } else {
+            node_file(kind)
+        };
+        files.push((file, text.into_bytes()));
+    }
+    let alone: Vec<FileScan> = files
+        .iter()
+        .map(|(f, text)| sc.scan(f, text.as_slice()).unwrap())
+        .collect();
+    // The test rules look at four kinds: those files have hits.
+    assert_eq!(alone.iter().filter(|s| !s.hits.is_empty()).count(), 4);
+    let together: Vec<Vec<(usize, FileScan)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let (sc, files) = (&sc, &files);
+                scope.spawn(move || {
+                    // Each thread in its own order, every file twice.
+                    (0..files.len() * 2)
+                        .map(|k| (k * (t + 1) + t) % files.len())
+                        .map(|i| (i, sc.scan(&files[i].0, files[i].1.as_slice()).unwrap()))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a scanning thread panicked"))
+            .collect()
+    });
+    for scans in &together {
+        assert_eq!(scans.len(), files.len() * 2);
+        for (i, scan) in scans {
+            assert_eq!(scan, &alone[*i], "file {i} scanned on a shared scanner");
+        }
+    }
 }
