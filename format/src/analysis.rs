@@ -309,7 +309,7 @@ impl fmt::Display for Subject {
             (SubjectKind::Workload, Some(w)) => w.as_str(),
             // A container is shown as its pod, with the container named after it.
             (SubjectKind::Container, _) => "Pod",
-            (k, _) => subject_kind_name(*k),
+            (k, _) => k.word(),
         };
         write!(f, "{kind} ")?;
         if let Some(ns) = &self.namespace {
@@ -328,18 +328,21 @@ impl fmt::Display for Subject {
     }
 }
 
-fn subject_kind_name(kind: SubjectKind) -> &'static str {
-    match kind {
-        SubjectKind::Cluster => "Cluster",
-        SubjectKind::Node => "Node",
-        SubjectKind::Namespace => "Namespace",
-        SubjectKind::Pod => "Pod",
-        SubjectKind::Container => "Container",
-        SubjectKind::Workload => "Workload",
-        SubjectKind::Volume => "Volume",
-        SubjectKind::Interface => "Interface",
-        SubjectKind::Filesystem => "Filesystem",
-        SubjectKind::Certificate => "Certificate",
+impl SubjectKind {
+    /// The kind as a word in titles and ids (`Node`, `Pod`, ...).
+    pub fn word(self) -> &'static str {
+        match self {
+            SubjectKind::Cluster => "Cluster",
+            SubjectKind::Node => "Node",
+            SubjectKind::Namespace => "Namespace",
+            SubjectKind::Pod => "Pod",
+            SubjectKind::Container => "Container",
+            SubjectKind::Workload => "Workload",
+            SubjectKind::Volume => "Volume",
+            SubjectKind::Interface => "Interface",
+            SubjectKind::Filesystem => "Filesystem",
+            SubjectKind::Certificate => "Certificate",
+        }
     }
 }
 

@@ -29,7 +29,7 @@ pub(crate) fn base_id(f: &Finding) -> String {
     let mut h = Sha256::new();
     for part in [
         f.category.as_str(),
-        kind_word(s.kind),
+        s.kind.word(),
         s.namespace.as_deref().unwrap_or(""),
         &s.name,
         s.container.as_deref().unwrap_or(""),
@@ -57,21 +57,6 @@ pub(crate) fn assign(findings: &mut [Finding]) {
         let n = seen.entry(base.clone()).or_insert(0);
         *n += 1;
         f.id = if *n == 1 { base } else { format!("{base}-{n}") };
-    }
-}
-
-fn kind_word(kind: SubjectKind) -> &'static str {
-    match kind {
-        SubjectKind::Cluster => "Cluster",
-        SubjectKind::Node => "Node",
-        SubjectKind::Namespace => "Namespace",
-        SubjectKind::Pod => "Pod",
-        SubjectKind::Container => "Container",
-        SubjectKind::Workload => "Workload",
-        SubjectKind::Volume => "Volume",
-        SubjectKind::Interface => "Interface",
-        SubjectKind::Filesystem => "Filesystem",
-        SubjectKind::Certificate => "Certificate",
     }
 }
 
