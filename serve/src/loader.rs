@@ -383,16 +383,7 @@ impl MemberSink for IndexBuilder {
                 pod,
                 container,
                 previous,
-            } => {
-                let key = (namespace.to_string(), pod.to_string());
-                let container = container.to_string();
-                let span = self.spill.copy_from(member.body)?;
-                self.logs.entry(key).or_default().push(LogFile {
-                    container,
-                    previous,
-                    span,
-                });
-            }
+            } => self.add_log(namespace, pod, container, previous, member.body)?,
             _ => self.other_flavor(&path, member)?,
         }
         Ok(())
@@ -425,17 +416,7 @@ impl IndexBuilder {
                     pod,
                     container,
                     previous,
-                } => {
-                    let key = (namespace.to_string(), pod.to_string());
-                    let container = container.to_string();
-                    let span = self.spill.copy_from(member.body)?;
-                    self.logs.entry(key).or_default().push(LogFile {
-                        container,
-                        previous,
-                        span,
-                    });
-                    Ok(())
-                }
+                } => self.add_log(namespace, pod, container, previous, member.body),
                 _ => Ok(()),
             };
         }
@@ -449,6 +430,27 @@ impl IndexBuilder {
                 return self.read_list(path, target, namespace.as_deref(), yaml, member.body);
             }
         }
+        Ok(())
+    }
+
+    /// Spills a container's log and files it under its pod.
+    fn add_log(
+        &mut self,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+        previous: bool,
+        body: &mut dyn Read,
+    ) -> io::Result<()> {
+        let span = self.spill.copy_from(body)?;
+        self.logs
+            .entry((namespace.to_string(), pod.to_string()))
+            .or_default()
+            .push(LogFile {
+                container: container.to_string(),
+                previous,
+                span,
+            });
         Ok(())
     }
 
