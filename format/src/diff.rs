@@ -50,6 +50,13 @@ pub struct Persisting {
     pub old_count: u64,
 }
 
+impl Persisting {
+    /// Whether its severity or its count changed: the persisting findings worth showing.
+    pub fn changed(&self) -> bool {
+        self.old_severity != self.finding.severity || self.old_count != self.finding.count
+    }
+}
+
 /// What part of the cluster a change is about.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[serde(rename_all = "kebab-case")]

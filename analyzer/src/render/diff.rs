@@ -36,8 +36,19 @@ fn changed(d: &Diff) -> Vec<&Persisting> {
     d.findings
         .persisting
         .iter()
-        .filter(|p| p.old_severity != p.finding.severity || p.old_count != p.finding.count)
+        .filter(|p| p.changed())
         .collect()
+}
+
+/// The one-line summary: how many findings came, went, stayed, and how much state changed.
+fn counts(d: &Diff, changed: usize) -> String {
+    format!(
+        "{} new finding(s), {} resolved, {} persisting ({changed} changed), {} change(s) of state",
+        d.findings.new.len(),
+        d.findings.resolved.len(),
+        d.findings.persisting.len(),
+        d.changes.len()
+    )
 }
 
 fn finding_line(f: &Finding) -> String {
@@ -71,15 +82,7 @@ pub fn terminal_text(d: &Diff, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "old: {}", terminal(&side(&d.old)))?;
     writeln!(out, "new: {}", terminal(&side(&d.new)))?;
     let changed = changed(d);
-    writeln!(
-        out,
-        "\n  {} new finding(s), {} resolved, {} persisting ({} changed), {} change(s) of state\n",
-        d.findings.new.len(),
-        d.findings.resolved.len(),
-        d.findings.persisting.len(),
-        changed.len(),
-        d.changes.len()
-    )?;
+    writeln!(out, "\n  {}\n", counts(d, changed.len()))?;
     if !d.findings.new.is_empty() {
         writeln!(out, "New findings (root causes first):")?;
         for f in &d.findings.new {
@@ -140,7 +143,8 @@ pub fn terminal_text(d: &Diff, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn evidence_text(file: &str, line: Option<u64>, text: &str) -> String {
+/// Evidence as one line: `file:line text`, or `file text` when the file has no lines.
+pub(crate) fn evidence_text(file: &str, line: Option<u64>, text: &str) -> String {
     match line {
         Some(l) => format!("{file}:{l} {text}"),
         None => format!("{file} {text}"),
@@ -153,15 +157,7 @@ pub fn markdown(d: &Diff, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "- Old: {}", md(&side(&d.old)))?;
     writeln!(out, "- New: {}\n", md(&side(&d.new)))?;
     let changed = changed(d);
-    writeln!(
-        out,
-        "**{} new finding(s), {} resolved, {} persisting ({} changed), {} change(s) of state**\n",
-        d.findings.new.len(),
-        d.findings.resolved.len(),
-        d.findings.persisting.len(),
-        changed.len(),
-        d.changes.len()
-    )?;
+    writeln!(out, "**{}**\n", counts(d, changed.len()))?;
     let list = |out: &mut dyn Write, title: &str, items: Vec<String>| -> io::Result<()> {
         if items.is_empty() {
             return Ok(());

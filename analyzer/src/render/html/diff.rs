@@ -3,6 +3,7 @@
 //! Content-Security-Policy allows only its own style sheet.
 
 use super::{csp_hash, verbatim};
+use crate::render::diff::evidence_text;
 use kbundle_format::analysis::Finding;
 use kbundle_format::diff::{Change, Diff};
 use serde::Serialize;
@@ -87,10 +88,10 @@ fn finding_row(f: &Finding) -> FindingRow {
         severity: f.severity.as_str(),
         title: f.title.clone(),
         category: f.category.to_string(),
-        evidence: f.evidence.first().map(|e| match e.line {
-            Some(l) => format!("{}:{l} {}", e.file, e.text),
-            None => format!("{} {}", e.file, e.text),
-        }),
+        evidence: f
+            .evidence
+            .first()
+            .map(|e| evidence_text(&e.file, e.line, &e.text)),
     }
 }
 
@@ -120,10 +121,7 @@ fn change_row(c: &Change) -> ChangeRow {
             .iter()
             .map(|e| EvidenceRow {
                 side: e.side.as_str(),
-                text: match e.line {
-                    Some(l) => format!("{}:{l} {}", e.file, e.text),
-                    None => format!("{} {}", e.file, e.text),
-                },
+                text: evidence_text(&e.file, e.line, &e.text),
             })
             .collect(),
         diff,
@@ -140,11 +138,8 @@ fn page(d: &Diff) -> Page {
             b.nodes.len()
         )
     };
-    let (changed, unchanged): (Vec<_>, Vec<_>) = d
-        .findings
-        .persisting
-        .iter()
-        .partition(|p| p.old_severity != p.finding.severity || p.old_count != p.finding.count);
+    let (changed, unchanged): (Vec<_>, Vec<_>) =
+        d.findings.persisting.iter().partition(|p| p.changed());
     let mut areas: Vec<AreaGroup> = Vec::new();
     for c in &d.changes {
         match areas.last_mut() {
