@@ -6,9 +6,10 @@
 use super::digest::Digest;
 use super::snapshot::{FileText, MANIFESTS};
 use super::{evidence, Sides};
+use crate::facts::outputs::Parsed;
 use crate::facts::HostFacts;
 use kbundle_format::analysis::{Subject, SubjectKind};
-use kbundle_format::diff::{Area, Change, Side};
+use kbundle_format::diff::{Area, Change, Side, SideEvidence};
 use serde_json::{json, Value};
 use similar::TextDiff;
 use std::collections::{BTreeMap, BTreeSet};
@@ -135,15 +136,7 @@ fn filesystems(node: &str, a: &HostFacts, b: &HostFacts, out: &mut Vec<Change>) 
                 old: Some(json!(was)),
                 new: Some(json!(now)),
                 unified_diff: None,
-                evidence: vec![
-                    evidence(
-                        Side::Old,
-                        &old.file,
-                        Some(old_line as u64),
-                        &old.line(old_line),
-                    ),
-                    evidence(Side::New, &new.file, Some(f.line as u64), &new.line(f.line)),
-                ],
+                evidence: vec![at(Side::Old, old, old_line), at(Side::New, new, f.line)],
             });
         }
     }
@@ -159,10 +152,10 @@ fn network(node: &str, a: &HostFacts, b: &HostFacts, out: &mut Vec<Change>) {
             |name: &str, what: String, o: Value, n: Value, ol: Option<usize>, nl: Option<usize>| {
                 let mut ev = Vec::new();
                 if let Some(l) = ol {
-                    ev.push(evidence(Side::Old, &old.file, Some(l as u64), &old.line(l)));
+                    ev.push(at(Side::Old, old, l));
                 }
                 if let Some(l) = nl {
-                    ev.push(evidence(Side::New, &new.file, Some(l as u64), &new.line(l)));
+                    ev.push(at(Side::New, new, l));
                 }
                 out.push(Change {
                     area: Area::Network,
@@ -290,10 +283,7 @@ fn network(node: &str, a: &HostFacts, b: &HostFacts, out: &mut Vec<Change>) {
                     node,
                     route,
                     "added",
-                    Side::New,
-                    &new.file,
-                    *line,
-                    &new.line(*line),
+                    at(Side::New, new, *line),
                 ));
             }
         }
@@ -303,34 +293,28 @@ fn network(node: &str, a: &HostFacts, b: &HostFacts, out: &mut Vec<Change>) {
                     node,
                     route,
                     "removed",
-                    Side::Old,
-                    &old.file,
-                    *line,
-                    &old.line(*line),
+                    at(Side::Old, old, *line),
                 ));
             }
         }
     }
 }
 
-fn route_change(
-    node: &str,
-    route: &str,
-    verb: &str,
-    side: Side,
-    file: &str,
-    line: usize,
-    text: &str,
-) -> Change {
+fn route_change(node: &str, route: &str, verb: &str, seen: SideEvidence) -> Change {
     Change {
         area: Area::Network,
         subject: Subject::node(node),
         what: format!("Route {route} {verb} on {node}"),
-        old: (side == Side::Old).then(|| json!(route)),
-        new: (side == Side::New).then(|| json!(route)),
+        old: (seen.side == Side::Old).then(|| json!(route)),
+        new: (seen.side == Side::New).then(|| json!(route)),
         unified_diff: None,
-        evidence: vec![evidence(side, file, Some(line as u64), text)],
+        evidence: vec![seen],
     }
+}
+
+/// The evidence of line `n` of one side's parsed command output.
+fn at<T>(side: Side, parsed: &Parsed<T>, n: usize) -> SideEvidence {
+    evidence(side, &parsed.file, Some(n as u64), &parsed.line(n))
 }
 
 /// Interfaces that belong to pods (veth and CNI devices), which change with every pod.
@@ -395,15 +379,7 @@ fn storage(node: &str, a: &HostFacts, b: &HostFacts, out: &mut Vec<Change>) {
                 old: Some(json!(was)),
                 new: Some(json!(now)),
                 unified_diff: None,
-                evidence: vec![
-                    evidence(
-                        Side::Old,
-                        &old.file,
-                        Some(old_line as u64),
-                        &old.line(old_line),
-                    ),
-                    evidence(Side::New, &new.file, Some(m.line as u64), &new.line(m.line)),
-                ],
+                evidence: vec![at(Side::Old, old, old_line), at(Side::New, new, m.line)],
             });
         }
     }
@@ -451,10 +427,7 @@ fn clock(node: &str, a: &HostFacts, b: &HostFacts, out: &mut Vec<Change>) {
             old: Some(json!(true)),
             new: Some(json!(false)),
             unified_diff: None,
-            evidence: vec![
-                evidence(Side::Old, &old.file, Some(ol as u64), &old.line(ol)),
-                evidence(Side::New, &new.file, Some(nl as u64), &new.line(nl)),
-            ],
+            evidence: vec![at(Side::Old, old, ol), at(Side::New, new, nl)],
         });
     }
 }
