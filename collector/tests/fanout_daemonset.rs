@@ -438,8 +438,12 @@ fn sigterm_while_waiting_for_the_agents_still_tears_down_and_writes_the_bundle()
     }
 }
 
-/// `bundle` (one node's result, its node named `from`) as node `to` would have sent it.
-fn renamed(bundle: &[u8], from: &str, to: &str) -> Vec<u8> {
+/// `bundle` (a node's result, a tar.gz) with each member's path and body passed through
+/// `change`.
+fn rewritten(
+    bundle: &[u8],
+    mut change: impl FnMut(String, Vec<u8>) -> (String, Vec<u8>),
+) -> Vec<u8> {
     let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(bundle));
     let mut out = tar::Builder::new(flate2::write::GzEncoder::new(
         Vec::new(),
@@ -447,20 +451,32 @@ fn renamed(bundle: &[u8], from: &str, to: &str) -> Vec<u8> {
     ));
     for entry in archive.entries().unwrap() {
         let mut entry = entry.unwrap();
-        let path = entry.path().unwrap().to_string_lossy().replace(from, to);
+        let path = entry.path().unwrap().to_string_lossy().into_owned();
         let mut body = Vec::new();
         std::io::Read::read_to_end(&mut entry, &mut body).unwrap();
-        if path.ends_with(".json") || path.ends_with(".yaml") || path.ends_with(".txt") {
-            body = String::from_utf8_lossy(&body)
-                .replace(from, to)
-                .into_bytes();
-        }
+        let (path, body) = change(path, body);
         let mut header = entry.header().clone();
         header.set_size(body.len() as u64);
         out.append_data(&mut header, &path, body.as_slice())
             .unwrap();
     }
     out.into_inner().unwrap().finish().unwrap()
+}
+
+/// `bundle` (one node's result, its node named `from`) as node `to` would have sent it.
+fn renamed(bundle: &[u8], from: &str, to: &str) -> Vec<u8> {
+    rewritten(bundle, |path, body| {
+        let path = path.replace(from, to);
+        let textual = path.ends_with(".json") || path.ends_with(".yaml") || path.ends_with(".txt");
+        let body = if textual {
+            String::from_utf8_lossy(&body)
+                .replace(from, to)
+                .into_bytes()
+        } else {
+            body
+        };
+        (path, body)
+    })
 }
 
 /// The scale benchmark of docs/performance.md (bench/daemonset-scale.sh runs it in release
@@ -489,15 +505,7 @@ fn scale_many_nodes_through_the_double() {
     }
     let lab = lab(script);
     let out = lab.dir.path().join("bundle.tar.gz");
-    let time = Path::new("/usr/bin/time");
-    let mut c = if time.exists() {
-        let mut t = std::process::Command::new(time);
-        t.args(["-f", "peak RSS %M KB"])
-            .arg(common::collector().get_program());
-        t
-    } else {
-        common::collector()
-    };
+    let mut c = common::timed_collector();
     c.args(["--daemonset", "--quiet", "--kubeconfig"])
         .arg(&lab.kubeconfig)
         .args(["--node-timeout", "600", "--jobs", &jobs, "-o"])
@@ -518,10 +526,7 @@ fn scale_many_nodes_through_the_double() {
         .filter(|r| r.transport == Some(Transport::Daemonset) && r.status == CollectorStatus::Ok)
         .count();
     assert_eq!(ok, count, "every node arrives");
-    let rss = stderr
-        .lines()
-        .find(|l| l.starts_with("peak RSS"))
-        .unwrap_or("peak RSS not measured");
+    let rss = common::peak_rss(&stderr);
     println!(
         "{count} nodes, --jobs {jobs}: {:.1} s wall, {rss}; {} KB of node results, bundle {} KB, {} members",
         took.as_secs_f64(),
@@ -534,28 +539,16 @@ fn scale_many_nodes_through_the_double() {
 /// `bundle` with `line` appended to its member ending in `suffix`, as an agent that did not
 /// redact (an older or tampered image) would send it.
 fn with_line(bundle: &[u8], suffix: &str, line: &str) -> Vec<u8> {
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(bundle));
-    let mut out = tar::Builder::new(flate2::write::GzEncoder::new(
-        Vec::new(),
-        flate2::Compression::fast(),
-    ));
     let mut found = false;
-    for entry in archive.entries().unwrap() {
-        let mut entry = entry.unwrap();
-        let path = entry.path().unwrap().to_string_lossy().into_owned();
-        let mut body = Vec::new();
-        std::io::Read::read_to_end(&mut entry, &mut body).unwrap();
+    let out = rewritten(bundle, |path, mut body| {
         if path.ends_with(suffix) {
             body.extend_from_slice(line.as_bytes());
             found = true;
         }
-        let mut header = entry.header().clone();
-        header.set_size(body.len() as u64);
-        out.append_data(&mut header, &path, body.as_slice())
-            .unwrap();
-    }
+        (path, body)
+    });
     assert!(found, "no member ends with {suffix}");
-    out.into_inner().unwrap().finish().unwrap()
+    out
 }
 
 #[test]

@@ -339,15 +339,7 @@ fn scale_many_ssh_nodes() {
         args.push(lab.node(&name, &root, Behaviour::Healthy));
     }
     let out = tempfile::tempdir().unwrap();
-    let time = std::path::Path::new("/usr/bin/time");
-    let mut c = if time.exists() {
-        let mut t = std::process::Command::new(time);
-        t.args(["-f", "peak RSS %M KB"])
-            .arg(common::collector().get_program());
-        t
-    } else {
-        common::collector()
-    };
+    let mut c = common::timed_collector();
     c.args([
         "--host-only",
         "--quiet",
@@ -376,10 +368,7 @@ fn scale_many_ssh_nodes() {
         .filter(|r| r.transport == Some(Transport::Ssh) && r.status == CollectorStatus::Ok)
         .count();
     assert_eq!(ok, count, "every node arrives");
-    let rss = stderr
-        .lines()
-        .find(|l| l.starts_with("peak RSS"))
-        .unwrap_or("peak RSS not measured");
+    let rss = common::peak_rss(&stderr);
     println!(
         "{count} SSH nodes, --jobs {jobs}: {:.1} s wall, {rss}; bundle {} KB, {} members",
         took.as_secs_f64(),

@@ -13,6 +13,27 @@ pub fn collector() -> Command {
     Command::new(env!("CARGO_BIN_EXE_kbundle-collect"))
 }
 
+/// The collector under `/usr/bin/time` when it is installed, for the scale benchmarks that
+/// report the collector's own peak memory ([`peak_rss`] reads it back).
+pub fn timed_collector() -> Command {
+    let time = Path::new("/usr/bin/time");
+    if !time.exists() {
+        return collector();
+    }
+    let mut c = Command::new(time);
+    c.args(["-f", "peak RSS %M KB"])
+        .arg(env!("CARGO_BIN_EXE_kbundle-collect"));
+    c
+}
+
+/// The `peak RSS … KB` line [`timed_collector`] left on stderr.
+pub fn peak_rss(stderr: &str) -> &str {
+    stderr
+        .lines()
+        .find(|l| l.starts_with("peak RSS"))
+        .unwrap_or("peak RSS not measured")
+}
+
 /// Runs the collector with `args`, failing the test if it cannot start.
 pub fn run(args: &[&str], path_env: Option<&Path>) -> Output {
     let mut c = collector();
